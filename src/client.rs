@@ -1,0 +1,331 @@
+//! Client configuration: `Client::builder()`.
+
+use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
+
+use reqwest::header::HeaderValue;
+
+use crate::{ConfigError, Error, ListAuditLogs, Region, RetryPolicy};
+
+/// The environment variable the API key is read from when none is given.
+pub const API_KEY_ENV: &str = "ARIZE_API_KEY";
+/// The environment variable the base URL is read from when none is given.
+pub const BASE_URL_ENV: &str = "ARIZE_BASE_URL";
+/// The `User-Agent` this crate sends.
+pub const USER_AGENT: &str = concat!("arize-audit-logs-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Default time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for one request, from connecting until the body is read.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest response body read (64 MiB); a larger one is an error.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// A client for the Arize audit-log API. Cheap to clone; clones share one
+/// connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), arize_audit_logs::Error> {
+/// use arize_audit_logs::{Client, Region};
+///
+/// let client = Client::builder()
+///     .region(Region::EuWest1a) // the key must come from this region
+///     .build()?; // the key comes from ARIZE_API_KEY
+/// let page = client.list_audit_logs().last_days(7).limit(100).send().await?;
+/// println!("{} entries, more: {}", page.logs.len(), page.has_more());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ClientInner {
+    pub(crate) base_url: String,
+    pub(crate) endpoint: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) settings: Arc<Settings>,
+}
+
+/// What every request carries; shared with the generated client's hooks.
+pub(crate) struct Settings {
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("authorization", &"Bearer <redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client with the API key from `ARIZE_API_KEY` and the base URL from
+    /// `ARIZE_BASE_URL` (else the global region).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// `GET /v2/audit-logs`: a request builder for one page, or for all of
+    /// them as a stream.
+    pub fn list_audit_logs(&self) -> ListAuditLogs {
+        ListAuditLogs::new(self.clone())
+    }
+
+    /// The base URL requests go to, such as `https://api.arize.com`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy this client applies.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.settings.retry
+    }
+
+    /// The progenitor-generated client, configured like this one
+    /// (authentication, user agent, timeouts, body limit), for what the
+    /// wrapper does not cover. It neither validates, retries nor paginates,
+    /// and it fails the whole page on an operation type the document does
+    /// not list only if the wrapper's types do; its API may change with
+    /// progenitor.
+    pub fn generated(&self) -> crate::generated::Client {
+        crate::generated::Client::new_with_client(
+            &self.inner.base_url,
+            self.inner.http.clone(),
+            crate::transport::Hooks::new(self.inner.settings.clone()),
+        )
+    }
+}
+
+/// Configures a [`Client`]. Explicit settings beat the environment.
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    region: Option<Region>,
+    host: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    ignore_environment: bool,
+    max_response_bytes: Option<usize>,
+    retry: Option<RetryPolicy>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("region", &self.region)
+            .field("host", &self.host)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("http", &self.http.as_ref().map(|_| "<caller's reqwest::Client>"))
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("ignore_environment", &self.ignore_environment)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key. Without one, `ARIZE_API_KEY` is read.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The full base URL, such as `https://api.arize.com` or a test server's
+    /// `http://127.0.0.1:PORT`. Beats [`region`](Self::region),
+    /// [`host`](Self::host) and `ARIZE_BASE_URL`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The region whose API to use (global by default). Beats
+    /// `ARIZE_BASE_URL`.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// An on-premises installation's host name: requests go to
+    /// `https://<host>`. Beats [`region`](Self::region) and `ARIZE_BASE_URL`.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Time allowed to establish a connection (default 10 s). Ignored with
+    /// [`http_client`](Self::http_client), whose own setting applies.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for one request, from connecting until the whole body is
+    /// read (default 60 s). Applies to each attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends requests through the caller's `reqwest::Client` (proxies, custom
+    /// roots, middleware-free tuning). Its redirect policy and connect
+    /// timeout apply; the request timeout, user agent and authorization are
+    /// still set per request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Allows a plain `http://` base URL for a host that is not loopback.
+    /// The API key then crosses the network unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Reads neither `ARIZE_API_KEY` nor `ARIZE_BASE_URL`.
+    pub fn ignore_environment(mut self) -> Self {
+        self.ignore_environment = true;
+        self
+    }
+
+    /// The largest response body read (default 64 MiB); a larger one fails
+    /// with [`Error::ResponseTooLarge`] without being held in memory.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// How failed requests are retried (see [`RetryPolicy`]; on by default).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Builds the client. Fails with [`Error::Config`] when no key is found or
+    /// a setting is unusable.
+    pub fn build(self) -> Result<Client, Error> {
+        let env = |name: &str| {
+            if self.ignore_environment {
+                None
+            } else {
+                std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+            }
+        };
+
+        let key = self
+            .api_key
+            .clone()
+            .filter(|k| !k.trim().is_empty())
+            .or_else(|| env(API_KEY_ENV))
+            .ok_or(ConfigError::MissingApiKey)?;
+        let mut authorization = HeaderValue::try_from(format!("Bearer {}", key.trim()))
+            .map_err(|_| ConfigError::InvalidApiKey)?;
+        authorization.set_sensitive(true);
+
+        let (raw_url, setting) = if let Some(url) = &self.base_url {
+            (url.clone(), "base_url")
+        } else if let Some(host) = &self.host {
+            (format!("https://{}", host.trim()), "host")
+        } else if let Some(region) = &self.region {
+            (region.base_url(), "region")
+        } else if let Some(url) = env(BASE_URL_ENV) {
+            (url, BASE_URL_ENV)
+        } else {
+            (Region::Global.base_url(), "region")
+        };
+        let base_url = check_base_url(&raw_url, setting, self.allow_insecure_http)?;
+
+        for (setting, value) in [("connect_timeout", self.connect_timeout), ("timeout", self.timeout)] {
+            if value == Some(Duration::ZERO) {
+                return Err(ConfigError::ZeroTimeout { setting }.into());
+            }
+        }
+
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .user_agent(USER_AGENT)
+                .build()
+                .map_err(ConfigError::HttpClient)?,
+        };
+
+        let settings = Settings {
+            authorization,
+            user_agent: HeaderValue::from_static(USER_AGENT),
+            timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            retry: self.retry.unwrap_or_default(),
+        };
+        let endpoint = format!("{base_url}/v2/audit-logs");
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                base_url,
+                endpoint,
+                http,
+                settings: Arc::new(settings),
+            }),
+        })
+    }
+}
+
+/// Parses and normalises a base URL (no trailing slash, no query), refusing
+/// plain http to non-loopback hosts unless allowed.
+fn check_base_url(raw: &str, setting: &'static str, allow_insecure: bool) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: crate::text::escape_control(raw),
+        setting,
+        reason,
+    };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| invalid(e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if !loopback && !allow_insecure {
+                return Err(ConfigError::InsecureBaseUrl {
+                    url: crate::text::escape_control(raw),
+                });
+            }
+        }
+        other => return Err(invalid(format!("the scheme must be https or http, not {other:?}"))),
+    }
+    if url.host().is_none() {
+        return Err(invalid("it has no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or a fragment".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not carry credentials; use the API key".into()));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}

@@ -1,0 +1,476 @@
+//! The crate's one error type, grouped by what the caller does next.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::StatusCode;
+
+use crate::{text, Problem, RetryAfter, RetryHistory};
+
+/// Every way a call can fail.
+///
+/// The variants are grouped by what the caller does next:
+/// - fix the configuration or the input ([`Config`](Error::Config),
+///   [`InvalidParameter`](Error::InvalidParameter), [`BadRequest`](Error::BadRequest)):
+///   nothing was sent for the first two;
+/// - fix the credentials or permissions ([`Unauthorized`](Error::Unauthorized),
+///   [`Forbidden`](Error::Forbidden));
+/// - wait and retry ([`RateLimited`](Error::RateLimited), [`Server`](Error::Server),
+///   [`Transport`](Error::Transport));
+/// - report a bug: the server broke its contract
+///   ([`UnexpectedStatus`](Error::UnexpectedStatus), [`InvalidResponse`](Error::InvalidResponse),
+///   [`ResponseTooLarge`](Error::ResponseTooLarge), [`Pagination`](Error::Pagination)).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client configuration is unusable; no request was sent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A request parameter breaks a rule known client-side; no request was sent.
+    #[error(transparent)]
+    InvalidParameter(#[from] ValidationError),
+    /// HTTP 400: the server rejected the request's parameters.
+    #[error(
+        "Arize rejected the request as invalid ({0}). Check the parameters; a cursor must be \
+         passed back unchanged, with the same filters as the request that returned it."
+    )]
+    BadRequest(Box<ApiError>),
+    /// HTTP 401: the API key was missing or not accepted.
+    #[error(
+        "Arize did not accept the API key ({0}). Check that the key is valid and that it was \
+         created in the region this client talks to ({endpoint}); keys are valid only in \
+         their own region.",
+        endpoint = .0.endpoint
+    )]
+    Unauthorized(Box<ApiError>),
+    /// HTTP 403: the key may not read the audit log.
+    #[error(
+        "Arize refused access to the audit log ({0}). The API key must belong to an account \
+         admin, and the account must have audit logging enabled; a key from another region \
+         is refused the same way ({endpoint}).",
+        endpoint = .0.endpoint
+    )]
+    Forbidden(Box<ApiError>),
+    /// HTTP 429: the rate limit was exceeded.
+    #[error("Arize's rate limit was exceeded ({0}); {wait}.", wait = .0.wait_hint())]
+    RateLimited(Box<ApiError>),
+    /// HTTP 5xx: Arize or a gateway in front of it failed.
+    #[error(
+        "Arize or a gateway in front of it failed ({0}); this is usually temporary, {wait}.",
+        wait = .0.wait_hint()
+    )]
+    Server(Box<ApiError>),
+    /// Any other status the document does not declare.
+    #[error("Arize answered with a status this client does not expect ({0}).")]
+    UnexpectedStatus(Box<ApiError>),
+    /// The request could not be sent or its response not read (DNS, connect,
+    /// TLS, timeout, connection reset, truncated body).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A response body was larger than the configured maximum; reading stopped
+    /// there.
+    #[error(
+        "the response to {endpoint} (HTTP {status}) is larger than the {limit}-byte maximum; \
+         reading stopped there. Raise ClientBuilder::max_response_bytes if the pages are \
+         legitimately this large.",
+        status = status.as_u16()
+    )]
+    ResponseTooLarge {
+        /// The status of the response.
+        status: StatusCode,
+        /// The configured maximum, in bytes.
+        limit: usize,
+        /// The URL that was requested (without the query).
+        endpoint: String,
+    },
+    /// A success response whose body does not decode as the documented schema.
+    #[error(transparent)]
+    InvalidResponse(#[from] DecodeError),
+    /// The server's pagination metadata is inconsistent.
+    #[error(transparent)]
+    Pagination(#[from] PaginationError),
+    /// The generated client failed in a way the wrapper rules out: a bug in
+    /// this crate.
+    #[error("internal error in arize-audit-logs, please report it: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::BadRequest(e)
+            | Self::Unauthorized(e)
+            | Self::Forbidden(e)
+            | Self::RateLimited(e)
+            | Self::Server(e)
+            | Self::UnexpectedStatus(e) => Some(e.status),
+            Self::ResponseTooLarge { status, .. } => Some(*status),
+            Self::InvalidResponse(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The API error details, when the server answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::BadRequest(e)
+            | Self::Unauthorized(e)
+            | Self::Forbidden(e)
+            | Self::RateLimited(e)
+            | Self::Server(e)
+            | Self::UnexpectedStatus(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The parsed Problem document, when the error body was one.
+    pub fn problem(&self) -> Option<&Problem> {
+        self.api_error().and_then(|e| e.problem.as_ref())
+    }
+
+    /// The parsed `Retry-After` header, when the server sent one.
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// Whether the same request may succeed if sent again later: rate limits,
+    /// 5xx, network failures and truncated bodies.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited(_) => true,
+            Self::Server(e) => matches!(e.status.as_u16(), 500 | 502 | 503 | 504),
+            Self::Transport(_) => true,
+            Self::InvalidResponse(e) => e.truncated,
+            _ => false,
+        }
+    }
+
+    /// How many attempts were made and why the earlier ones failed, for the
+    /// errors that retries apply to.
+    pub fn retry_history(&self) -> Option<&RetryHistory> {
+        match self {
+            Self::BadRequest(e)
+            | Self::Unauthorized(e)
+            | Self::Forbidden(e)
+            | Self::RateLimited(e)
+            | Self::Server(e)
+            | Self::UnexpectedStatus(e) => Some(&e.history),
+            Self::Transport(e) => Some(&e.history),
+            Self::InvalidResponse(e) => Some(&e.history),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn with_history(mut self, history: RetryHistory) -> Self {
+        match &mut self {
+            Self::BadRequest(e)
+            | Self::Unauthorized(e)
+            | Self::Forbidden(e)
+            | Self::RateLimited(e)
+            | Self::Server(e)
+            | Self::UnexpectedStatus(e) => e.history = history,
+            Self::Transport(e) => e.history = history,
+            Self::InvalidResponse(e) => e.history = history,
+            _ => {}
+        }
+        self
+    }
+}
+
+/// The details of an error status: everything the server said.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The RFC 9457 Problem, when the body was one (`application/problem+json`
+    /// or plain JSON).
+    pub problem: Option<Problem>,
+    /// The body as text (invalid UTF-8 replaced, at most 64 KiB) when it was
+    /// not a Problem.
+    pub body: Option<String>,
+    /// The `Retry-After` header, when present and valid.
+    pub retry_after: Option<RetryAfter>,
+    /// The `x-request-id` header, when present: quote it to Arize support.
+    pub request_id: Option<String>,
+    /// The URL that was requested, without the query.
+    pub endpoint: String,
+    /// How many attempts were made and why the earlier ones failed.
+    pub history: RetryHistory,
+}
+
+impl ApiError {
+    fn wait_hint(&self) -> String {
+        match self.retry_after {
+            Some(r) => format!("the server asked to wait {}s before retrying", r.delay().as_secs()),
+            None => "retry later".to_owned(),
+        }
+    }
+}
+
+/// `HTTP 403 Forbidden: <problem or body excerpt>[, request id …]`.
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status.as_u16())?;
+        if let Some(reason) = self.status.canonical_reason() {
+            write!(f, " {reason}")?;
+        }
+        if let Some(problem) = &self.problem {
+            write!(f, ": {problem}")?;
+        } else if let Some(body) = self.body.as_deref().filter(|b| !b.trim().is_empty()) {
+            write!(f, ": {}", text::excerpt(body.trim().as_bytes(), 200))?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {}", text::escape_control(id))?;
+        }
+        write!(f, "{}", self.history)
+    }
+}
+
+/// A client configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No API key was given and `ARIZE_API_KEY` is unset or empty.
+    #[error(
+        "no API key: set the ARIZE_API_KEY environment variable or call ClientBuilder::api_key \
+         (an Arize account admin's key, from the region the account lives in)"
+    )]
+    MissingApiKey,
+    /// The API key cannot be sent in an HTTP header.
+    #[error(
+        "the API key contains characters that cannot be sent in an HTTP header (control \
+         characters or non-ASCII); check that it was copied whole and without a line break"
+    )]
+    InvalidApiKey,
+    /// The base URL does not parse or is not http(s).
+    #[error("invalid base URL {url:?} ({setting}): {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Where it came from: `base_url` or `ARIZE_BASE_URL`.
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A plain-http base URL for a host that is not loopback.
+    #[error(
+        "refusing the plain-http base URL {url:?}: the API key would cross the network \
+         unencrypted. Use https, or call ClientBuilder::allow_insecure_http(true) if this is \
+         intended"
+    )]
+    InsecureBaseUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// The region name is not a valid DNS label.
+    #[error(
+        "invalid region {region:?}: expected `global`, `eu-west-1a`, `ca-central-1a` or another \
+         region name of lower-case letters, digits and hyphens"
+    )]
+    InvalidRegion {
+        /// The region as given.
+        region: String,
+    },
+    /// A timeout of zero.
+    #[error("the {setting} must be greater than zero")]
+    ZeroTimeout {
+        /// `connect_timeout` or `timeout`.
+        setting: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// A request parameter that breaks a rule known client-side.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{parameter}`: {rule}")]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The API's name of the parameter (`limit`, `start_time`, …).
+    pub parameter: &'static str,
+    /// The rule it breaks.
+    pub rule: ValidationRule,
+}
+
+impl ValidationError {
+    pub(crate) fn new(parameter: &'static str, rule: ValidationRule) -> Self {
+        Self { parameter, rule }
+    }
+}
+
+/// The rule a parameter breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationRule {
+    /// A number outside its allowed range.
+    OutOfRange {
+        /// The value given.
+        value: u64,
+        /// The smallest allowed value.
+        min: u64,
+        /// The largest allowed value.
+        max: u64,
+    },
+    /// `start_time` after `end_time`.
+    StartAfterEnd {
+        /// The start given.
+        start: DateTime<Utc>,
+        /// The end given.
+        end: DateTime<Utc>,
+    },
+    /// An empty string.
+    Empty,
+    /// A value the range conveniences cannot represent (such as a window
+    /// reaching before year -262144).
+    Unrepresentable,
+}
+
+impl fmt::Display for ValidationRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ts = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        match self {
+            Self::OutOfRange { value, min, max } => {
+                write!(f, "{value} is outside the allowed range {min}..={max}")
+            }
+            Self::StartAfterEnd { start, end } => write!(
+                f,
+                "start_time {} is after end_time {}; the start of the range must not be after its end",
+                ts(start),
+                ts(end)
+            ),
+            Self::Empty => f.write_str("must not be empty when given"),
+            Self::Unrepresentable => f.write_str("the time range is out of the representable range"),
+        }
+    }
+}
+
+/// The request failed below HTTP: it could not be sent, or its response could
+/// not be read to the end.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} {endpoint}: {}{history}", chain(source))]
+#[non_exhaustive]
+pub struct TransportError {
+    /// What went wrong, in short.
+    pub kind: TransportErrorKind,
+    /// The URL that was requested, without the query.
+    pub endpoint: String,
+    /// The underlying error.
+    #[source]
+    pub source: reqwest::Error,
+    /// How many attempts were made and why the earlier ones failed.
+    pub history: RetryHistory,
+}
+
+impl TransportError {
+    pub(crate) fn new(source: reqwest::Error, endpoint: String) -> Self {
+        let kind = if source.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if source.is_connect() {
+            TransportErrorKind::Connect
+        } else if source.is_body() || source.is_decode() {
+            TransportErrorKind::Body
+        } else {
+            TransportErrorKind::Request
+        };
+        Self {
+            kind,
+            endpoint,
+            source,
+            history: RetryHistory::default(),
+        }
+    }
+}
+
+/// What kind of transport failure it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (DNS, refused, TLS).
+    Connect,
+    /// A connect or request timeout elapsed.
+    Timeout,
+    /// The response body broke off or could not be read.
+    Body,
+    /// The request failed otherwise.
+    Request,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "could not connect to",
+            Self::Timeout => "timed out waiting for",
+            Self::Body => "the response broke off from",
+            Self::Request => "the request failed for",
+        })
+    }
+}
+
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let msg = e.to_string();
+        if !out.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        next = e.source();
+    }
+    out
+}
+
+/// A success response whose body is not the documented JSON.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error(
+    "Arize answered HTTP {status} but the body is not the documented JSON ({reason}); \
+     content-type {content_type}, body starts {excerpt:?}. This is a server or proxy fault: \
+     retry, and report it if it persists{history}",
+    status = status.as_u16(),
+    content_type = content_type.as_deref().unwrap_or("missing")
+)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, when present.
+    pub content_type: Option<String>,
+    /// The first 200 characters of the body, control characters escaped.
+    pub excerpt: String,
+    /// What the decoder said, with the line and column.
+    pub reason: String,
+    /// Whether the body ended early (a truncated response, which is retried).
+    pub truncated: bool,
+    /// How many attempts were made and why the earlier ones failed.
+    pub history: RetryHistory,
+}
+
+/// The server's pagination metadata is inconsistent; the stream stopped rather
+/// than loop forever or end silently.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// `has_more: true` without a `next_cursor`.
+    #[error(
+        "page {page} says has_more: true but has no next_cursor, so the rest of the range \
+         cannot be fetched; the export is incomplete"
+    )]
+    MissingCursor {
+        /// The 1-based number of the page in this stream.
+        page: u64,
+    },
+    /// A `next_cursor` that an earlier page of the same stream already returned.
+    #[error(
+        "page {page} returned a next_cursor that an earlier page already returned; stopping \
+         instead of fetching the same pages again"
+    )]
+    RepeatedCursor {
+        /// The 1-based number of the page in this stream.
+        page: u64,
+        /// The repeated cursor.
+        cursor: String,
+    },
+}

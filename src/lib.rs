@@ -1,0 +1,41 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod audit_log;
+mod audit_logs;
+mod client;
+mod error;
+pub mod generated;
+mod page;
+mod pagination;
+mod problem;
+mod region;
+mod retry;
+mod retry_after;
+mod text;
+mod transport;
+
+pub use audit_log::{AuditLog, OperationType};
+pub use audit_logs::{
+    ListAuditLogs, ListAuditLogsParams, ResumePoint, DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT,
+};
+pub use client::{
+    Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
+};
+pub use error::{
+    ApiError, ConfigError, DecodeError, Error, PaginationError, TransportError,
+    TransportErrorKind, ValidationError, ValidationRule,
+};
+pub use page::{Page, Pagination};
+pub use pagination::{Entries, Pages};
+pub use problem::Problem;
+pub use region::Region;
+pub use retry::{RetryHistory, RetryPolicy};
+pub use retry_after::RetryAfter;
+pub use text::escape_control;
+
+/// The checked-in OpenAPI document the bindings are generated from.
+pub const OPENAPI_DOCUMENT: &str = include_str!("../openapi/arize-audit-logs.yaml");

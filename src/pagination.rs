@@ -1,0 +1,304 @@
+//! Auto-pagination: lazy streams of pages and of entries that follow
+//! `next_cursor`, can stop at a cap, and say exactly where to resume.
+
+use std::{
+    collections::HashSet,
+    hash::{DefaultHasher, Hash, Hasher},
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use futures::{future::BoxFuture, FutureExt, Stream};
+
+use crate::{
+    audit_logs::DEFAULT_LIMIT, AuditLog, Client, Error, ListAuditLogsParams, Page, PaginationError,
+    ResumePoint, ValidationError,
+};
+
+/// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages).
+///
+/// Each page is requested only when the stream is polled, with the same
+/// filters as the first and the cursor of the page before. The stream ends
+/// after the page whose `has_more` is false, or when the cap set with
+/// [`max_entries`](crate::ListAuditLogs::max_entries) is reached. An error
+/// ends it too: [`resume_point`](Self::resume_point) then says where to start
+/// again. A page with `has_more: true` but no `next_cursor`, or a
+/// `next_cursor` seen before, is delivered and followed by an
+/// [`Error::Pagination`]: never an endless loop, never a silent stop.
+#[must_use = "streams do nothing unless polled"]
+pub struct Pages {
+    client: Client,
+    /// The request for the next page; its cursor is the resume cursor.
+    params: ListAuditLogsParams,
+    /// Entries of the next page already delivered before a resume.
+    skip: usize,
+    /// Entries left under the cap.
+    remaining: Option<u64>,
+    /// Hashes of every cursor requested so far.
+    seen: HashSet<u64>,
+    pages_fetched: u64,
+    entries_yielded: u64,
+    exhausted: bool,
+    state: State,
+}
+
+enum State {
+    Ready,
+    Fetching(BoxFuture<'static, Result<Page, Error>>),
+    /// An error to deliver on the next poll, then the end.
+    Failing(Error),
+    Done,
+}
+
+impl Pages {
+    pub(crate) fn new(
+        client: Client,
+        params: ListAuditLogsParams,
+        skip: usize,
+        max_entries: Option<u64>,
+        validation: Result<(), ValidationError>,
+    ) -> Self {
+        let state = match validation {
+            Ok(()) => State::Ready,
+            Err(e) => State::Failing(e.into()),
+        };
+        let mut seen = HashSet::new();
+        if let Some(cursor) = &params.cursor {
+            seen.insert(hash(cursor));
+        }
+        Self {
+            client,
+            params,
+            skip,
+            remaining: max_entries,
+            seen,
+            pages_fetched: 0,
+            entries_yielded: 0,
+            exhausted: false,
+            state,
+        }
+    }
+
+    /// Where to continue after this stream stopped (or was dropped): `None`
+    /// once the last page of the range has been delivered.
+    pub fn resume_point(&self) -> Option<ResumePoint> {
+        if self.exhausted {
+            None
+        } else {
+            Some(ResumePoint::new(self.params.cursor.clone(), self.skip))
+        }
+    }
+
+    /// The cursor the next request will carry (`None` for the first page or
+    /// once the range is exhausted).
+    pub fn cursor(&self) -> Option<&str> {
+        if self.exhausted {
+            None
+        } else {
+            self.params.cursor.as_deref()
+        }
+    }
+
+    /// The filters every request of this stream carries (the cursor aside).
+    pub fn params(&self) -> &ListAuditLogsParams {
+        &self.params
+    }
+
+    /// How many pages have been received.
+    pub fn pages_fetched(&self) -> u64 {
+        self.pages_fetched
+    }
+
+    /// How many entries have been delivered.
+    pub fn entries_yielded(&self) -> u64 {
+        self.entries_yielded
+    }
+
+    fn start_fetch(&mut self) -> BoxFuture<'static, Result<Page, Error>> {
+        let mut params = self.params.clone();
+        if let Some(remaining) = self.remaining {
+            // Ask for no more than the cap needs, so the stream stops at a
+            // page boundary.
+            let wanted = remaining.saturating_add(self.skip as u64).max(1);
+            let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+            if wanted < u64::from(limit) {
+                params.limit = u32::try_from(wanted).ok();
+            }
+        }
+        let client = self.client.clone();
+        async move { crate::transport::fetch_page(&client, &params).await }.boxed()
+    }
+
+    /// Applies the guards, the skip and the cap to a page that just arrived,
+    /// and moves the resume point past it.
+    fn accept(&mut self, mut page: Page) -> Page {
+        self.pages_fetched += 1;
+        let number = self.pages_fetched;
+        let next = match (page.has_more(), page.next_cursor()) {
+            (false, _) => None,
+            (true, None) => {
+                self.state = State::Failing(PaginationError::MissingCursor { page: number }.into());
+                None
+            }
+            (true, Some(cursor)) => {
+                if self.seen.insert(hash(cursor)) {
+                    Some(cursor.to_owned())
+                } else {
+                    self.state = State::Failing(
+                        PaginationError::RepeatedCursor {
+                            page: number,
+                            cursor: cursor.to_owned(),
+                        }
+                        .into(),
+                    );
+                    None
+                }
+            }
+        };
+
+        let skipped = self.skip.min(page.logs.len());
+        page.logs.drain(..skipped);
+        if let Some(remaining) = self.remaining {
+            if page.logs.len() as u64 > remaining {
+                // The server sent more than asked for: keep what the cap
+                // allows and resume inside this page.
+                let keep = usize::try_from(remaining).unwrap_or(usize::MAX);
+                page.logs.truncate(keep);
+                self.skip += keep;
+                self.remaining = Some(0);
+                self.entries_yielded += keep as u64;
+                self.state = State::Done;
+                return page;
+            }
+            self.remaining = Some(remaining - page.logs.len() as u64);
+        }
+        self.entries_yielded += page.logs.len() as u64;
+        self.skip = 0;
+
+        if matches!(self.state, State::Failing(_)) {
+            // Resume at this page again: the guard fires again rather than
+            // silently skipping the rest of the range.
+            self.skip = skipped + page.logs.len();
+            return page;
+        }
+        match next {
+            Some(cursor) => {
+                self.params.cursor = Some(cursor);
+                self.state = if self.remaining == Some(0) {
+                    State::Done
+                } else {
+                    State::Ready
+                };
+            }
+            None => {
+                self.exhausted = true;
+                self.state = State::Done;
+            }
+        }
+        page
+    }
+}
+
+fn hash(cursor: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    cursor.hash(&mut h);
+    h.finish()
+}
+
+impl Stream for Pages {
+    type Item = Result<Page, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match std::mem::replace(&mut this.state, State::Done) {
+                State::Done => return Poll::Ready(None),
+                State::Failing(error) => return Poll::Ready(Some(Err(error))),
+                State::Ready => {
+                    if this.remaining != Some(0) {
+                        this.state = State::Fetching(this.start_fetch());
+                    }
+                }
+                State::Fetching(mut fetch) => match fetch.poll_unpin(cx) {
+                    Poll::Pending => {
+                        this.state = State::Fetching(fetch);
+                        return Poll::Pending;
+                    }
+                    // The resume point stays at the page that failed.
+                    Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(error))),
+                    Poll::Ready(Ok(page)) => {
+                        // `accept` sets the next state (guards may set `Failing`).
+                        this.state = State::Ready;
+                        return Poll::Ready(Some(Ok(this.accept(page))));
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A stream of entries, newest first, from
+/// [`ListAuditLogs::entries`](crate::ListAuditLogs::entries): the pages of
+/// [`Pages`], flattened.
+#[must_use = "streams do nothing unless polled"]
+pub struct Entries {
+    pages: Pages,
+    buffer: std::vec::IntoIter<AuditLog>,
+    /// Where the buffered page started: its cursor and the entries skipped.
+    origin: ResumePoint,
+    taken: usize,
+}
+
+impl Entries {
+    pub(crate) fn new(pages: Pages) -> Self {
+        Self {
+            pages,
+            buffer: Vec::new().into_iter(),
+            origin: ResumePoint::default(),
+            taken: 0,
+        }
+    }
+
+    /// Where to continue after the last entry delivered: `None` once the
+    /// whole range has been delivered.
+    pub fn resume_point(&self) -> Option<ResumePoint> {
+        if self.buffer.len() > 0 {
+            Some(ResumePoint::new(
+                self.origin.cursor.clone(),
+                self.origin.skip + self.taken,
+            ))
+        } else {
+            self.pages.resume_point()
+        }
+    }
+
+    /// The page stream underneath (for its counters).
+    pub fn pages(&self) -> &Pages {
+        &self.pages
+    }
+}
+
+impl Stream for Entries {
+    type Item = Result<AuditLog, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(entry) = this.buffer.next() {
+                this.taken += 1;
+                return Poll::Ready(Some(Ok(entry)));
+            }
+            let origin = this.pages.resume_point();
+            match Pin::new(&mut this.pages).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => {
+                    this.origin = origin.unwrap_or_default();
+                    this.taken = 0;
+                    this.buffer = page.logs.into_iter();
+                }
+            }
+        }
+    }
+}
