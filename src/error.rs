@@ -31,37 +31,39 @@ pub enum Error {
     InvalidParameter(#[from] ValidationError),
     /// HTTP 400: the server rejected the request's parameters.
     #[error(
-        "Arize rejected the request as invalid ({0}). Check the parameters; a cursor must be \
-         passed back unchanged, with the same filters as the request that returned it."
+        "Arize rejected the request as invalid: check the parameters; a cursor must be passed \
+         back unchanged, with the same filters as the request that returned it. Arize \
+         answered {0}"
     )]
     BadRequest(Box<ApiError>),
     /// HTTP 401: the API key was missing or not accepted.
     #[error(
-        "Arize did not accept the API key ({0}). Check that the key is valid and that it was \
-         created in the region this client talks to ({endpoint}); keys are valid only in \
-         their own region.",
+        "Arize did not accept the API key: check that the key is valid and that it was created \
+         in the region this client talks to ({endpoint}); keys are valid only in their own \
+         region. Arize answered {0}",
         endpoint = .0.endpoint
     )]
     Unauthorized(Box<ApiError>),
     /// HTTP 403: the key may not read the audit log.
     #[error(
-        "Arize refused access to the audit log ({0}). The API key must belong to an account \
-         admin, and the account must have audit logging enabled; a key from another region \
-         is refused the same way ({endpoint}).",
+        "Arize refused access to the audit log: the API key must belong to an account admin, \
+         and the account must have audit logging enabled; a key from another region is refused \
+         the same way ({endpoint}). Arize answered {0}",
         endpoint = .0.endpoint
     )]
     Forbidden(Box<ApiError>),
     /// HTTP 429: the rate limit was exceeded.
-    #[error("Arize's rate limit was exceeded ({0}); {wait}.", wait = .0.wait_hint())]
+    #[error("Arize's rate limit was exceeded; {wait}. Arize answered {0}", wait = .0.wait_hint())]
     RateLimited(Box<ApiError>),
     /// HTTP 5xx: Arize or a gateway in front of it failed.
     #[error(
-        "Arize or a gateway in front of it failed ({0}); this is usually temporary, {wait}.",
+        "Arize or a gateway in front of it failed; this is usually temporary, {wait}. Arize \
+         answered {0}",
         wait = .0.wait_hint()
     )]
     Server(Box<ApiError>),
     /// Any other status the document does not declare.
-    #[error("Arize answered with a status this client does not expect ({0}).")]
+    #[error("Arize answered with a status this client does not expect: {0}")]
     UnexpectedStatus(Box<ApiError>),
     /// The request could not be sent or its response not read (DNS, connect,
     /// TLS, timeout, connection reset, truncated body).

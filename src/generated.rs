@@ -7,3 +7,6 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all, unused_qualifications)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+/// The source of this module, as generated (and formatted with prettyplease).
+pub const SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/codegen.rs"));

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub struct Problem {
     /// A URI reference that identifies the problem type.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "uri-reference"))]
     pub problem_type: Option<String>,
     /// A short, human-readable summary of the problem type.
     pub title: String,
@@ -27,7 +27,7 @@ pub struct Problem {
     pub detail: Option<String>,
     /// A URI reference that identifies the specific occurrence of the problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "uri-reference"))]
     pub instance: Option<String>,
     /// Members beyond those the schema declares, such as `error_code`.
     #[serde(flatten)]

@@ -10,7 +10,7 @@ use std::{
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
-    header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, USER_AGENT},
+    header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT},
     StatusCode,
 };
 
@@ -24,6 +24,8 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// The header progenitor adds with the document's `info.version`; the API
 /// documents no such header, so it is not sent.
 const API_VERSION_HEADER: &str = "api-version";
+/// The media types the operation answers with.
+const ACCEPTED_TYPES: &str = "application/json, application/problem+json";
 
 /// The generated client's inner value: settings shared by all requests, and
 /// what the current request observed that the generated code does not keep.
@@ -76,6 +78,8 @@ impl ClientHooks<Hooks> for generated::Client {
         let settings = &self.inner().settings;
         let headers = request.headers_mut();
         headers.remove(API_VERSION_HEADER);
+        // Success bodies are JSON; the documented errors are problem+json.
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED_TYPES));
         headers.insert(AUTHORIZATION, settings.authorization.clone());
         headers.insert(USER_AGENT, settings.user_agent.clone());
         if settings.timeout.is_some() {

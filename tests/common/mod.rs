@@ -1,0 +1,101 @@
+//! Helpers shared by the conformance tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use arize_audit_logs::{Client, RetryPolicy};
+use serde::Serialize;
+use wiremock::{matchers, Mock, MockServer, Request, ResponseTemplate};
+
+/// The key every test client sends; snapshots redact it.
+pub const TEST_KEY: &str = "test-key-not-a-secret";
+
+/// A documented fixture, as bytes.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// A client for `server` that does not retry (so each test sees one request
+/// per call unless it says otherwise) and ignores the environment.
+pub fn client(server: &MockServer) -> Client {
+    client_with(server, RetryPolicy::none())
+}
+
+pub fn client_with(server: &MockServer, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .ignore_environment()
+        .api_key(TEST_KEY)
+        .base_url(server.uri())
+        .retry_policy(retry)
+        .build()
+        .expect("test client")
+}
+
+/// Answers `GET /v2/audit-logs` with the given status and body, once or more.
+pub fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Mock {
+    Mock::given(matchers::method("GET"))
+        .and(matchers::path("/v2/audit-logs"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+}
+
+/// A request as it went over the wire, for snapshots.
+#[derive(Serialize)]
+pub struct WireRequest {
+    pub method: String,
+    pub path: String,
+    /// Query pairs in wire order, percent-decoded.
+    pub query: Vec<(String, String)>,
+    /// The query string exactly as sent.
+    pub raw_query: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl WireRequest {
+    pub fn from(request: &Request) -> Self {
+        let mut headers = BTreeMap::new();
+        for (name, value) in request.headers.iter() {
+            headers.insert(
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            );
+        }
+        Self {
+            method: request.method.to_string(),
+            path: request.url.path().to_owned(),
+            query: request
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            raw_query: request.url.query().unwrap_or("").to_owned(),
+            headers,
+        }
+    }
+}
+
+/// Snapshots a wire request with the run-to-run values redacted: the host
+/// (its port varies), the API key (its `Bearer ` prefix stays visible, and
+/// the redaction checks the real key was sent), and the crate version in the
+/// user agent.
+#[macro_export]
+macro_rules! assert_wire_snapshot {
+    ($name:expr, $request:expr) => {
+        insta::assert_yaml_snapshot!($name, $request, {
+            ".headers.host" => "[host:port]",
+            ".headers.authorization" => insta::dynamic_redaction(|value, _| {
+                assert_eq!(
+                    value.as_str(),
+                    Some(format!("Bearer {}", $crate::common::TEST_KEY).as_str()),
+                    "the Authorization header must be `Bearer <key>`"
+                );
+                "Bearer [api key]"
+            }),
+            ".headers[\"user-agent\"]" => insta::dynamic_redaction(|value, _| {
+                let ua = value.as_str().unwrap_or_default().to_owned();
+                assert_eq!(ua, arize_audit_logs::USER_AGENT);
+                ua.replace(env!("CARGO_PKG_VERSION"), "[version]")
+            }),
+        });
+    };
+}

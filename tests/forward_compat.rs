@@ -1,0 +1,88 @@
+//! A newer API never breaks a running client: unknown enum values and unknown
+//! members are kept or ignored, and the rest of the page is intact.
+
+mod common;
+
+use arize_audit_logs::OperationType;
+use common::{client, respond};
+use wiremock::MockServer;
+
+const PAGE_WITH_NEWER_VALUES: &str = r#"{
+  "logs": [
+    {"id": "a", "user_id": "u", "ip": "1.2.3.4", "operation_type": "WEBHOOK",
+     "created_at": "2026-05-18T12:00:02Z", "risk_score": 7, "geo": {"country": "NL"}},
+    {"id": "b", "user_id": "u", "ip": "::1", "operation_type": "QUERY",
+     "operation_name": null, "operation_text": null, "variables": null,
+     "created_at": "2026-05-18T12:00:01.5Z"},
+    {"id": "c", "user_id": "u", "ip": "10.0.0.1", "operation_type": "SUBSCRIPTION",
+     "operation_name": "onEvent", "variables": "{\"a\":[1,2]}",
+     "created_at": "2026-05-18T14:00:00+02:00"}
+  ],
+  "pagination": {"has_more": false, "total": 3},
+  "request_id": "r-1"
+}"#;
+
+#[tokio::test]
+async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
+    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+
+    assert_eq!(page.logs.len(), 3);
+    assert_eq!(page.logs[0].operation_type, OperationType::Unknown("WEBHOOK".into()));
+    assert_eq!(page.logs[0].operation_type.to_string(), "WEBHOOK");
+    assert!(!page.logs[0].operation_type.is_known());
+    assert_eq!(page.logs[1].operation_type, OperationType::Query);
+    assert_eq!(page.logs[2].operation_type, OperationType::Subscription);
+    assert!(!page.has_more());
+    assert_eq!(page.next_cursor(), None);
+}
+
+#[tokio::test]
+async fn absent_and_null_optional_members_are_none() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
+    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    for entry in &page.logs[..2] {
+        assert_eq!(entry.operation_name, None);
+        assert_eq!(entry.operation_text, None);
+        assert_eq!(entry.variables, None);
+        assert!(entry.variables_json().is_none());
+    }
+}
+
+#[tokio::test]
+async fn variables_are_raw_text_with_a_json_helper() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
+    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    let entry = &page.logs[2];
+    assert_eq!(entry.variables.as_deref(), Some(r#"{"a":[1,2]}"#));
+    let parsed = entry.variables_json().expect("present").expect("valid JSON");
+    assert_eq!(parsed, serde_json::json!({"a": [1, 2]}));
+}
+
+#[tokio::test]
+async fn timestamps_with_offsets_and_fractions_become_utc() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
+    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    assert_eq!(page.logs[1].created_at.to_rfc3339(), "2026-05-18T12:00:01.500+00:00");
+    assert_eq!(page.logs[2].created_at.to_rfc3339(), "2026-05-18T12:00:00+00:00");
+}
+
+#[test]
+fn operation_type_round_trips_through_json() {
+    for value in ["QUERY", "MUTATION", "SUBSCRIPTION", "WEBHOOK", ""] {
+        let json = serde_json::to_string(value).expect("string");
+        let parsed: OperationType = serde_json::from_str(&json).expect("any string parses");
+        assert_eq!(serde_json::to_string(&parsed).expect("serialises"), json);
+    }
+}
+
+#[test]
+fn invalid_variables_text_is_reported_not_hidden() {
+    let entry = arize_audit_logs::AuditLog::new("i", "u", "ip", OperationType::Query, chrono::Utc::now())
+        .with_variables(Some("{not json".into()));
+    assert!(matches!(entry.variables_json(), Some(Err(_))));
+}
