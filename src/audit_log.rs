@@ -33,8 +33,22 @@ pub struct AuditLog {
     /// object. [`AuditLog::variables_json`] parses it.
     #[serde(default)]
     pub variables: Option<String>,
-    /// When the action happened.
+    /// When the action happened. Written back with millisecond precision,
+    /// as the API sends it (finer precision is kept when present).
+    #[serde(serialize_with = "serialize_timestamp")]
     pub created_at: DateTime<Utc>,
+}
+
+/// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
+/// (`2026-05-18T12:00:00.000Z`), or more digits when the value has them.
+fn serialize_timestamp<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    use chrono::{SecondsFormat, Timelike};
+    let format = if t.nanosecond() % 1_000_000 == 0 {
+        SecondsFormat::Millis
+    } else {
+        SecondsFormat::AutoSi
+    };
+    serializer.collect_str(&t.to_rfc3339_opts(format, true))
 }
 
 impl AuditLog {

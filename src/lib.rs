@@ -8,6 +8,9 @@ mod audit_logs;
 mod client;
 mod error;
 pub mod generated;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 mod page;
 mod pagination;
 mod problem;

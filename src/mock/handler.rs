@@ -1,0 +1,309 @@
+//! Answers one request the way the fact sheet says the real endpoint does.
+
+use std::{sync::atomic::Ordering, time::Duration};
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeDelta, Utc};
+use http::{header, Request, Response, StatusCode};
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use serde::Serialize;
+
+use super::{
+    cursor::{fingerprint, Cursor},
+    Faults, Shared, Stored,
+};
+use crate::{AuditLog, Pagination};
+
+pub(super) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// The connection is closed without an answer (a fault).
+#[derive(Debug)]
+pub(super) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+pub(super) async fn handle<B>(shared: &Shared, request: Request<B>) -> Result<Response<Body>, Dropped> {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+    let faults = shared.faults();
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let roll = |p: f64| p > 0.0 && shared.roll() < p;
+    if roll(faults.drop_connection) {
+        return Err(Dropped);
+    }
+    if roll(faults.rate_limit) {
+        let mut response = problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded",
+            "You have exceeded the allowed number of requests. Please try again later.",
+        );
+        if let Some(secs) = faults.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        return Ok(response);
+    }
+    if roll(faults.server_error) {
+        return Ok(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The service is temporarily unavailable. Please try again later.",
+        ));
+    }
+    let truncate = roll(faults.truncate_body);
+
+    if request.uri().path() != "/v2/audit-logs" {
+        return Ok(problem(StatusCode::NOT_FOUND, "Not found", "No such resource."));
+    }
+    if request.method() != http::Method::GET {
+        return Ok(problem(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "Use GET."));
+    }
+    if let Some(denied) = authorize(shared, &request) {
+        return Ok(denied);
+    }
+    let response = match list(shared, request.uri().query().unwrap_or(""), &faults) {
+        Ok(body) => json_response(StatusCode::OK, "application/json", body),
+        Err(bad) => bad,
+    };
+    Ok(if truncate { truncated(response).await } else { response })
+}
+
+fn authorize<B>(shared: &Shared, request: &Request<B>) -> Option<Response<Body>> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(key) if key == shared.config.api_key => None,
+        Some(key) if shared.config.non_admin_keys.iter().any(|k| k == key) => Some(problem(
+            StatusCode::FORBIDDEN,
+            "Access forbidden",
+            "You do not have permission to access this resource.",
+        )),
+        _ => Some(problem(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required",
+            "You must be authenticated to access this resource.",
+        )),
+    }
+}
+
+#[derive(Serialize)]
+struct PageOut<'a> {
+    logs: Vec<EntryOut<'a>>,
+    pagination: Pagination,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    #[serde(flatten)]
+    entry: &'a AuditLog,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_score: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geo: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct PlainPageOut<'a> {
+    logs: Vec<&'a AuditLog>,
+    pagination: Pagination,
+}
+
+fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Response<Body>> {
+    let mut start_raw = None;
+    let mut end_raw = None;
+    let mut user_id = None;
+    let mut operation_type = None;
+    let mut limit_raw = None;
+    let mut cursor_raw = None;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let slot = match name.as_ref() {
+            "start_time" => &mut start_raw,
+            "end_time" => &mut end_raw,
+            "user_id" => &mut user_id,
+            "operation_type" => &mut operation_type,
+            "limit" => &mut limit_raw,
+            "cursor" => &mut cursor_raw,
+            _ => continue,
+        };
+        slot.get_or_insert(value.into_owned());
+    }
+
+    let limit: usize = match limit_raw.as_deref() {
+        None => crate::DEFAULT_LIMIT as usize,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (crate::MIN_LIMIT..=crate::MAX_LIMIT).contains(&n) => n as usize,
+            _ => return Err(bad_request("The 'limit' parameter must be an integer from 1 to 100.")),
+        },
+    };
+    let parse_time = |raw: &Option<String>, name: &str| -> Result<Option<DateTime<Utc>>, Response<Body>> {
+        raw.as_deref()
+            .map(|r| {
+                DateTime::parse_from_rfc3339(r)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| bad_request(&format!("The '{name}' parameter must be an ISO 8601 date-time.")))
+            })
+            .transpose()
+    };
+    let start = parse_time(&start_raw, "start_time")?;
+    let end = parse_time(&end_raw, "end_time")?;
+    if let Some(t) = operation_type.as_deref() {
+        if !matches!(t, "QUERY" | "MUTATION" | "SUBSCRIPTION") {
+            return Err(bad_request(
+                "The 'operation_type' parameter must be one of QUERY, MUTATION, SUBSCRIPTION.",
+            ));
+        }
+    }
+    if user_id.as_deref() == Some("") {
+        return Err(bad_request("The 'user_id' parameter must not be empty."));
+    }
+    let filters = fingerprint(
+        start_raw.as_deref(),
+        end_raw.as_deref(),
+        user_id.as_deref(),
+        operation_type.as_deref(),
+    );
+
+    let (window, after) = match cursor_raw.as_deref() {
+        Some(text) => {
+            let cursor = Cursor::decode(text, shared.secret)
+                .ok_or_else(|| bad_request("The 'cursor' parameter is not a cursor this API issued."))?;
+            if cursor.filters != filters {
+                return Err(bad_request(
+                    "The 'cursor' parameter was issued for other filters; pass the same filters with it.",
+                ));
+            }
+            (cursor.window, Some(cursor.after))
+        }
+        None => {
+            let end = end.unwrap_or_else(Utc::now);
+            let start = start.unwrap_or(end - TimeDelta::days(30));
+            if start > end {
+                return Err(bad_request("'start_time' must not be after 'end_time'."));
+            }
+            ((nanos(start), nanos(end)), None)
+        }
+    };
+
+    let store = shared.store.read().unwrap_or_else(|p| p.into_inner());
+    let entries: &[Stored] = &store;
+    // Newest first: skip what is newer than the window's end or the cursor.
+    let first = match after {
+        Some(key) => entries.partition_point(|s| s.key >= key),
+        None => entries.partition_point(|s| s.key.0 > window.1),
+    };
+    let mut page: Vec<&Stored> = Vec::with_capacity(limit + 1);
+    for stored in entries[first..].iter().take_while(|s| s.key.0 >= window.0) {
+        let entry = &stored.entry;
+        if user_id.as_deref().is_some_and(|u| u != entry.user_id)
+            || operation_type.as_deref().is_some_and(|t| t != entry.operation_type.as_str())
+        {
+            continue;
+        }
+        page.push(stored);
+        if page.len() > limit {
+            break;
+        }
+    }
+    let has_more = page.len() > limit;
+    page.truncate(limit);
+    let next_cursor = if has_more {
+        page.last().map(|last| {
+            Cursor {
+                after: last.key,
+                window,
+                filters,
+            }
+            .encode(shared.secret)
+        })
+    } else {
+        None
+    };
+    let pagination = Pagination::new(has_more, next_cursor);
+
+    let body = if faults.unknown_members {
+        serde_json::to_vec(&PageOut {
+            logs: page
+                .iter()
+                .map(|s| EntryOut {
+                    entry: &s.entry,
+                    risk_score: Some((s.key.1 % 100) as u8),
+                    geo: Some(serde_json::json!({ "country": "NL", "asn": 64_496 })),
+                })
+                .collect(),
+            pagination,
+            request_id: Some(format!("req-{}", shared.requests.load(Ordering::Relaxed))),
+        })
+    } else {
+        serde_json::to_vec(&PlainPageOut {
+            logs: page.iter().map(|s| &s.entry).collect(),
+            pagination,
+        })
+    };
+    body.map_err(|e| {
+        problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", &e.to_string())
+    })
+}
+
+pub(super) fn nanos(t: DateTime<Utc>) -> i64 {
+    // Outside ±292 years of 1970 nanoseconds overflow; clamp instead.
+    t.timestamp_nanos_opt()
+        .unwrap_or(if t.timestamp() < 0 { i64::MIN } else { i64::MAX })
+}
+
+fn bad_request(detail: &str) -> Response<Body> {
+    problem(StatusCode::BAD_REQUEST, "Invalid request parameters", detail)
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
+    let slug = title.to_ascii_lowercase().replace(' ', "-");
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "title": title,
+        "detail": detail,
+        "instance": "/v2/audit-logs",
+        "type": format!("https://arize.com/docs/ax/rest-reference/errors#{slug}"),
+    });
+    json_response(status, "application/problem+json", body.to_string().into_bytes())
+}
+
+fn json_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
+    let length = body.len();
+    let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
+    response.headers_mut().insert(header::CONTENT_LENGTH, length.into());
+    response
+}
+
+/// Declares the full length but sends half the body, then breaks off.
+async fn truncated(response: Response<Body>) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    let full = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let half = full.slice(..full.len() / 2);
+    let first = futures::stream::iter([Ok(Frame::data(half))]);
+    // The break comes a moment later, so the headers and the first half are
+    // on the wire before it.
+    let broken = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "truncated by fault injection",
+        ))
+    });
+    let stream = futures::StreamExt::chain(first, broken);
+    Response::from_parts(parts, BodyExt::boxed(StreamBody::new(stream)))
+}

@@ -1,0 +1,409 @@
+//! An embedded fake Arize server for `GET /v2/audit-logs` (feature `mock`).
+//!
+//! It behaves as the fact sheet says the real endpoint does: Bearer auth
+//! (401 Problem for a missing or wrong key, 403 for a non-admin key), the
+//! `start_time`/`end_time` window (inclusive; start defaults to 30 days before
+//! end, end to now), `user_id` and `operation_type` filters, `limit` checked
+//! (1..=100, default 50), opaque cursors bound to the filters (400 on a
+//! corrupted cursor or one from other filters), newest first, and no
+//! `next_cursor` on the last page. Its data are seeded and deterministic, and
+//! its fault knobs inject latency, 429s with `Retry-After`, 503s, dropped
+//! connections, truncated bodies, unlisted operation types and unknown
+//! members.
+//!
+//! Test your own code against it:
+//!
+//! ```
+//! use arize_audit_logs::mock::{MockConfig, MockServer};
+//! use futures::TryStreamExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = MockServer::start(MockConfig::default().entries(250).seed(7)).await?;
+//! let client = server.client()?; // a Client with the server's URL and key
+//!
+//! let ids: Vec<String> = client
+//!     .list_audit_logs()
+//!     .limit(100)
+//!     .entries()
+//!     .map_ok(|entry| entry.id)
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(ids.len(), 250);
+//! assert_eq!(ids[0], server.entries()[0].id); // newest first
+//! # Ok(()) }
+//! ```
+
+mod cursor;
+mod data;
+mod handler;
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, RwLock,
+    },
+    time::Duration,
+};
+
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{AuditLog, Client, Error};
+
+/// What the fake server holds and how it behaves.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MockConfig {
+    /// Seed of the synthetic data (and of the fault rolls).
+    pub seed: u64,
+    /// How many entries to generate.
+    pub entries: usize,
+    /// The newest entry's time (default: now, to the second).
+    pub end: DateTime<Utc>,
+    /// How far back the entries reach from `end` (default 30 days).
+    pub span: TimeDelta,
+    /// The admin key the server accepts.
+    pub api_key: String,
+    /// Keys the server knows but refuses with 403 (not an account admin).
+    pub non_admin_keys: Vec<String>,
+    /// Fraction of entries whose operation type the document does not list
+    /// (`WEBHOOK`).
+    pub unknown_operation_types: f64,
+    /// Fault injection.
+    pub faults: Faults,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            entries: 1_000,
+            end: Utc::now().trunc_subsecs(0),
+            span: TimeDelta::days(30),
+            api_key: "mock-admin-key".to_owned(),
+            non_admin_keys: vec!["mock-member-key".to_owned()],
+            unknown_operation_types: 0.0,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl MockConfig {
+    /// Sets [`entries`](Self::entries).
+    #[must_use]
+    pub fn entries(mut self, n: usize) -> Self {
+        self.entries = n;
+        self
+    }
+
+    /// Sets [`seed`](Self::seed).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`end`](Self::end).
+    #[must_use]
+    pub fn end(mut self, end: DateTime<Utc>) -> Self {
+        self.end = end;
+        self
+    }
+
+    /// Sets [`span`](Self::span).
+    #[must_use]
+    pub fn span(mut self, span: TimeDelta) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Sets [`api_key`](Self::api_key).
+    #[must_use]
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// Sets [`unknown_operation_types`](Self::unknown_operation_types).
+    #[must_use]
+    pub fn unknown_operation_types(mut self, fraction: f64) -> Self {
+        self.unknown_operation_types = fraction;
+        self
+    }
+
+    /// Sets [`faults`](Self::faults).
+    #[must_use]
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+}
+
+/// Fault injection: each request rolls once for each probability, in the
+/// order dropped connection, 429, 503, truncated body.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Faults {
+    /// Delay before every answer.
+    pub latency: Duration,
+    /// Probability of a 429 Problem.
+    pub rate_limit: f64,
+    /// The `Retry-After` seconds sent with a 429 (none when `None`).
+    pub retry_after_secs: Option<u64>,
+    /// Probability of a 503 Problem.
+    pub server_error: f64,
+    /// Probability of closing the connection without an answer.
+    pub drop_connection: f64,
+    /// Probability of sending half the body and breaking off.
+    pub truncate_body: f64,
+    /// Whether entries, pages and pagination carry members the document does
+    /// not declare.
+    pub unknown_members: bool,
+}
+
+impl Faults {
+    /// No faults.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`latency`](Self::latency).
+    #[must_use]
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Sets [`rate_limit`](Self::rate_limit) and [`retry_after_secs`](Self::retry_after_secs).
+    #[must_use]
+    pub fn rate_limit(mut self, probability: f64, retry_after_secs: Option<u64>) -> Self {
+        self.rate_limit = probability;
+        self.retry_after_secs = retry_after_secs;
+        self
+    }
+
+    /// Sets [`server_error`](Self::server_error).
+    #[must_use]
+    pub fn server_error(mut self, probability: f64) -> Self {
+        self.server_error = probability;
+        self
+    }
+
+    /// Sets [`drop_connection`](Self::drop_connection).
+    #[must_use]
+    pub fn drop_connection(mut self, probability: f64) -> Self {
+        self.drop_connection = probability;
+        self
+    }
+
+    /// Sets [`truncate_body`](Self::truncate_body).
+    #[must_use]
+    pub fn truncate_body(mut self, probability: f64) -> Self {
+        self.truncate_body = probability;
+        self
+    }
+
+    /// Sets [`unknown_members`](Self::unknown_members).
+    #[must_use]
+    pub fn unknown_members(mut self, on: bool) -> Self {
+        self.unknown_members = on;
+        self
+    }
+}
+
+/// An entry with its sort key: (created_at in ns, sequence), descending.
+struct Stored {
+    key: (i64, u64),
+    entry: AuditLog,
+}
+
+struct Shared {
+    config: MockConfig,
+    store: RwLock<Vec<Stored>>,
+    faults: RwLock<Faults>,
+    rng: Mutex<fastrand::Rng>,
+    next_seq: AtomicU64,
+    secret: u64,
+    requests: AtomicU64,
+}
+
+impl Shared {
+    fn faults(&self) -> Faults {
+        self.faults.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn roll(&self) -> f64 {
+        self.rng.lock().unwrap_or_else(|p| p.into_inner()).f64()
+    }
+}
+
+/// A running fake server on a loopback port. Stops when dropped.
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server on an ephemeral loopback port.
+    pub async fn start(config: MockConfig) -> std::io::Result<Self> {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Starts a server on the given address.
+    pub async fn start_on(addr: SocketAddr, config: MockConfig) -> std::io::Result<Self> {
+        let entries = data::synthetic(
+            config.seed,
+            config.entries,
+            config.end,
+            config.span,
+            config.unknown_operation_types,
+        );
+        let next_seq = entries.len() as u64 + 1;
+        let stored = entries
+            .into_iter()
+            .map(|entry| Stored {
+                key: (handler::nanos(entry.created_at), seq_of(&entry)),
+                entry,
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            faults: RwLock::new(config.faults.clone()),
+            rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
+            secret: config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xa11ce,
+            config,
+            store: RwLock::new(stored),
+            next_seq: AtomicU64::new(next_seq),
+            requests: AtomicU64::new(0),
+        });
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stop) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, shared.clone(), stop));
+        Ok(Self {
+            addr,
+            shared,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    /// The base URL, such as `http://127.0.0.1:40123`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The admin key the server accepts.
+    pub fn api_key(&self) -> &str {
+        &self.shared.config.api_key
+    }
+
+    /// A [`Client`] for this server, with its key and default retries.
+    pub fn client(&self) -> Result<Client, Error> {
+        self.client_builder().build()
+    }
+
+    /// A client builder preset for this server, to adjust before building.
+    pub fn client_builder(&self) -> crate::ClientBuilder {
+        Client::builder()
+            .ignore_environment()
+            .api_key(self.api_key())
+            .base_url(self.uri())
+    }
+
+    /// Every entry the server holds, newest first.
+    pub fn entries(&self) -> Vec<AuditLog> {
+        let store = self.shared.store.read().unwrap_or_else(|p| p.into_inner());
+        store.iter().map(|s| s.entry.clone()).collect()
+    }
+
+    /// Adds entries (for example newer ones, for `--follow`). Entries are
+    /// kept newest first; among entries with the same time, those added
+    /// later sort as newer.
+    pub fn add_entries(&self, entries: impl IntoIterator<Item = AuditLog>) {
+        let mut store = self.shared.store.write().unwrap_or_else(|p| p.into_inner());
+        for entry in entries {
+            let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
+            store.push(Stored {
+                key: (handler::nanos(entry.created_at), seq),
+                entry,
+            });
+        }
+        store.sort_by(|a, b| b.key.cmp(&a.key));
+    }
+
+    /// Replaces the fault settings (for example to clear a fault).
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.write().unwrap_or_else(|p| p.into_inner()) = faults;
+    }
+
+    /// How many requests the server has received.
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting connections and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// The sequence number in a synthetic id (`AuditLog:<n>`), else 0.
+fn seq_of(entry: &AuditLog) -> u64 {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(&entry.id)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.strip_prefix("AuditLog:").and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let shared = shared.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let shared = shared.clone();
+                async move { handler::handle(&shared, request).await }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}
