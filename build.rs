@@ -80,13 +80,11 @@ fn parse(text: &str) -> Result<openapiv3::OpenAPI, BuildError> {
             spec.openapi
         )));
     }
-    let has_operation = spec
-        .operations()
-        .any(|(path, method, op)| {
-            path == "/v2/audit-logs"
-                && method == "get"
-                && op.operation_id.as_deref() == Some("list_audit_logs")
-        });
+    let has_operation = spec.operations().any(|(path, method, op)| {
+        path == "/v2/audit-logs"
+            && method == "get"
+            && op.operation_id.as_deref() == Some("list_audit_logs")
+    });
     if !has_operation {
         return Err(BuildError(
             "it has no `GET /v2/audit-logs` operation with operationId `list_audit_logs`".into(),

@@ -18,6 +18,7 @@ pub struct AuditLog {
     /// A universally unique identifier (base64-encoded opaque string).
     pub id: String,
     /// The user who acted (base64 global user id).
+    #[schemars(description = "The user who acted (base64-encoded global user id).")]
     pub user_id: String,
     /// The IP address the request came from.
     pub ip: String,
@@ -32,23 +33,31 @@ pub struct AuditLog {
     /// JSON-serialized variables passed with the operation: JSON *text*, not an
     /// object. [`AuditLog::variables_json`] parses it.
     #[serde(default)]
+    #[schemars(
+        description = "JSON-serialized variables passed with the operation (JSON text, not an object)."
+    )]
     pub variables: Option<String>,
     /// When the action happened. Written back with millisecond precision,
     /// as the API sends it (finer precision is kept when present).
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(description = "When the action happened (RFC 3339, UTC).")]
     pub created_at: DateTime<Utc>,
+}
+
+fn serialize_timestamp<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_timestamp(t))
 }
 
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
 /// (`2026-05-18T12:00:00.000Z`), or more digits when the value has them.
-fn serialize_timestamp<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn format_timestamp(t: &DateTime<Utc>) -> String {
     use chrono::{SecondsFormat, Timelike};
-    let format = if t.nanosecond() % 1_000_000 == 0 {
+    let format = if t.nanosecond().is_multiple_of(1_000_000) {
         SecondsFormat::Millis
     } else {
         SecondsFormat::AutoSi
     };
-    serializer.collect_str(&t.to_rfc3339_opts(format, true))
+    t.to_rfc3339_opts(format, true)
 }
 
 impl AuditLog {

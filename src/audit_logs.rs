@@ -69,7 +69,10 @@ impl ListAuditLogsParams {
             .as_ref()
             .is_some_and(|t| t.as_str().is_empty())
         {
-            return Err(ValidationError::new("operation_type", ValidationRule::Empty));
+            return Err(ValidationError::new(
+                "operation_type",
+                ValidationRule::Empty,
+            ));
         }
         if self.cursor.as_deref().is_some_and(str::is_empty) {
             return Err(ValidationError::new("cursor", ValidationRule::Empty));
@@ -263,7 +266,13 @@ impl ListAuditLogs {
     /// every request with the same filters.
     pub fn pages(self) -> Pages {
         let validation = self.validate();
-        Pages::new(self.client, self.params, self.skip, self.max_entries, validation)
+        Pages::new(
+            self.client,
+            self.params,
+            self.skip,
+            self.max_entries,
+            validation,
+        )
     }
 
     /// All entries, newest first, fetched lazily page by page.

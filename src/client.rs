@@ -137,7 +137,10 @@ impl fmt::Debug for ClientBuilder {
             .field("host", &self.host)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
-            .field("http", &self.http.as_ref().map(|_| "<caller's reqwest::Client>"))
+            .field(
+                "http",
+                &self.http.as_ref().map(|_| "<caller's reqwest::Client>"),
+            )
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("ignore_environment", &self.ignore_environment)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -258,7 +261,10 @@ impl ClientBuilder {
         };
         let base_url = check_base_url(&raw_url, setting, self.allow_insecure_http)?;
 
-        for (setting, value) in [("connect_timeout", self.connect_timeout), ("timeout", self.timeout)] {
+        for (setting, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("timeout", self.timeout),
+        ] {
             if value == Some(Duration::ZERO) {
                 return Err(ConfigError::ZeroTimeout { setting }.into());
             }
@@ -277,7 +283,9 @@ impl ClientBuilder {
             authorization,
             user_agent: HeaderValue::from_static(USER_AGENT),
             timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
-            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             retry: self.retry.unwrap_or_default(),
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
@@ -294,7 +302,11 @@ impl ClientBuilder {
 
 /// Parses and normalises a base URL (no trailing slash, no query), refusing
 /// plain http to non-loopback hosts unless allowed.
-fn check_base_url(raw: &str, setting: &'static str, allow_insecure: bool) -> Result<String, ConfigError> {
+fn check_base_url(
+    raw: &str,
+    setting: &'static str,
+    allow_insecure: bool,
+) -> Result<String, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidBaseUrl {
         url: crate::text::escape_control(raw),
         setting,
@@ -316,7 +328,11 @@ fn check_base_url(raw: &str, setting: &'static str, allow_insecure: bool) -> Res
                 });
             }
         }
-        other => return Err(invalid(format!("the scheme must be https or http, not {other:?}"))),
+        other => {
+            return Err(invalid(format!(
+                "the scheme must be https or http, not {other:?}"
+            )))
+        }
     }
     if url.host().is_none() {
         return Err(invalid("it has no host".into()));
@@ -325,7 +341,9 @@ fn check_base_url(raw: &str, setting: &'static str, allow_insecure: bool) -> Res
         return Err(invalid("it must not have a query or a fragment".into()));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("it must not carry credentials; use the API key".into()));
+        return Err(invalid(
+            "it must not carry credentials; use the API key".into(),
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }

@@ -205,7 +205,10 @@ pub struct ApiError {
 impl ApiError {
     fn wait_hint(&self) -> String {
         match self.retry_after {
-            Some(r) => format!("the server asked to wait {}s before retrying", r.delay().as_secs()),
+            Some(r) => format!(
+                "the server asked to wait {}s before retrying",
+                r.delay().as_secs()
+            ),
             None => "retry later".to_owned(),
         }
     }

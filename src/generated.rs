@@ -4,7 +4,13 @@
 //! reviewable.
 //!
 //! Use it as an escape hatch through [`Client::generated`](crate::Client::generated).
-#![allow(missing_docs, clippy::all, clippy::pedantic, rustdoc::all, unused_qualifications)]
+#![allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    rustdoc::all,
+    unused_qualifications
+)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 

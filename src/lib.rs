@@ -20,7 +20,7 @@ mod retry_after;
 mod text;
 mod transport;
 
-pub use audit_log::{AuditLog, OperationType};
+pub use audit_log::{format_timestamp, AuditLog, OperationType};
 pub use audit_logs::{
     ListAuditLogs, ListAuditLogsParams, ResumePoint, DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT,
 };
@@ -29,8 +29,8 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use error::{
-    ApiError, ConfigError, DecodeError, Error, PaginationError, TransportError,
-    TransportErrorKind, ValidationError, ValidationRule,
+    ApiError, ConfigError, DecodeError, Error, PaginationError, TransportError, TransportErrorKind,
+    ValidationError, ValidationRule,
 };
 pub use page::{Page, Pagination};
 pub use pagination::{Entries, Pages};

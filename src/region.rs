@@ -82,8 +82,14 @@ mod tests {
     #[test]
     fn regions_map_to_documented_servers() {
         assert_eq!(Region::Global.base_url(), "https://api.arize.com");
-        assert_eq!(Region::EuWest1a.base_url(), "https://api.eu-west-1a.arize.com");
-        assert_eq!(Region::CaCentral1a.base_url(), "https://api.ca-central-1a.arize.com");
+        assert_eq!(
+            Region::EuWest1a.base_url(),
+            "https://api.eu-west-1a.arize.com"
+        );
+        assert_eq!(
+            Region::CaCentral1a.base_url(),
+            "https://api.ca-central-1a.arize.com"
+        );
         assert_eq!(
             "us-east-1b".parse::<Region>().map(|r| r.base_url()).ok(),
             Some("https://api.us-east-1b.arize.com".to_owned())

@@ -187,7 +187,10 @@ mod tests {
         let p = RetryPolicy::default().initial_backoff(Duration::from_millis(1000));
         for _ in 0..200 {
             let w = p.backoff(1);
-            assert!(w >= Duration::from_millis(500) && w <= Duration::from_millis(1000), "{w:?}");
+            assert!(
+                w >= Duration::from_millis(500) && w <= Duration::from_millis(1000),
+                "{w:?}"
+            );
         }
     }
 }

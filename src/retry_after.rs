@@ -54,8 +54,14 @@ mod tests {
 
     #[test]
     fn parses_delta_seconds() {
-        assert_eq!(RetryAfter::parse("42"), Some(RetryAfter::Delay(Duration::from_secs(42))));
-        assert_eq!(RetryAfter::parse(" 0 "), Some(RetryAfter::Delay(Duration::ZERO)));
+        assert_eq!(
+            RetryAfter::parse("42"),
+            Some(RetryAfter::Delay(Duration::from_secs(42)))
+        );
+        assert_eq!(
+            RetryAfter::parse(" 0 "),
+            Some(RetryAfter::Delay(Duration::ZERO))
+        );
         assert_eq!(
             RetryAfter::parse("99999999999999999999999"),
             Some(RetryAfter::Delay(Duration::from_secs(u64::MAX)))
@@ -65,13 +71,20 @@ mod tests {
     #[test]
     fn parses_http_date() {
         let at = RetryAfter::parse("Wed, 21 Oct 2015 07:28:00 GMT").expect("http-date");
-        let RetryAfter::At(t) = at else { panic!("not a date: {at:?}") };
+        let RetryAfter::At(t) = at else {
+            panic!("not a date: {at:?}")
+        };
         assert_eq!(
-            t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).ok(),
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .ok(),
             Some(1_445_412_480)
         );
         assert_eq!(at.delay_from(t + Duration::from_secs(5)), Duration::ZERO);
-        assert_eq!(at.delay_from(t - Duration::from_secs(5)), Duration::from_secs(5));
+        assert_eq!(
+            at.delay_from(t - Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
     }
 
     #[test]

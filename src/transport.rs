@@ -65,7 +65,9 @@ impl Hooks {
 
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hooks").field("settings", &self.settings).finish()
+        f.debug_struct("Hooks")
+            .field("settings", &self.settings)
+            .finish()
     }
 }
 
@@ -113,7 +115,9 @@ impl ClientHooks<Hooks> for generated::Client {
         let mut body = BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(limit));
         let mut too_large = declared.is_some_and(|n| n > limit);
         while !too_large {
-            let Some(chunk) = response.chunk().await? else { break };
+            let Some(chunk) = response.chunk().await? else {
+                break;
+            };
             if body.len() + chunk.len() > limit {
                 too_large = true;
             } else {
@@ -140,7 +144,10 @@ impl ClientHooks<Hooks> for generated::Client {
 
 /// Fetches one page, retrying as the client's policy allows. The parameters
 /// must already be valid.
-pub(crate) async fn fetch_page(client: &Client, params: &ListAuditLogsParams) -> Result<Page, Error> {
+pub(crate) async fn fetch_page(
+    client: &Client,
+    params: &ListAuditLogsParams,
+) -> Result<Page, Error> {
     let policy = &client.inner.settings.retry;
     let mut history = RetryHistory::default();
     loop {
@@ -168,9 +175,11 @@ pub(crate) async fn fetch_page(client: &Client, params: &ListAuditLogsParams) ->
                     error = %error,
                     "request failed; retrying"
                 );
-                history
-                    .earlier
-                    .push(format!("{} (waited {} ms)", short_reason(&error), wait.as_millis()));
+                history.earlier.push(format!(
+                    "{} (waited {} ms)",
+                    short_reason(&error),
+                    wait.as_millis()
+                ));
                 tokio::time::sleep(wait).await;
             }
             Decision::GiveUp => {
@@ -205,7 +214,8 @@ fn short_reason(error: &Error) -> String {
 async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<Page, Error> {
     let inner = &client.inner;
     let hooks = Hooks::new(inner.settings.clone());
-    let generated = generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
+    let generated =
+        generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();
     if let Some(v) = params.start_time {
         request = request.start_time(v);
@@ -269,9 +279,9 @@ async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<Page, 
             | progenitor_client::Error::ResponseBodyError(e)
             | progenitor_client::Error::InvalidUpgrade(e),
         ) => Err(Error::Transport(TransportError::new(e, endpoint()))),
-        Err(progenitor_client::Error::InvalidRequest(why) | progenitor_client::Error::Custom(why)) => {
-            Err(Error::Internal(why))
-        }
+        Err(
+            progenitor_client::Error::InvalidRequest(why) | progenitor_client::Error::Custom(why),
+        ) => Err(Error::Internal(why)),
     }
 }
 
@@ -286,11 +296,22 @@ async fn collect(mut stream: progenitor_client::ByteStream) -> Vec<u8> {
 }
 
 /// Builds the error for a non-success status (or an undeclared success one).
-pub(crate) fn api_error(status: StatusCode, headers: &HeaderMap, body: &[u8], endpoint: String) -> Error {
+pub(crate) fn api_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: String,
+) -> Error {
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let jsonish = match content_type.as_deref() {
         None => true,
         Some(ct) => ct == "application/json" || ct.ends_with("+json"),

@@ -23,7 +23,10 @@ fn missing_key_is_a_typed_error_at_build_time() {
     let e = config_error(builder().build());
     assert!(matches!(e, ConfigError::MissingApiKey));
     assert!(e.to_string().contains("ARIZE_API_KEY"));
-    assert!(matches!(config_error(builder().api_key("   ").build()), ConfigError::MissingApiKey));
+    assert!(matches!(
+        config_error(builder().api_key("   ").build()),
+        ConfigError::MissingApiKey
+    ));
 }
 
 #[test]
@@ -46,13 +49,30 @@ fn debug_of_client_and_builder_never_shows_the_key() {
 
 #[test]
 fn base_url_comes_from_region_host_or_explicit_setting() {
-    let url = |b: arize_audit_logs::ClientBuilder| b.api_key("k").build().expect("client").base_url().to_owned();
+    let url = |b: arize_audit_logs::ClientBuilder| {
+        b.api_key("k")
+            .build()
+            .expect("client")
+            .base_url()
+            .to_owned()
+    };
     assert_eq!(url(builder()), "https://api.arize.com");
-    assert_eq!(url(builder().region(Region::EuWest1a)), "https://api.eu-west-1a.arize.com");
-    assert_eq!(url(builder().region(Region::CaCentral1a)), "https://api.ca-central-1a.arize.com");
-    assert_eq!(url(builder().host("arize.internal.example")), "https://arize.internal.example");
     assert_eq!(
-        url(builder().region(Region::EuWest1a).base_url("https://proxy.example/arize/")),
+        url(builder().region(Region::EuWest1a)),
+        "https://api.eu-west-1a.arize.com"
+    );
+    assert_eq!(
+        url(builder().region(Region::CaCentral1a)),
+        "https://api.ca-central-1a.arize.com"
+    );
+    assert_eq!(
+        url(builder().host("arize.internal.example")),
+        "https://arize.internal.example"
+    );
+    assert_eq!(
+        url(builder()
+            .region(Region::EuWest1a)
+            .base_url("https://proxy.example/arize/")),
         "https://proxy.example/arize",
         "explicit base URL wins and loses its trailing slash"
     );
@@ -60,10 +80,23 @@ fn base_url_comes_from_region_host_or_explicit_setting() {
 
 #[test]
 fn plain_http_is_refused_unless_loopback_or_opted_in() {
-    let e = config_error(builder().api_key("k").base_url("http://arize.example").build());
+    let e = config_error(
+        builder()
+            .api_key("k")
+            .base_url("http://arize.example")
+            .build(),
+    );
     assert!(matches!(e, ConfigError::InsecureBaseUrl { .. }), "{e:?}");
-    for ok in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
-        builder().api_key("k").base_url(ok).build().unwrap_or_else(|e| panic!("{ok}: {e}"));
+    for ok in [
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:9",
+    ] {
+        builder()
+            .api_key("k")
+            .base_url(ok)
+            .build()
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
     builder()
         .api_key("k")
@@ -75,10 +108,21 @@ fn plain_http_is_refused_unless_loopback_or_opted_in() {
 
 #[test]
 fn malformed_base_urls_are_refused_naming_the_setting() {
-    for bad in ["not a url", "ftp://x", "https://user:pw@x", "https://x/?q=1"] {
+    for bad in [
+        "not a url",
+        "ftp://x",
+        "https://user:pw@x",
+        "https://x/?q=1",
+    ] {
         let e = config_error(builder().api_key("k").base_url(bad).build());
         assert!(
-            matches!(&e, ConfigError::InvalidBaseUrl { setting: "base_url", .. }),
+            matches!(
+                &e,
+                ConfigError::InvalidBaseUrl {
+                    setting: "base_url",
+                    ..
+                }
+            ),
             "{bad}: {e:?}"
         );
     }
@@ -86,7 +130,12 @@ fn malformed_base_urls_are_refused_naming_the_setting() {
 
 #[test]
 fn zero_timeouts_are_refused() {
-    let e = config_error(builder().api_key("k").timeout(std::time::Duration::ZERO).build());
+    let e = config_error(
+        builder()
+            .api_key("k")
+            .timeout(std::time::Duration::ZERO)
+            .build(),
+    );
     assert!(matches!(e, ConfigError::ZeroTimeout { setting: "timeout" }));
 }
 
@@ -97,11 +146,22 @@ async fn own_reqwest_client_is_used_and_still_authenticates() {
         .expect(1)
         .mount(&server)
         .await;
-    let http = reqwest::Client::builder().user_agent("caller/1.0").build().expect("reqwest");
-    let client = builder().api_key(TEST_KEY).base_url(server.uri()).http_client(http).build().expect("client");
+    let http = reqwest::Client::builder()
+        .user_agent("caller/1.0")
+        .build()
+        .expect("reqwest");
+    let client = builder()
+        .api_key(TEST_KEY)
+        .base_url(server.uri())
+        .http_client(http)
+        .build()
+        .expect("client");
     client.list_audit_logs().send().await.expect("page");
     let request = &server.received_requests().await.expect("recorded")[0];
-    assert_eq!(request.headers["authorization"], format!("Bearer {TEST_KEY}").as_str());
+    assert_eq!(
+        request.headers["authorization"],
+        format!("Bearer {TEST_KEY}").as_str()
+    );
     assert_eq!(request.headers["user-agent"], arize_audit_logs::USER_AGENT);
 }
 
@@ -121,7 +181,11 @@ async fn request_timeout_applies_to_a_slow_server() {
         .retry_policy(arize_audit_logs::RetryPolicy::none())
         .build()
         .expect("client");
-    let error = client.list_audit_logs().send().await.expect_err("times out");
+    let error = client
+        .list_audit_logs()
+        .send()
+        .await
+        .expect_err("times out");
     assert!(
         matches!(&error, Error::Transport(t) if t.kind == arize_audit_logs::TransportErrorKind::Timeout),
         "{error:?}"

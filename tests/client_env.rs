@@ -7,16 +7,26 @@ use arize_audit_logs::{Client, ConfigError, Error, Region};
 fn environment_supplies_key_and_base_url_and_explicit_settings_win() {
     std::env::remove_var("ARIZE_API_KEY");
     std::env::remove_var("ARIZE_BASE_URL");
-    assert!(matches!(Client::from_env(), Err(Error::Config(ConfigError::MissingApiKey))));
+    assert!(matches!(
+        Client::from_env(),
+        Err(Error::Config(ConfigError::MissingApiKey))
+    ));
 
     std::env::set_var("ARIZE_API_KEY", "from-env");
     let client = Client::from_env().expect("key from the environment");
     assert_eq!(client.base_url(), "https://api.arize.com");
 
     std::env::set_var("ARIZE_BASE_URL", "https://api.ca-central-1a.arize.com/");
-    assert_eq!(Client::from_env().expect("client").base_url(), "https://api.ca-central-1a.arize.com");
     assert_eq!(
-        Client::builder().region(Region::EuWest1a).build().expect("client").base_url(),
+        Client::from_env().expect("client").base_url(),
+        "https://api.ca-central-1a.arize.com"
+    );
+    assert_eq!(
+        Client::builder()
+            .region(Region::EuWest1a)
+            .build()
+            .expect("client")
+            .base_url(),
         "https://api.eu-west-1a.arize.com",
         "an explicit region beats ARIZE_BASE_URL"
     );
@@ -30,7 +40,10 @@ fn environment_supplies_key_and_base_url_and_explicit_settings_win() {
     std::env::set_var("ARIZE_BASE_URL", "nonsense");
     assert!(matches!(
         Client::from_env(),
-        Err(Error::Config(ConfigError::InvalidBaseUrl { setting: "ARIZE_BASE_URL", .. }))
+        Err(Error::Config(ConfigError::InvalidBaseUrl {
+            setting: "ARIZE_BASE_URL",
+            ..
+        }))
     ));
 
     assert!(

@@ -12,8 +12,13 @@ fn fixture(name: &str) -> Value {
 
 fn example(response: &str, media_type: &str) -> Value {
     let doc: Value = serde_norway::from_str(OPENAPI_DOCUMENT).expect("YAML");
-    let pointer = format!("/components/responses/{response}/content/{}/example", media_type.replace('/', "~1"));
-    doc.pointer(&pointer).cloned().unwrap_or_else(|| panic!("no example at {pointer}"))
+    let pointer = format!(
+        "/components/responses/{response}/content/{}/example",
+        media_type.replace('/', "~1")
+    );
+    doc.pointer(&pointer)
+        .cloned()
+        .unwrap_or_else(|| panic!("no example at {pointer}"))
 }
 
 #[test]
@@ -32,6 +37,10 @@ fn error_examples_match_fact_sheet() {
         ("Forbidden", "problem_403.json"),
         ("RateLimitExceeded", "problem_429.json"),
     ] {
-        assert_eq!(example(component, "application/problem+json"), fixture(file), "{component}");
+        assert_eq!(
+            example(component, "application/problem+json"),
+            fixture(file),
+            "{component}"
+        );
     }
 }

@@ -25,11 +25,20 @@ const PAGE_WITH_NEWER_VALUES: &str = r#"{
 #[tokio::test]
 async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
     let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
-    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page parses");
 
     assert_eq!(page.logs.len(), 3);
-    assert_eq!(page.logs[0].operation_type, OperationType::Unknown("WEBHOOK".into()));
+    assert_eq!(
+        page.logs[0].operation_type,
+        OperationType::Unknown("WEBHOOK".into())
+    );
     assert_eq!(page.logs[0].operation_type.to_string(), "WEBHOOK");
     assert!(!page.logs[0].operation_type.is_known());
     assert_eq!(page.logs[1].operation_type, OperationType::Query);
@@ -41,8 +50,14 @@ async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
 #[tokio::test]
 async fn absent_and_null_optional_members_are_none() {
     let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
-    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page parses");
     for entry in &page.logs[..2] {
         assert_eq!(entry.operation_name, None);
         assert_eq!(entry.operation_text, None);
@@ -54,21 +69,42 @@ async fn absent_and_null_optional_members_are_none() {
 #[tokio::test]
 async fn variables_are_raw_text_with_a_json_helper() {
     let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
-    let page = client(&server).list_audit_logs().send().await.expect("page parses");
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page parses");
     let entry = &page.logs[2];
     assert_eq!(entry.variables.as_deref(), Some(r#"{"a":[1,2]}"#));
-    let parsed = entry.variables_json().expect("present").expect("valid JSON");
+    let parsed = entry
+        .variables_json()
+        .expect("present")
+        .expect("valid JSON");
     assert_eq!(parsed, serde_json::json!({"a": [1, 2]}));
 }
 
 #[tokio::test]
 async fn timestamps_with_offsets_and_fractions_become_utc() {
     let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into()).mount(&server).await;
-    let page = client(&server).list_audit_logs().send().await.expect("page parses");
-    assert_eq!(page.logs[1].created_at.to_rfc3339(), "2026-05-18T12:00:01.500+00:00");
-    assert_eq!(page.logs[2].created_at.to_rfc3339(), "2026-05-18T12:00:00+00:00");
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page parses");
+    assert_eq!(
+        page.logs[1].created_at.to_rfc3339(),
+        "2026-05-18T12:00:01.500+00:00"
+    );
+    assert_eq!(
+        page.logs[2].created_at.to_rfc3339(),
+        "2026-05-18T12:00:00+00:00"
+    );
 }
 
 #[test]
@@ -82,7 +118,8 @@ fn operation_type_round_trips_through_json() {
 
 #[test]
 fn invalid_variables_text_is_reported_not_hidden() {
-    let entry = arize_audit_logs::AuditLog::new("i", "u", "ip", OperationType::Query, chrono::Utc::now())
-        .with_variables(Some("{not json".into()));
+    let entry =
+        arize_audit_logs::AuditLog::new("i", "u", "ip", OperationType::Query, chrono::Utc::now())
+            .with_variables(Some("{not json".into()));
     assert!(matches!(entry.variables_json(), Some(Err(_))));
 }

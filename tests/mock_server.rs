@@ -14,18 +14,29 @@ use futures::TryStreamExt;
 const END: &str = "2026-05-18T12:00:00Z";
 
 async fn server(entries: usize) -> MockServer {
-    let config = MockConfig::default().entries(entries).seed(3).end(END.parse().expect("ts"));
+    let config = MockConfig::default()
+        .entries(entries)
+        .seed(3)
+        .end(END.parse().expect("ts"));
     MockServer::start(config).await.expect("server starts")
 }
 
-async fn raw(server: &MockServer, query: &str, key: Option<&str>) -> (u16, serde_json::Value, Option<String>) {
+async fn raw(
+    server: &MockServer,
+    query: &str,
+    key: Option<&str>,
+) -> (u16, serde_json::Value, Option<String>) {
     let mut request = reqwest::Client::new().get(format!("{}/v2/audit-logs?{query}", server.uri()));
     if let Some(key) = key {
         request = request.bearer_auth(key);
     }
     let response = request.send().await.expect("answer");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = response.json().await.unwrap_or(serde_json::Value::Null);
     (status, body, content_type)
 }
@@ -40,7 +51,10 @@ async fn missing_or_wrong_key_is_401_problem_and_non_admin_key_is_403() {
         assert_eq!(body["status"], 401);
     }
     let (status, body, _) = raw(&server, "", Some("mock-member-key")).await;
-    assert_eq!((status, body["title"].as_str()), (403, Some("Access forbidden")));
+    assert_eq!(
+        (status, body["title"].as_str()),
+        (403, Some("Access forbidden"))
+    );
 }
 
 #[tokio::test]
@@ -53,16 +67,26 @@ async fn default_limit_is_50_newest_first_and_last_page_omits_next_cursor() {
     assert_eq!(status, 200);
     let logs = body["logs"].as_array().expect("logs");
     assert_eq!(logs.len(), 50);
-    let times: Vec<&str> = logs.iter().map(|l| l["created_at"].as_str().expect("ts")).collect();
+    let times: Vec<&str> = logs
+        .iter()
+        .map(|l| l["created_at"].as_str().expect("ts"))
+        .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
     assert!(times[0].ends_with(".000Z"), "{}", times[0]);
     assert_eq!(body["pagination"]["has_more"], true);
-    let cursor = body["pagination"]["next_cursor"].as_str().expect("cursor").to_owned();
+    let cursor = body["pagination"]["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
 
     let q = format!("end_time={END}&cursor={cursor}");
     let (_, last, _) = raw(&server, &q, key.as_deref()).await;
     assert_eq!(last["logs"].as_array().map(Vec::len), Some(10));
-    assert_eq!(last["pagination"], serde_json::json!({"has_more": false}), "next_cursor omitted");
+    assert_eq!(
+        last["pagination"],
+        serde_json::json!({"has_more": false}),
+        "next_cursor omitted"
+    );
 }
 
 #[tokio::test]
@@ -72,7 +96,14 @@ async fn window_defaults_to_30_days_before_now() {
     let all = server.entries();
     let cutoff = Utc::now() - TimeDelta::days(30);
     let expected = all.iter().filter(|e| e.created_at >= cutoff).count();
-    let got: Vec<_> = server.client().expect("client").list_audit_logs().entries().try_collect().await.expect("ok");
+    let got: Vec<_> = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .entries()
+        .try_collect()
+        .await
+        .expect("ok");
     assert!(expected > 0 && expected < all.len());
     assert_eq!(got.len(), expected);
 }
@@ -109,10 +140,20 @@ async fn filters_apply_with_inclusive_bounds() {
 async fn bad_limit_time_or_operation_type_is_400_problem() {
     let server = server(5).await;
     let key = Some(server.api_key().to_owned());
-    for q in ["limit=0", "limit=101", "limit=ten", "start_time=yesterday", "operation_type=WEBHOOK",
-              "start_time=2026-05-02T00:00:00Z&end_time=2026-05-01T00:00:00Z"] {
+    for q in [
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "start_time=yesterday",
+        "operation_type=WEBHOOK",
+        "start_time=2026-05-02T00:00:00Z&end_time=2026-05-01T00:00:00Z",
+    ] {
         let (status, body, ct) = raw(&server, q, key.as_deref()).await;
-        assert_eq!((status, ct.as_deref()), (400, Some("application/problem+json")), "{q}");
+        assert_eq!(
+            (status, ct.as_deref()),
+            (400, Some("application/problem+json")),
+            "{q}"
+        );
         assert_eq!(body["title"], "Invalid request parameters", "{q}");
     }
 }
@@ -122,20 +163,35 @@ async fn corrupted_cursor_or_cursor_from_other_filters_is_400() {
     let server = server(30).await;
     let key = Some(server.api_key().to_owned());
     let (_, first, _) = raw(&server, &format!("end_time={END}&limit=10"), key.as_deref()).await;
-    let cursor = first["pagination"]["next_cursor"].as_str().expect("cursor").to_owned();
+    let cursor = first["pagination"]["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
 
     let mut corrupted = cursor.clone().into_bytes();
     corrupted[5] = if corrupted[5] == b'A' { b'B' } else { b'A' };
     let corrupted = String::from_utf8(corrupted).expect("ascii");
-    let (status, _, _) = raw(&server, &format!("end_time={END}&limit=10&cursor={corrupted}"), key.as_deref()).await;
+    let (status, _, _) = raw(
+        &server,
+        &format!("end_time={END}&limit=10&cursor={corrupted}"),
+        key.as_deref(),
+    )
+    .await;
     assert_eq!(status, 400);
 
     let other = format!("end_time={END}&operation_type=QUERY&limit=10&cursor={cursor}");
     let (status, body, _) = raw(&server, &other, key.as_deref()).await;
     assert_eq!(status, 400);
-    assert!(body["detail"].as_str().is_some_and(|d| d.contains("other filters")));
+    assert!(body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("other filters")));
 
-    let (status, _, _) = raw(&server, &format!("end_time={END}&limit=25&cursor={cursor}"), key.as_deref()).await;
+    let (status, _, _) = raw(
+        &server,
+        &format!("end_time={END}&limit=25&cursor={cursor}"),
+        key.as_deref(),
+    )
+    .await;
     assert_eq!(status, 200, "a cursor does not bind the page size");
 }
 
@@ -146,34 +202,64 @@ async fn unknown_values_and_members_reach_the_client_intact() {
         .unknown_operation_types(0.2)
         .faults(Faults::none().unknown_members(true));
     let server = MockServer::start(config).await.expect("server");
-    let got: Vec<_> = server.client().expect("client").list_audit_logs().limit(100).entries().try_collect().await.expect("ok");
+    let got: Vec<_> = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .limit(100)
+        .entries()
+        .try_collect()
+        .await
+        .expect("ok");
     assert_eq!(got, server.entries());
-    assert!(got.iter().any(|e| e.operation_type == OperationType::Unknown("WEBHOOK".into())));
+    assert!(got
+        .iter()
+        .any(|e| e.operation_type == OperationType::Unknown("WEBHOOK".into())));
 }
 
 #[tokio::test]
 async fn dropped_connection_and_truncated_body_are_transport_failures() {
     let server = server(10).await;
-    let client = server.client_builder().retry_policy(RetryPolicy::none()).build().expect("client");
+    let client = server
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
 
     server.set_faults(Faults::none().drop_connection(1.0));
     let error = client.list_audit_logs().send().await.expect_err("dropped");
     assert!(matches!(&error, Error::Transport(_)), "{error:?}");
 
     server.set_faults(Faults::none().truncate_body(1.0));
-    let error = client.list_audit_logs().send().await.expect_err("truncated");
-    assert!(matches!(&error, Error::Transport(t) if t.kind == TransportErrorKind::Body), "{error:?}");
+    let error = client
+        .list_audit_logs()
+        .send()
+        .await
+        .expect_err("truncated");
+    assert!(
+        matches!(&error, Error::Transport(t) if t.kind == TransportErrorKind::Body),
+        "{error:?}"
+    );
     assert!(error.is_retryable());
 
     server.set_faults(Faults::none().rate_limit(1.0, Some(7)));
     let error = client.list_audit_logs().send().await.expect_err("429");
-    assert_eq!(error.retry_after().map(|r| r.delay()), Some(Duration::from_secs(7)));
+    assert_eq!(
+        error.retry_after().map(|r| r.delay()),
+        Some(Duration::from_secs(7))
+    );
 
     server.set_faults(Faults::none().server_error(1.0));
-    assert!(matches!(client.list_audit_logs().send().await, Err(Error::Server(_))));
+    assert!(matches!(
+        client.list_audit_logs().send().await,
+        Err(Error::Server(_))
+    ));
 
     server.set_faults(Faults::none());
-    assert!(client.list_audit_logs().send().await.is_ok(), "faults clear");
+    assert!(
+        client.list_audit_logs().send().await.is_ok(),
+        "faults clear"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +267,13 @@ async fn latency_knob_delays_every_answer() {
     let server = server(1).await;
     server.set_faults(Faults::none().latency(Duration::from_millis(150)));
     let started = std::time::Instant::now();
-    server.client().expect("client").list_audit_logs().send().await.expect("ok");
+    server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("ok");
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
 
@@ -190,9 +282,16 @@ async fn added_entries_are_served_newest_first() {
     // Data ending now, inside the default 30-day window.
     let config = MockConfig::default().entries(5).span(TimeDelta::days(1));
     let server = MockServer::start(config).await.expect("server");
-    let newest = arize_audit_logs::AuditLog::new("new", "u", "1.1.1.1", OperationType::Query, Utc::now());
+    let newest =
+        arize_audit_logs::AuditLog::new("new", "u", "1.1.1.1", OperationType::Query, Utc::now());
     server.add_entries([newest.clone()]);
-    let page = server.client().expect("client").list_audit_logs().send().await.expect("ok");
+    let page = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("ok");
     assert_eq!(page.logs[0], newest);
     assert_eq!(page.logs.len(), 6);
 }

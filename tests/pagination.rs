@@ -35,7 +35,11 @@ async fn mount_page(server: &MockServer, cursor: Option<&str>, response: Respons
     let cursor = cursor.map(str::to_owned);
     Mock::given(matchers::path("/v2/audit-logs"))
         .and(move |r: &Request| {
-            r.url.query_pairs().find(|(k, _)| k == "cursor").map(|(_, v)| v.into_owned()) == cursor
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "cursor")
+                .map(|(_, v)| v.into_owned())
+                == cursor
         })
         .respond_with(response)
         .expect(1)
@@ -53,7 +57,10 @@ async fn three_pages() -> MockServer {
 }
 
 fn query_of(r: &Request) -> Vec<(String, String)> {
-    r.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    r.url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -71,7 +78,10 @@ async fn entries_arrive_once_in_order_with_same_filters_and_right_cursors() {
         .expect("all pages");
 
     let ids: Vec<_> = entries.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["id-9", "id-8", "id-7", "id-6", "id-5", "id-4", "id-3", "id-2", "id-1", "id-0"]);
+    assert_eq!(
+        ids,
+        ["id-9", "id-8", "id-7", "id-6", "id-5", "id-4", "id-3", "id-2", "id-1", "id-0"]
+    );
 
     let requests = server.received_requests().await.expect("recorded");
     assert_eq!(requests.len(), 3);
@@ -89,11 +99,18 @@ async fn entries_arrive_once_in_order_with_same_filters_and_right_cursors() {
         .iter()
         .map(|r| {
             let q = query_of(r);
-            assert_eq!(filters(&q), expected_filters, "every request carries the same filters");
+            assert_eq!(
+                filters(&q),
+                expected_filters,
+                "every request carries the same filters"
+            );
             q.into_iter().find(|(k, _)| k == "cursor").map(|(_, v)| v)
         })
         .collect();
-    assert_eq!(cursors, [None, Some("c1".to_owned()), Some("c2".to_owned())]);
+    assert_eq!(
+        cursors,
+        [None, Some("c1".to_owned()), Some("c2".to_owned())]
+    );
 }
 
 #[tokio::test]
@@ -101,12 +118,23 @@ async fn pages_are_fetched_lazily_and_expose_the_resume_cursor() {
     let server = three_pages().await;
     let mut pages = client(&server).list_audit_logs().pages();
     assert_eq!(pages.resume_point(), Some(ResumePoint::at_cursor(None)));
-    assert!(server.received_requests().await.expect("recorded").is_empty(), "nothing before polling");
+    assert!(
+        server
+            .received_requests()
+            .await
+            .expect("recorded")
+            .is_empty(),
+        "nothing before polling"
+    );
 
     let first = pages.next().await.expect("a page").expect("ok");
     assert_eq!(first.logs.len(), 4);
     assert_eq!(pages.cursor(), Some("c1"));
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 1, "one page, one request");
+    assert_eq!(
+        server.received_requests().await.expect("recorded").len(),
+        1,
+        "one page, one request"
+    );
 
     // Stop here and resume later from the exposed point: nothing lost, nothing repeated.
     let point = pages.resume_point().expect("more to come");
@@ -156,7 +184,11 @@ async fn entry_stream_resumes_exactly_inside_a_page() {
     while let Some(e) = resumed.next().await {
         seen.push(e.expect("ok").id);
     }
-    assert_eq!(resumed.resume_point(), None, "the whole range was delivered");
+    assert_eq!(
+        resumed.resume_point(),
+        None,
+        "the whole range was delivered"
+    );
     let expected: Vec<String> = (0..10).rev().map(|n| format!("id-{n}")).collect();
     assert_eq!(seen, expected);
 }
@@ -176,13 +208,20 @@ async fn max_entries_stops_at_the_cap_with_a_smaller_last_page() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut entries = client(&server).list_audit_logs().limit(4).max_entries(6).entries();
+    let mut entries = client(&server)
+        .list_audit_logs()
+        .limit(4)
+        .max_entries(6)
+        .entries();
     let mut ids = Vec::new();
     while let Some(e) = entries.next().await {
         ids.push(e.expect("ok").id);
     }
     assert_eq!(ids.len(), 6);
-    assert_eq!(entries.resume_point(), Some(ResumePoint::at_cursor(Some("c2".into()))));
+    assert_eq!(
+        entries.resume_point(),
+        Some(ResumePoint::at_cursor(Some("c2".into())))
+    );
 }
 
 #[tokio::test]
@@ -199,7 +238,9 @@ async fn has_more_without_next_cursor_ends_with_a_typed_error_after_the_page() {
     assert!(items[..5].iter().all(Result::is_ok));
     assert!(matches!(
         items[5],
-        Err(Error::Pagination(PaginationError::MissingCursor { page: 2 }))
+        Err(Error::Pagination(PaginationError::MissingCursor {
+            page: 2
+        }))
     ));
     server.verify().await;
 }
@@ -213,7 +254,11 @@ async fn repeated_cursor_ends_with_a_typed_error_instead_of_looping() {
     let mut pages = client(&server).list_audit_logs().pages();
     assert!(pages.next().await.expect("page 1").is_ok());
     assert!(pages.next().await.expect("page 2").is_ok());
-    let error = pages.next().await.expect("the guard fires").expect_err("guard");
+    let error = pages
+        .next()
+        .await
+        .expect("the guard fires")
+        .expect_err("guard");
     assert!(
         matches!(&error, Error::Pagination(PaginationError::RepeatedCursor { page: 2, cursor }) if cursor == "c1"),
         "{error:?}"
@@ -237,6 +282,9 @@ async fn failed_page_ends_the_stream_and_resume_point_stays_on_it() {
     };
     assert_eq!(ok, 4);
     assert!(matches!(error, Error::Server(_)));
-    assert_eq!(entries.resume_point(), Some(ResumePoint::at_cursor(Some("c1".into()))));
+    assert_eq!(
+        entries.resume_point(),
+        Some(ResumePoint::at_cursor(Some("c1".into())))
+    );
     assert!(entries.next().await.is_none());
 }

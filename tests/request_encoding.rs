@@ -39,27 +39,39 @@ async fn documented_example_call_sends_bearer_key_and_no_parameters() {
 #[tokio::test]
 async fn start_time_alone_goes_out_as_rfc3339_utc_with_z() {
     let request = wire(|r| r.start_time(ts("2026-04-18T00:00:00Z"))).await;
-    assert_eq!(request.query, [("start_time".into(), "2026-04-18T00:00:00Z".into())]);
+    assert_eq!(
+        request.query,
+        [("start_time".into(), "2026-04-18T00:00:00Z".into())]
+    );
     assert_wire_snapshot!("start_time_alone", &request);
 }
 
 #[tokio::test]
 async fn end_time_alone_goes_out_as_rfc3339_utc_with_z() {
     let request = wire(|r| r.end_time(ts("2026-05-18T23:59:59Z"))).await;
-    assert_eq!(request.query, [("end_time".into(), "2026-05-18T23:59:59Z".into())]);
+    assert_eq!(
+        request.query,
+        [("end_time".into(), "2026-05-18T23:59:59Z".into())]
+    );
     assert_wire_snapshot!("end_time_alone", &request);
 }
 
 #[tokio::test]
 async fn subsecond_time_keeps_its_precision_and_z() {
     let request = wire(|r| r.end_time(ts("2026-05-18T12:00:00.123+02:00"))).await;
-    assert_eq!(request.query, [("end_time".into(), "2026-05-18T10:00:00.123Z".into())]);
+    assert_eq!(
+        request.query,
+        [("end_time".into(), "2026-05-18T10:00:00.123Z".into())]
+    );
 }
 
 #[tokio::test]
 async fn user_id_alone_is_percent_encoded() {
     let request = wire(|r| r.user_id("VXNlcjoxMjM0NQ==")).await;
-    assert_eq!(request.query, [("user_id".into(), "VXNlcjoxMjM0NQ==".into())]);
+    assert_eq!(
+        request.query,
+        [("user_id".into(), "VXNlcjoxMjM0NQ==".into())]
+    );
     assert_eq!(request.raw_query, "user_id=VXNlcjoxMjM0NQ%3D%3D");
     assert_wire_snapshot!("user_id_alone", &request);
 }
@@ -67,7 +79,10 @@ async fn user_id_alone_is_percent_encoded() {
 #[tokio::test]
 async fn operation_type_alone() {
     let request = wire(|r| r.operation_type(OperationType::Mutation)).await;
-    assert_eq!(request.query, [("operation_type".into(), "MUTATION".into())]);
+    assert_eq!(
+        request.query,
+        [("operation_type".into(), "MUTATION".into())]
+    );
     assert_wire_snapshot!("operation_type_alone", &request);
 }
 

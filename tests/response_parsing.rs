@@ -23,7 +23,11 @@ impl ErrorView {
     fn of(error: &Error) -> Self {
         let debug = format!("{error:?}");
         Self {
-            variant: debug.split(['(', ' ', '{']).next().unwrap_or_default().to_owned(),
+            variant: debug
+                .split(['(', ' ', '{'])
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
             status: error.status().map(|s| s.as_u16()),
             problem: error.problem().cloned(),
             body: error.api_error().and_then(|e| e.body.clone()),
@@ -60,10 +64,16 @@ async fn documented_200_example_parses_into_typed_page() {
     respond(200, "application/json", fixture("list_audit_logs_200.json"))
         .mount(&server)
         .await;
-    let page = client(&server).list_audit_logs().send().await.expect("page");
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page");
     assert_eq!(page.status.as_u16(), 200);
     assert_eq!(
-        page.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        page.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/json")
     );
     assert!(page.has_more());
@@ -73,22 +83,31 @@ async fn documented_200_example_parses_into_typed_page() {
     );
     let entry = &page.logs[0];
     assert_eq!(entry.operation_type, OperationType::Mutation);
-    assert_eq!(entry.variables_json().and_then(Result::ok), Some(serde_json::json!({})));
+    assert_eq!(
+        entry.variables_json().and_then(Result::ok),
+        Some(serde_json::json!({}))
+    );
     insta::assert_debug_snapshot!("documented_200_example", (&page.logs, &page.pagination));
 }
 
 #[tokio::test]
 async fn documented_400_example_is_bad_request_with_problem() {
-    let (error, server) =
-        error_for(ResponseTemplate::new(400).set_body_raw(fixture("problem_400.json"), "application/problem+json")).await;
+    let (error, server) = error_for(
+        ResponseTemplate::new(400)
+            .set_body_raw(fixture("problem_400.json"), "application/problem+json"),
+    )
+    .await;
     assert!(matches!(error, Error::BadRequest(_)));
     snapshot_error("documented_400_example", &error, &server);
 }
 
 #[tokio::test]
 async fn documented_401_example_is_unauthorized_and_says_check_key_and_region() {
-    let (error, server) =
-        error_for(ResponseTemplate::new(401).set_body_raw(fixture("problem_401.json"), "application/problem+json")).await;
+    let (error, server) = error_for(
+        ResponseTemplate::new(401)
+            .set_body_raw(fixture("problem_401.json"), "application/problem+json"),
+    )
+    .await;
     assert!(matches!(error, Error::Unauthorized(_)));
     let text = error.to_string();
     assert!(text.contains("region") && text.contains("key"), "{text}");
@@ -97,11 +116,17 @@ async fn documented_401_example_is_unauthorized_and_says_check_key_and_region() 
 
 #[tokio::test]
 async fn documented_403_example_is_forbidden_and_names_admin_and_audit_logging() {
-    let (error, server) =
-        error_for(ResponseTemplate::new(403).set_body_raw(fixture("problem_403.json"), "application/problem+json")).await;
+    let (error, server) = error_for(
+        ResponseTemplate::new(403)
+            .set_body_raw(fixture("problem_403.json"), "application/problem+json"),
+    )
+    .await;
     assert!(matches!(error, Error::Forbidden(_)));
     let text = error.to_string();
-    assert!(text.contains("account admin") && text.contains("audit logging enabled"), "{text}");
+    assert!(
+        text.contains("account admin") && text.contains("audit logging enabled"),
+        "{text}"
+    );
     snapshot_error("documented_403_example", &error, &server);
 }
 
@@ -125,13 +150,16 @@ async fn problem_in_plain_json_is_parsed_and_error_code_kept() {
         error_for(ResponseTemplate::new(400).set_body_raw(body.to_vec(), "application/json")).await;
     let problem = error.problem().expect("plain JSON problem parsed");
     assert_eq!(problem.error_code(), Some("LIMIT"));
-    assert!(error.to_string().contains("limit too big (error_code LIMIT)"));
+    assert!(error
+        .to_string()
+        .contains("limit too big (error_code LIMIT)"));
 }
 
 #[tokio::test]
 async fn html_error_page_from_a_proxy_keeps_raw_body() {
     let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec();
-    let (error, server) = error_for(ResponseTemplate::new(502).set_body_raw(html, "text/html")).await;
+    let (error, server) =
+        error_for(ResponseTemplate::new(502).set_body_raw(html, "text/html")).await;
     assert!(matches!(error, Error::Server(_)));
     assert!(error.problem().is_none());
     snapshot_error("proxy_502_html", &error, &server);
@@ -140,9 +168,13 @@ async fn html_error_page_from_a_proxy_keeps_raw_body() {
 #[tokio::test]
 async fn undeclared_status_is_unexpected_status_with_body() {
     let (error, _server) =
-        error_for(ResponseTemplate::new(404).set_body_raw(b"no such route".to_vec(), "text/plain")).await;
+        error_for(ResponseTemplate::new(404).set_body_raw(b"no such route".to_vec(), "text/plain"))
+            .await;
     assert!(matches!(error, Error::UnexpectedStatus(_)));
-    assert_eq!(error.api_error().and_then(|e| e.body.as_deref()), Some("no such route"));
+    assert_eq!(
+        error.api_error().and_then(|e| e.body.as_deref()),
+        Some("no such route")
+    );
 }
 
 #[tokio::test]
@@ -151,7 +183,9 @@ async fn success_body_that_does_not_decode_is_typed_error_with_excerpt() {
         ResponseTemplate::new(200).set_body_raw(b"<html>maintenance</html>".to_vec(), "text/html"),
     )
     .await;
-    let Error::InvalidResponse(decode) = &error else { panic!("{error:?}") };
+    let Error::InvalidResponse(decode) = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(decode.status.as_u16(), 200);
     assert_eq!(decode.content_type.as_deref(), Some("text/html"));
     assert_eq!(decode.excerpt, "<html>maintenance</html>");
@@ -164,14 +198,18 @@ async fn success_body_missing_a_required_member_names_it() {
         ResponseTemplate::new(200).set_body_raw(br#"{"logs":[]}"#.to_vec(), "application/json"),
     )
     .await;
-    let Error::InvalidResponse(decode) = &error else { panic!("{error:?}") };
+    let Error::InvalidResponse(decode) = &error else {
+        panic!("{error:?}")
+    };
     assert!(decode.reason.contains("pagination"), "{}", decode.reason);
 }
 
 #[tokio::test]
 async fn body_larger_than_the_limit_is_refused_without_reading_it_all() {
     let server = MockServer::start().await;
-    respond(200, "application/json", vec![b' '; 2 * 1024 * 1024]).mount(&server).await;
+    respond(200, "application/json", vec![b' '; 2 * 1024 * 1024])
+        .mount(&server)
+        .await;
     let client = arize_audit_logs::Client::builder()
         .ignore_environment()
         .api_key(common::TEST_KEY)
@@ -179,9 +217,19 @@ async fn body_larger_than_the_limit_is_refused_without_reading_it_all() {
         .max_response_bytes(1024 * 1024)
         .build()
         .expect("client");
-    let error = client.list_audit_logs().send().await.expect_err("too large");
+    let error = client
+        .list_audit_logs()
+        .send()
+        .await
+        .expect_err("too large");
     assert!(
-        matches!(error, Error::ResponseTooLarge { limit: 1_048_576, .. }),
+        matches!(
+            error,
+            Error::ResponseTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -199,8 +247,15 @@ async fn connection_refused_is_a_transport_error_naming_the_endpoint() {
         .build()
         .expect("client");
     let error = client.list_audit_logs().send().await.expect_err("refused");
-    let Error::Transport(transport) = &error else { panic!("{error:?}") };
+    let Error::Transport(transport) = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(transport.kind, TransportErrorKind::Connect);
-    assert!(error.to_string().contains(&format!("http://{addr}/v2/audit-logs")), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("http://{addr}/v2/audit-logs")),
+        "{error}"
+    );
     assert!(error.is_retryable());
 }

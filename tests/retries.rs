@@ -22,7 +22,12 @@ fn ok_page() -> ResponseTemplate {
 }
 
 /// Answers `failures` times with `failure`, then with `success`.
-async fn flaky(server: &MockServer, failure: ResponseTemplate, failures: u64, success: ResponseTemplate) {
+async fn flaky(
+    server: &MockServer,
+    failure: ResponseTemplate,
+    failures: u64,
+    success: ResponseTemplate,
+) {
     Mock::given(matchers::path("/v2/audit-logs"))
         .respond_with(failure)
         .up_to_n_times(failures)
@@ -54,28 +59,60 @@ async fn retries_429_after_retry_after_seconds() {
         .set_body_raw(fixture("problem_429.json"), "application/problem+json");
     flaky(&server, limited, 1, ok_page()).await;
     let started = Instant::now();
-    client_with(&server, fast()).list_audit_logs().send().await.expect("second attempt");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    client_with(&server, fast())
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("second attempt");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
     let server = MockServer::start().await;
     let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-    flaky(&server, ResponseTemplate::new(503).insert_header("Retry-After", at.as_str()), 1, ok_page()).await;
+    flaky(
+        &server,
+        ResponseTemplate::new(503).insert_header("Retry-After", at.as_str()),
+        1,
+        ok_page(),
+    )
+    .await;
     let started = Instant::now();
-    client_with(&server, fast()).list_audit_logs().send().await.expect("second attempt");
+    client_with(&server, fast())
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("second attempt");
     // HTTP dates have one-second resolution.
-    assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn retry_after_beyond_the_maximum_returns_at_once_with_the_wait() {
     let server = MockServer::start().await;
-    flaky(&server, ResponseTemplate::new(429).insert_header("Retry-After", "3600"), 1, ok_page()).await;
+    flaky(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+        1,
+        ok_page(),
+    )
+    .await;
     let policy = fast().max_retry_after(Duration::from_secs(60));
     let started = Instant::now();
-    let error = client_with(&server, policy).list_audit_logs().send().await.expect_err("too long a wait");
+    let error = client_with(&server, policy)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect_err("too long a wait");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(error.retry_after().map(|r| r.delay().as_secs()), Some(3600));
     assert!(error.to_string().contains("wait 3600s"), "{error}");
@@ -85,8 +122,16 @@ async fn retry_after_beyond_the_maximum_returns_at_once_with_the_wait() {
 async fn client_errors_are_not_retried() {
     for status in [400, 401, 403, 404] {
         let server = MockServer::start().await;
-        Mock::given(matchers::any()).respond_with(ResponseTemplate::new(status)).expect(1).mount(&server).await;
-        let error = client_with(&server, fast()).list_audit_logs().send().await.expect_err("fails");
+        Mock::given(matchers::any())
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let error = client_with(&server, fast())
+            .list_audit_logs()
+            .send()
+            .await
+            .expect_err("fails");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.retry_history().map(|h| h.attempts), Some(1));
     }
@@ -95,7 +140,11 @@ async fn client_errors_are_not_retried() {
 #[tokio::test]
 async fn final_error_says_how_many_attempts_and_why_each_failed() {
     let server = MockServer::start().await;
-    Mock::given(matchers::any()).respond_with(ResponseTemplate::new(503)).expect(3).mount(&server).await;
+    Mock::given(matchers::any())
+        .respond_with(ResponseTemplate::new(503))
+        .expect(3)
+        .mount(&server)
+        .await;
     let error = client_with(&server, fast().max_attempts(3))
         .list_audit_logs()
         .send()
@@ -104,15 +153,29 @@ async fn final_error_says_how_many_attempts_and_why_each_failed() {
     let history = error.retry_history().expect("history");
     assert_eq!(history.attempts, 3);
     assert_eq!(history.earlier.len(), 2);
-    assert!(history.earlier.iter().all(|why| why.starts_with("HTTP 503 (waited ")), "{history:?}");
+    assert!(
+        history
+            .earlier
+            .iter()
+            .all(|why| why.starts_with("HTTP 503 (waited ")),
+        "{history:?}"
+    );
     assert!(error.to_string().contains("after 3 attempts"), "{error}");
 }
 
 #[tokio::test]
 async fn retries_can_be_turned_off() {
     let server = MockServer::start().await;
-    Mock::given(matchers::any()).respond_with(ResponseTemplate::new(503)).expect(1).mount(&server).await;
-    let error = client_with(&server, RetryPolicy::none()).list_audit_logs().send().await.expect_err("once");
+    Mock::given(matchers::any())
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client_with(&server, RetryPolicy::none())
+        .list_audit_logs()
+        .send()
+        .await
+        .expect_err("once");
     assert!(matches!(error, Error::Server(_)));
 }
 
@@ -122,8 +185,10 @@ async fn stream_continues_at_the_same_cursor_after_a_retried_failure() {
     let page = |ids: &[&str], next: Option<&str>| {
         let logs: Vec<_> = ids
             .iter()
-            .map(|id| json!({"id": id, "user_id": "u", "ip": "1.2.3.4", "operation_type": "QUERY",
-                             "created_at": "2026-05-18T12:00:00Z"}))
+            .map(|id| {
+                json!({"id": id, "user_id": "u", "ip": "1.2.3.4", "operation_type": "QUERY",
+                             "created_at": "2026-05-18T12:00:00Z"})
+            })
             .collect();
         let mut pagination = json!({"has_more": next.is_some()});
         if let Some(c) = next {

@@ -30,7 +30,11 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => {
             let pointer = r.trim_start_matches('#');
-            resolve(root.pointer(pointer).unwrap_or_else(|| panic!("dangling $ref {r}")), root)
+            resolve(
+                root.pointer(pointer)
+                    .unwrap_or_else(|| panic!("dangling $ref {r}")),
+                root,
+            )
         }
         None => schema,
     }
@@ -60,7 +64,11 @@ fn shape(schema: &Value, root: &Value) -> Shape {
         .get("enum")
         .or_else(|| schema.pointer("/anyOf/0/enum"));
     let enum_values = enum_source.and_then(Value::as_array).map(|values| {
-        values.iter().filter_map(Value::as_str).map(str::to_owned).collect()
+        values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
     });
     // schemars adds integer widths (`uint16`); the document names no integer format.
     let format = schema
@@ -69,14 +77,25 @@ fn shape(schema: &Value, root: &Value) -> Shape {
         .filter(|_| !types.contains("integer"))
         .map(str::to_owned);
     let items = schema.get("items").map(|i| Box::new(shape(i, root)));
-    Shape { types, nullable, format, enum_values, items }
+    Shape {
+        types,
+        nullable,
+        format,
+        enum_values,
+        items,
+    }
 }
 
 fn properties(schema: &Value, root: &Value) -> BTreeMap<String, Shape> {
     resolve(schema, root)
         .get("properties")
         .and_then(Value::as_object)
-        .map(|props| props.iter().map(|(k, v)| (k.clone(), shape(v, root))).collect())
+        .map(|props| {
+            props
+                .iter()
+                .map(|(k, v)| (k.clone(), shape(v, root)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -84,7 +103,12 @@ fn required(schema: &Value) -> BTreeSet<String> {
     schema
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -100,9 +124,17 @@ fn assert_agrees<T: JsonSchema>(component: &str) {
         properties(doc_schema, &doc),
         "{component}: properties (names, types, formats, nullability, enum values)"
     );
-    assert_eq!(required(&ours), required(doc_schema), "{component}: required set");
+    assert_eq!(
+        required(&ours),
+        required(doc_schema),
+        "{component}: required set"
+    );
     let (a, b) = (shape(&ours, &ours), shape(doc_schema, &doc));
-    assert_eq!((a.types, a.enum_values), (b.types, b.enum_values), "{component}: type and enum");
+    assert_eq!(
+        (a.types, a.enum_values),
+        (b.types, b.enum_values),
+        "{component}: type and enum"
+    );
 }
 
 #[test]
@@ -131,7 +163,8 @@ fn the_comparison_notices_a_difference() {
     // made nullable must not agree.
     let doc = document();
     let mut changed = doc.clone();
-    changed["components"]["schemas"]["AuditLog"]["properties"]["ip"]["nullable"] = Value::Bool(true);
+    changed["components"]["schemas"]["AuditLog"]["properties"]["ip"]["nullable"] =
+        Value::Bool(true);
     assert_ne!(
         properties(&changed["components"]["schemas"]["AuditLog"], &changed),
         properties(&doc["components"]["schemas"]["AuditLog"], &doc)

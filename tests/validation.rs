@@ -13,19 +13,34 @@ use wiremock::MockServer;
 /// validation error before any request reaches the server.
 async fn rejected(build: impl Fn(ListAuditLogs) -> ListAuditLogs) -> ValidationError {
     let server = MockServer::start().await;
-    respond(200, "application/json", br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec())
-        .expect(0)
-        .mount(&server)
-        .await;
+    respond(
+        200,
+        "application/json",
+        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
+    )
+    .expect(0)
+    .mount(&server)
+    .await;
     let client = client(&server);
 
-    let error = build(client.list_audit_logs()).send().await.expect_err("invalid");
-    let Error::InvalidParameter(validation) = error else { panic!("not a validation error: {error:?}") };
+    let error = build(client.list_audit_logs())
+        .send()
+        .await
+        .expect_err("invalid");
+    let Error::InvalidParameter(validation) = error else {
+        panic!("not a validation error: {error:?}")
+    };
 
     let mut pages = build(client.list_audit_logs()).pages();
     let first = pages.next().await.expect("the stream reports the error");
-    assert!(matches!(first, Err(Error::InvalidParameter(ref v)) if *v == validation), "{first:?}");
-    assert!(pages.next().await.is_none(), "the stream ends after the error");
+    assert!(
+        matches!(first, Err(Error::InvalidParameter(ref v)) if *v == validation),
+        "{first:?}"
+    );
+    assert!(
+        pages.next().await.is_none(),
+        "the stream ends after the error"
+    );
 
     server.verify().await;
     validation
@@ -39,20 +54,38 @@ fn ts(s: &str) -> DateTime<Utc> {
 async fn limit_zero_is_rejected_before_sending() {
     let e = rejected(|r| r.limit(0)).await;
     assert_eq!(e.parameter, "limit");
-    assert_eq!(e.rule, ValidationRule::OutOfRange { value: 0, min: 1, max: 100 });
-    assert_eq!(e.to_string(), "invalid `limit`: 0 is outside the allowed range 1..=100");
+    assert_eq!(
+        e.rule,
+        ValidationRule::OutOfRange {
+            value: 0,
+            min: 1,
+            max: 100
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid `limit`: 0 is outside the allowed range 1..=100"
+    );
 }
 
 #[tokio::test]
 async fn limit_above_100_is_rejected_before_sending() {
     let e = rejected(|r| r.limit(101)).await;
     assert_eq!(e.parameter, "limit");
-    assert_eq!(e.rule, ValidationRule::OutOfRange { value: 101, min: 1, max: 100 });
+    assert_eq!(
+        e.rule,
+        ValidationRule::OutOfRange {
+            value: 101,
+            min: 1,
+            max: 100
+        }
+    );
 }
 
 #[tokio::test]
 async fn start_after_end_is_rejected_before_sending() {
-    let e = rejected(|r| r.time_range(ts("2026-05-02T00:00:00Z"), ts("2026-05-01T00:00:00Z"))).await;
+    let e =
+        rejected(|r| r.time_range(ts("2026-05-02T00:00:00Z"), ts("2026-05-01T00:00:00Z"))).await;
     assert_eq!(e.parameter, "start_time");
     assert_eq!(
         e.to_string(),
@@ -76,22 +109,38 @@ async fn empty_cursor_is_rejected_before_sending() {
 #[tokio::test]
 async fn empty_operation_type_is_rejected_before_sending() {
     let e = rejected(|r| r.operation_type("")).await;
-    assert_eq!((e.parameter, e.rule), ("operation_type", ValidationRule::Empty));
+    assert_eq!(
+        (e.parameter, e.rule),
+        ("operation_type", ValidationRule::Empty)
+    );
 }
 
 #[tokio::test]
 async fn unrepresentable_window_is_rejected_before_sending() {
     let e = rejected(|r| r.last(chrono::TimeDelta::MAX)).await;
-    assert_eq!((e.parameter, e.rule), ("start_time", ValidationRule::Unrepresentable));
+    assert_eq!(
+        (e.parameter, e.rule),
+        ("start_time", ValidationRule::Unrepresentable)
+    );
 }
 
 #[tokio::test]
 async fn equal_start_and_end_is_a_valid_one_instant_range() {
     let server = MockServer::start().await;
-    respond(200, "application/json", br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec())
-        .expect(1)
-        .mount(&server)
-        .await;
+    respond(
+        200,
+        "application/json",
+        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
     let t = ts("2026-05-01T00:00:00Z");
-    client(&server).list_audit_logs().time_range(t, t).limit(1).send().await.expect("valid");
+    client(&server)
+        .list_audit_logs()
+        .time_range(t, t)
+        .limit(1)
+        .send()
+        .await
+        .expect("valid");
 }

@@ -69,7 +69,11 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_tampering() {
-        let c = Cursor { after: (1_700_000_000_000_000_000, 42), window: (-5, 9), filters: 0xabc };
+        let c = Cursor {
+            after: (1_700_000_000_000_000_000, 42),
+            window: (-5, 9),
+            filters: 0xabc,
+        };
         let text = c.encode(7);
         assert_eq!(Cursor::decode(&text, 7), Some(c));
         assert_eq!(Cursor::decode(&text, 8), None, "other server");

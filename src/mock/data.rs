@@ -17,7 +17,12 @@ const OPERATIONS: &[(&str, &str, OperationType)] = &[
 ];
 
 const IPS: &[&str] = &[
-    "203.0.113.7", "198.51.100.23", "192.0.2.41", "2001:db8::1f", "10.12.0.5", "172.16.4.20",
+    "203.0.113.7",
+    "198.51.100.23",
+    "192.0.2.41",
+    "2001:db8::1f",
+    "10.12.0.5",
+    "172.16.4.20",
 ];
 
 /// `n` entries spread over `span` ending at `end`, newest first. The same
@@ -37,7 +42,11 @@ pub(super) fn synthetic(
     let mut seq = n as u64;
     while out.len() < n {
         // Several entries often share one timestamp (a burst of API calls).
-        let burst = if rng.u8(..10) == 0 { rng.usize(2..=4) } else { 1 };
+        let burst = if rng.u8(..10) == 0 {
+            rng.usize(2..=4)
+        } else {
+            1
+        };
         let created_at = end - TimeDelta::milliseconds(offset.min(span_ms));
         for _ in 0..burst.min(n - out.len()) {
             out.push(entry(&mut rng, seq, created_at, unknown_operation_types));
@@ -81,7 +90,11 @@ fn entry(rng: &mut fastrand::Rng, seq: u64, created_at: DateTime<Utc>, unknown: 
         op_type,
         created_at,
     )
-    .with_operation_name(if nulls { None } else { Some((*name).to_owned()) })
+    .with_operation_name(if nulls {
+        None
+    } else {
+        Some((*name).to_owned())
+    })
     .with_operation_text(operation_text)
     .with_variables(variables)
 }
@@ -98,9 +111,14 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.len(), 500);
         assert!(a.windows(2).all(|w| w[0].created_at >= w[1].created_at));
-        assert!(a.windows(2).any(|w| w[0].created_at == w[1].created_at), "shared timestamps");
+        assert!(
+            a.windows(2).any(|w| w[0].created_at == w[1].created_at),
+            "shared timestamps"
+        );
         assert!(a.iter().any(|e| e.variables.is_none()), "nulls");
-        assert!(a.iter().any(|e| e.operation_text.as_ref().is_some_and(|t| t.len() > 500)));
+        assert!(a
+            .iter()
+            .any(|e| e.operation_text.as_ref().is_some_and(|t| t.len() > 500)));
         assert_ne!(a, synthetic(8, 500, end, TimeDelta::days(30), 0.0));
     }
 }

@@ -29,7 +29,10 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-pub(super) async fn handle<B>(shared: &Shared, request: Request<B>) -> Result<Response<Body>, Dropped> {
+pub(super) async fn handle<B>(
+    shared: &Shared,
+    request: Request<B>,
+) -> Result<Response<Body>, Dropped> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let faults = shared.faults();
     if !faults.latency.is_zero() {
@@ -46,7 +49,9 @@ pub(super) async fn handle<B>(shared: &Shared, request: Request<B>) -> Result<Re
             "You have exceeded the allowed number of requests. Please try again later.",
         );
         if let Some(secs) = faults.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
         }
         return Ok(response);
     }
@@ -60,19 +65,31 @@ pub(super) async fn handle<B>(shared: &Shared, request: Request<B>) -> Result<Re
     let truncate = roll(faults.truncate_body);
 
     if request.uri().path() != "/v2/audit-logs" {
-        return Ok(problem(StatusCode::NOT_FOUND, "Not found", "No such resource."));
+        return Ok(problem(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "No such resource.",
+        ));
     }
     if request.method() != http::Method::GET {
-        return Ok(problem(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "Use GET."));
+        return Ok(problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "Use GET.",
+        ));
     }
     if let Some(denied) = authorize(shared, &request) {
         return Ok(denied);
     }
     let response = match list(shared, request.uri().query().unwrap_or(""), &faults) {
         Ok(body) => json_response(StatusCode::OK, "application/json", body),
-        Err(bad) => bad,
+        Err(rejection) => problem(rejection.status, rejection.title, &rejection.detail),
     };
-    Ok(if truncate { truncated(response).await } else { response })
+    Ok(if truncate {
+        truncated(response).await
+    } else {
+        response
+    })
 }
 
 fn authorize<B>(shared: &Shared, request: &Request<B>) -> Option<Response<Body>> {
@@ -120,7 +137,14 @@ struct PlainPageOut<'a> {
     pagination: Pagination,
 }
 
-fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Response<Body>> {
+/// Why a request is refused, before it becomes a Problem response.
+struct Rejection {
+    status: StatusCode,
+    title: &'static str,
+    detail: String,
+}
+
+fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Rejection> {
     let mut start_raw = None;
     let mut end_raw = None;
     let mut user_id = None;
@@ -144,18 +168,27 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Respon
         None => crate::DEFAULT_LIMIT as usize,
         Some(raw) => match raw.parse::<u32>() {
             Ok(n) if (crate::MIN_LIMIT..=crate::MAX_LIMIT).contains(&n) => n as usize,
-            _ => return Err(bad_request("The 'limit' parameter must be an integer from 1 to 100.")),
+            _ => {
+                return Err(bad_request(
+                    "The 'limit' parameter must be an integer from 1 to 100.",
+                ))
+            }
         },
     };
-    let parse_time = |raw: &Option<String>, name: &str| -> Result<Option<DateTime<Utc>>, Response<Body>> {
-        raw.as_deref()
-            .map(|r| {
-                DateTime::parse_from_rfc3339(r)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| bad_request(&format!("The '{name}' parameter must be an ISO 8601 date-time.")))
-            })
-            .transpose()
-    };
+    let parse_time =
+        |raw: &Option<String>, name: &str| -> Result<Option<DateTime<Utc>>, Rejection> {
+            raw.as_deref()
+                .map(|r| {
+                    DateTime::parse_from_rfc3339(r)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| {
+                            bad_request(&format!(
+                                "The '{name}' parameter must be an ISO 8601 date-time."
+                            ))
+                        })
+                })
+                .transpose()
+        };
     let start = parse_time(&start_raw, "start_time")?;
     let end = parse_time(&end_raw, "end_time")?;
     if let Some(t) = operation_type.as_deref() {
@@ -177,8 +210,9 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Respon
 
     let (window, after) = match cursor_raw.as_deref() {
         Some(text) => {
-            let cursor = Cursor::decode(text, shared.secret)
-                .ok_or_else(|| bad_request("The 'cursor' parameter is not a cursor this API issued."))?;
+            let cursor = Cursor::decode(text, shared.secret).ok_or_else(|| {
+                bad_request("The 'cursor' parameter is not a cursor this API issued.")
+            })?;
             if cursor.filters != filters {
                 return Err(bad_request(
                     "The 'cursor' parameter was issued for other filters; pass the same filters with it.",
@@ -207,7 +241,9 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Respon
     for stored in entries[first..].iter().take_while(|s| s.key.0 >= window.0) {
         let entry = &stored.entry;
         if user_id.as_deref().is_some_and(|u| u != entry.user_id)
-            || operation_type.as_deref().is_some_and(|t| t != entry.operation_type.as_str())
+            || operation_type
+                .as_deref()
+                .is_some_and(|t| t != entry.operation_type.as_str())
         {
             continue;
         }
@@ -251,19 +287,28 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Respon
             pagination,
         })
     };
-    body.map_err(|e| {
-        problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", &e.to_string())
+    body.map_err(|e| Rejection {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        title: "Internal error",
+        detail: e.to_string(),
     })
 }
 
 pub(super) fn nanos(t: DateTime<Utc>) -> i64 {
     // Outside ±292 years of 1970 nanoseconds overflow; clamp instead.
-    t.timestamp_nanos_opt()
-        .unwrap_or(if t.timestamp() < 0 { i64::MIN } else { i64::MAX })
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
-fn bad_request(detail: &str) -> Response<Body> {
-    problem(StatusCode::BAD_REQUEST, "Invalid request parameters", detail)
+fn bad_request(detail: &str) -> Rejection {
+    Rejection {
+        status: StatusCode::BAD_REQUEST,
+        title: "Invalid request parameters",
+        detail: detail.to_owned(),
+    }
 }
 
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
@@ -275,24 +320,39 @@ fn problem(status: StatusCode, title: &str, detail: &str) -> Response<Body> {
         "instance": "/v2/audit-logs",
         "type": format!("https://arize.com/docs/ax/rest-reference/errors#{slug}"),
     });
-    json_response(status, "application/problem+json", body.to_string().into_bytes())
+    json_response(
+        status,
+        "application/problem+json",
+        body.to_string().into_bytes(),
+    )
 }
 
 fn json_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response<Body> {
     let length = body.len();
-    let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed());
+    let mut response = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
     *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
-    response.headers_mut().insert(header::CONTENT_LENGTH, length.into());
+        .insert(header::CONTENT_LENGTH, length.into());
     response
 }
 
 /// Declares the full length but sends half the body, then breaks off.
 async fn truncated(response: Response<Body>) -> Response<Body> {
     let (parts, body) = response.into_parts();
-    let full = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let full = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let half = full.slice(..full.len() / 2);
     let first = futures::stream::iter([Ok(Frame::data(half))]);
     // The break comes a moment later, so the headers and the first half are

@@ -233,7 +233,10 @@ struct Shared {
 
 impl Shared {
     fn faults(&self) -> Faults {
-        self.faults.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.faults
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn roll(&self) -> f64 {
@@ -251,7 +254,9 @@ pub struct MockServer {
 
 impl std::fmt::Debug for MockServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockServer").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("MockServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -345,12 +350,16 @@ impl MockServer {
                 entry,
             });
         }
-        store.sort_by(|a, b| b.key.cmp(&a.key));
+        store.sort_by_key(|s| std::cmp::Reverse(s.key));
     }
 
     /// Replaces the fault settings (for example to clear a fault).
     pub fn set_faults(&self, faults: Faults) {
-        *self.shared.faults.write().unwrap_or_else(|p| p.into_inner()) = faults;
+        *self
+            .shared
+            .faults
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = faults;
     }
 
     /// How many requests the server has received.

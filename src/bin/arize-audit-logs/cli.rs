@@ -1,0 +1,224 @@
+//! Command-line arguments.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use arize_audit_logs::{OperationType, Region};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Export and inspect the Arize AX audit log (GET /v2/audit-logs).
+///
+/// The API key is read from ARIZE_API_KEY or from --api-key-file, never from a
+/// command-line argument (other users can read those from the process list).
+#[derive(Debug, Parser)]
+#[command(name = "arize-audit-logs", version, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes:\n  0    success\n  1    internal error or local I/O failure\n  2    usage or validation error (nothing was sent)\n  3    authentication or permission error (401, 403, no API key)\n  4    server or network failure; the message says how to resume\n  130  interrupted (Ctrl-C); the message says how to resume"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one page of entries (or all with --all) as a table or JSON.
+    List(ListArgs),
+    /// Export every entry in a range to JSON Lines, CSV or a JSON array.
+    Export(ExportArgs),
+    /// Print the JSON Schema of one exported line.
+    Schema,
+    /// Run the embedded fake Arize server on a port.
+    ServeMock(ServeMockArgs),
+    /// Export from the embedded fake server over real HTTP and summarise.
+    Demo(DemoArgs),
+}
+
+/// Where the API is and how to authenticate.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Read the API key from this file (first line). Without it, ARIZE_API_KEY is used.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub api_key_file: Option<PathBuf>,
+    /// The API's base URL (default: ARIZE_BASE_URL, else the region's).
+    #[arg(long, value_name = "URL", global = true)]
+    pub base_url: Option<String>,
+    /// The region: global, eu-west-1a, ca-central-1a, or another region name.
+    #[arg(long, value_name = "REGION", global = true)]
+    pub region: Option<Region>,
+    /// Most attempts per request (1 turns retries off).
+    #[arg(long, value_name = "N", default_value_t = 5, global = true)]
+    pub max_attempts: u32,
+    /// Time allowed for one request (e.g. 30s, 2m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, global = true)]
+    pub timeout: Option<Duration>,
+    /// Log each request attempt to stderr (-v: retries, -vv: every request).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The query filters.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Inclusive lower bound on created_at (RFC 3339, or a date for midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "since")]
+    pub start: Option<DateTime<Utc>>,
+    /// Inclusive upper bound on created_at (default: now, fixed when the command starts).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub end: Option<DateTime<Utc>>,
+    /// The window ending at --end (or now): e.g. 7d, 24h, 90m.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+    /// Only entries of this user (base64 global user id).
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
+    /// Only entries of this operation type: QUERY, MUTATION or SUBSCRIPTION.
+    #[arg(long, value_name = "TYPE", value_parser = parse_operation_type)]
+    pub operation_type: Option<OperationType>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Entries per page, 1-100.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Start at this cursor (a previous page's next_cursor).
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+    /// Every page, not just the first.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON (one page object, or with --all an array of entries) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One JSON object a line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Write to this file instead of stdout (needed for --resume).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The file format.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    pub format: Format,
+    /// Entries per request, 1-100.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub page_size: u32,
+    /// Continue an interrupted export of --output from its checkpoint.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// After catching up, poll for newer entries and append them.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow polls.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    pub interval: Duration,
+    /// Stop after this many entries.
+    #[arg(long, value_name = "N")]
+    pub max_entries: Option<u64>,
+    /// Start at this cursor (printed by a failed export to stdout).
+    #[arg(long, value_name = "CURSOR", conflicts_with = "resume")]
+    pub cursor: Option<String>,
+    /// Skip this many entries of the first page (printed with --cursor).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "cursor")]
+    pub skip: usize,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeMockArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub mock: MockArgs,
+}
+
+/// How the fake server is set up.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// How many entries the fake server holds.
+    #[arg(long, default_value_t = 2_500)]
+    pub entries: usize,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Delay before every answer (e.g. 50ms).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub latency: Duration,
+    /// Probability of a 429 answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub rate_limit: f64,
+    /// Retry-After seconds sent with a 429.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Probability of a 503 answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub server_error: f64,
+    /// Probability of closing the connection without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_connection: f64,
+    /// Probability of breaking off halfway through the body.
+    #[arg(long, default_value_t = 0.0)]
+    pub truncate_body: f64,
+    /// Fraction of entries with an operation type the document does not list.
+    #[arg(long, default_value_t = 0.0)]
+    pub unknown_operation_types: f64,
+    /// Add members the document does not declare to every page and entry.
+    #[arg(long)]
+    pub unknown_members: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the export.
+    #[arg(short, long, default_value = "arize-audit-logs-demo.jsonl")]
+    pub output: PathBuf,
+    /// The file format.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    pub format: Format,
+    #[command(flatten)]
+    pub mock: MockArgs,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-05-18T12:00:00Z) nor a date (2026-05-18)"))
+}
+
+fn parse_operation_type(text: &str) -> Result<OperationType, String> {
+    let upper = text.to_ascii_uppercase();
+    let parsed = OperationType::from(upper.as_str());
+    if parsed.is_known() {
+        Ok(parsed)
+    } else {
+        Err(format!("{text:?} is not QUERY, MUTATION or SUBSCRIPTION"))
+    }
+}
