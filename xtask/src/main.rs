@@ -1,1 +1,180 @@
-fn main() {}
+//! `cargo xtask`: regenerate from the upstream document, and check for drift.
+
+use std::{process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+use xtask::{document, drift, report, root, source, DOCUMENT, PROVENANCE};
+
+/// Maintenance tasks for arize-audit-logs.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Extract list_audit_logs from an upstream document, write it normalised to
+    /// openapi/arize-audit-logs.yaml with its provenance, refresh the
+    /// generated-code snapshot, and print the drift report.
+    ///
+    /// With --check, change nothing: exit 1 when the checked-in document is not
+    /// in normalised form or the generated-code snapshot is stale.
+    Regen {
+        /// The upstream document: a URL or a file (YAML or JSON, OpenAPI 3.0.x).
+        #[arg(long, value_name = "URL|PATH", default_value = source::UPSTREAM_URL)]
+        from: String,
+        /// Check instead of writing.
+        #[arg(long, conflicts_with = "from")]
+        check: bool,
+        /// Do not run cargo to refresh (or check) the generated-code snapshot.
+        #[arg(long)]
+        no_snapshot: bool,
+        /// Time allowed to fetch a URL, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Compare the checked-in document with the upstream one and report every
+    /// difference, classed breaking, additive or docs.
+    ///
+    /// Exit status: 0 no difference, 1 additive or docs only, 2 breaking,
+    /// 3 the comparison could not be made (unreadable input, bad arguments).
+    Drift {
+        /// The upstream document: a URL or a file (YAML or JSON, OpenAPI 3.0.x).
+        #[arg(long, value_name = "URL|PATH", default_value = source::UPSTREAM_URL)]
+        upstream: String,
+        /// Print stable JSON instead of the grouped report.
+        #[arg(long)]
+        json: bool,
+        /// Time allowed to fetch a URL, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+    },
+}
+
+/// Exit status when the command itself fails (distinct from drift's 0/1/2).
+const FAILED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { FAILED } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Regen { check: true, no_snapshot, .. } => check(no_snapshot),
+        Command::Regen { from, no_snapshot, timeout, .. } => regen(&from, no_snapshot, Duration::from_secs(timeout)),
+        Command::Drift { upstream, json, timeout } => drift_command(&upstream, json, Duration::from_secs(timeout)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+fn checked_in() -> Result<Vec<u8>, String> {
+    let path = root().join(DOCUMENT);
+    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String> {
+    let upstream = source::read(from, timeout)?;
+    let normalised = document::extract_normalised(&upstream).map_err(|e| format!("{from}: {e}"))?;
+    let old = checked_in().ok();
+
+    let path = root().join(DOCUMENT);
+    std::fs::write(&path, &normalised).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let provenance = serde_json::json!({
+        "source": from,
+        "sha256": hex(&Sha256::digest(&upstream)),
+        "retrieved": chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        "operation": document::OPERATION_ID,
+        "tool": "cargo xtask regen",
+    });
+    let provenance_path = root().join(PROVENANCE);
+    std::fs::write(&provenance_path, format!("{:#}\n", provenance))
+        .map_err(|e| format!("cannot write {}: {e}", provenance_path.display()))?;
+    println!("Wrote {DOCUMENT} and {PROVENANCE} from {from}.");
+
+    if !no_snapshot {
+        println!("Refreshing the generated-code snapshot (cargo test --test generated_code)…");
+        run_snapshot_test("always")?;
+        println!("Review the change: git diff tests/snapshots/generated_code__generated_bindings.snap");
+    }
+
+    match old {
+        Some(old) if old != normalised.as_bytes() => {
+            let before = xtask::extracted_typed(&old).map_err(|e| format!("the previous document: {e}"))?;
+            let after = xtask::extracted_typed(normalised.as_bytes()).map_err(|e| e.to_string())?;
+            print!("\n{}", report::human(&drift::compare(&before, &after), "previous document", from));
+        }
+        Some(_) => println!("No change: the checked-in document was already this."),
+        None => {}
+    }
+    Ok(0)
+}
+
+fn check(no_snapshot: bool) -> Result<u8, String> {
+    let bytes = checked_in()?;
+    let normalised = document::extract_normalised(&bytes).map_err(|e| format!("{DOCUMENT}: {e}"))?;
+    if normalised.as_bytes() != bytes.as_slice() {
+        eprintln!(
+            "{DOCUMENT} is not in normalised form. Run `cargo xtask regen --from {DOCUMENT}` and review the diff."
+        );
+        return Ok(1);
+    }
+    let provenance = root().join(PROVENANCE);
+    let text = std::fs::read_to_string(&provenance).map_err(|e| format!("cannot read {}: {e}", provenance.display()))?;
+    serde_json::from_str::<serde_json::Value>(&text).map_err(|e| format!("{PROVENANCE} is not JSON: {e}"))?;
+    println!("{DOCUMENT} is in normalised form.");
+    if !no_snapshot {
+        if let Err(e) = run_snapshot_test("no") {
+            eprintln!("The generated-code snapshot is stale: {e}\nRun `cargo xtask regen --from {DOCUMENT}` and review the snapshot diff.");
+            return Ok(1);
+        }
+        println!("The generated-code snapshot matches what progenitor generates from it.");
+    }
+    Ok(0)
+}
+
+/// Runs the generated-code snapshot test; `update` is INSTA_UPDATE.
+fn run_snapshot_test(update: &str) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root())
+        .args(["test", "--quiet", "-p", "arize-audit-logs", "--test", "generated_code"])
+        .env("INSTA_UPDATE", update)
+        .env("INSTA_FORCE_PASS", if update == "always" { "1" } else { "0" })
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test --test generated_code failed ({status})"))
+    }
+}
+
+fn drift_command(upstream: &str, json: bool, timeout: Duration) -> Result<u8, String> {
+    let checked = xtask::extracted_typed(&checked_in()?).map_err(|e| format!("{DOCUMENT}: {e}"))?;
+    let bytes = source::read(upstream, timeout)?;
+    let theirs = xtask::extracted_typed(&bytes).map_err(|e| format!("{upstream}: {e}"))?;
+    let findings = drift::compare(&checked, &theirs);
+    if json {
+        println!("{}", report::json(&findings));
+    } else {
+        print!("{}", report::human(&findings, DOCUMENT, upstream));
+    }
+    Ok(report::exit_code(&findings))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
