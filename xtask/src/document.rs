@@ -26,7 +26,8 @@ fn err<T>(message: impl Into<String>) -> Result<T, DocumentError> {
 
 /// Parses YAML or JSON and checks that it is an OpenAPI 3.0.x document.
 pub fn parse(bytes: &[u8]) -> Result<Value, DocumentError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| DocumentError(format!("the document is not UTF-8: {e}")))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| DocumentError(format!("the document is not UTF-8: {e}")))?;
     // JSON is YAML; one parser reads both.
     let value: Value = serde_norway::from_str(text)
         .map_err(|e| DocumentError(format!("the document is neither YAML nor JSON: {e}")))?;
@@ -46,10 +47,15 @@ pub fn parse(bytes: &[u8]) -> Result<Value, DocumentError> {
                 "OpenAPI {v} is not supported: progenitor and openapiv3 read OpenAPI 3.0.x only"
             ))
         }
-        None => return err("the document has no `openapi` version field; it must be OpenAPI 3.0.x"),
+        None => {
+            return err("the document has no `openapi` version field; it must be OpenAPI 3.0.x")
+        }
     }
-    serde_json::from_value::<openapiv3::OpenAPI>(value.clone())
-        .map_err(|e| DocumentError(format!("the document is not a valid OpenAPI 3.0 document: {e}")))?;
+    serde_json::from_value::<openapiv3::OpenAPI>(value.clone()).map_err(|e| {
+        DocumentError(format!(
+            "the document is not a valid OpenAPI 3.0 document: {e}"
+        ))
+    })?;
     Ok(value)
 }
 
@@ -60,21 +66,35 @@ fn plain(v: &Value) -> String {
 /// The audit-log operation and the transitive closure of what it references,
 /// plus `info`, `servers`, `security` and the operation's tags.
 pub fn extract(doc: &Value) -> Result<Value, DocumentError> {
-    let paths = doc.get("paths").and_then(Value::as_object).map_or_else(Map::new, Clone::clone);
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .map_or_else(Map::new, Clone::clone);
     let mut found = None;
     for (path, item) in &paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             if op.get("operationId").and_then(Value::as_str) == Some(OPERATION_ID) {
                 if found.is_some() {
-                    return err(format!("more than one operation has operationId `{OPERATION_ID}`"));
+                    return err(format!(
+                        "more than one operation has operationId `{OPERATION_ID}`"
+                    ));
                 }
-                found = Some((path.clone(), method.clone(), op.clone(), item.get("parameters").cloned()));
+                found = Some((
+                    path.clone(),
+                    method.clone(),
+                    op.clone(),
+                    item.get("parameters").cloned(),
+                ));
             }
         }
     }
     let Some((path, method, operation, path_parameters)) = found else {
-        return err(format!("the document has no operation with operationId `{OPERATION_ID}`"));
+        return err(format!(
+            "the document has no operation with operationId `{OPERATION_ID}`"
+        ));
     };
 
     let mut path_item = Map::new();
@@ -104,7 +124,12 @@ pub fn extract(doc: &Value) -> Result<Value, DocumentError> {
     // Security schemes named by the operation's or the document's security.
     let security_names: BTreeSet<String> = [path_item.pointer("/security"), doc.get("security")]
         .into_iter()
-        .chain(path_item.as_object().into_iter().flat_map(|m| m.values().map(|op| op.get("security"))))
+        .chain(
+            path_item
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values().map(|op| op.get("security"))),
+        )
         .flatten()
         .filter_map(Value::as_array)
         .flatten()
@@ -150,7 +175,11 @@ pub fn extract(doc: &Value) -> Result<Value, DocumentError> {
     if let Some(tags) = doc.get("tags").and_then(Value::as_array) {
         let kept: Vec<Value> = tags
             .iter()
-            .filter(|t| t.get("name").and_then(Value::as_str).is_some_and(|n| op_tags.contains(n)))
+            .filter(|t| {
+                t.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| op_tags.contains(n))
+            })
             .cloned()
             .collect();
         if !kept.is_empty() {
@@ -164,14 +193,21 @@ pub fn extract(doc: &Value) -> Result<Value, DocumentError> {
 /// (fixed member order), components sorted by name, and emitted by the
 /// deterministic YAML writer. The same input always gives the same bytes.
 pub fn normalise(extracted: &Value) -> Result<String, DocumentError> {
-    let typed: openapiv3::OpenAPI = serde_json::from_value(extracted.clone())
-        .map_err(|e| DocumentError(format!("the extracted document is not valid OpenAPI 3.0: {e}")))?;
+    let typed: openapiv3::OpenAPI = serde_json::from_value(extracted.clone()).map_err(|e| {
+        DocumentError(format!(
+            "the extracted document is not valid OpenAPI 3.0: {e}"
+        ))
+    })?;
     // serde_norway's mapping keeps openapiv3's member order (openapi, info,
     // servers, paths, components, …); maps inside come sorted from `extract`.
     let mut value = serde_norway::to_value(&typed)
         .map_err(|e| DocumentError(format!("cannot serialise the document: {e}")))?;
-    if let Some(components) = value.get_mut("components").and_then(serde_norway::Value::as_mapping_mut) {
-        let mut kinds: Vec<(serde_norway::Value, serde_norway::Value)> = std::mem::take(components).into_iter().collect();
+    if let Some(components) = value
+        .get_mut("components")
+        .and_then(serde_norway::Value::as_mapping_mut)
+    {
+        let mut kinds: Vec<(serde_norway::Value, serde_norway::Value)> =
+            std::mem::take(components).into_iter().collect();
         kinds.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
         for (kind, mut entries) in kinds {
             if let Some(map) = entries.as_mapping_mut() {
@@ -223,7 +259,9 @@ fn split_ref(reference: &str) -> Result<(String, String), DocumentError> {
     };
     match rest.split_once('/') {
         Some((kind, name)) if !name.contains('/') => Ok((kind.to_owned(), unescape(name))),
-        _ => err(format!("the reference {reference} is not of the form #/components/<kind>/<name>")),
+        _ => err(format!(
+            "the reference {reference} is not of the form #/components/<kind>/<name>"
+        )),
     }
 }
 

@@ -5,7 +5,8 @@ use std::{collections::BTreeMap, fmt};
 
 use indexmap::IndexMap;
 use openapiv3::{
-    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Response, Schema, SchemaKind, Type,
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Response, Schema,
+    SchemaKind, Type,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -85,15 +86,31 @@ pub fn compare(old: &OpenAPI, new: &OpenAPI) -> Vec<Finding> {
     let mut out = Out(Vec::new());
 
     out.docs("/info/title", "the title", &old.info.title, &new.info.title);
-    out.docs("/info/description", "the description", &old.info.description, &new.info.description);
-    out.docs("/info/version", "the API version label", &old.info.version, &new.info.version);
+    out.docs(
+        "/info/description",
+        "the description",
+        &old.info.description,
+        &new.info.description,
+    );
+    out.docs(
+        "/info/version",
+        "the API version label",
+        &old.info.version,
+        &new.info.version,
+    );
     compare_servers(old, new, &mut out);
 
-    let (Some((old_path, old_method, old_op, old_path_params)), Some((new_path, new_method, new_op, new_path_params))) =
-        (find_operation(old), find_operation(new))
+    let (
+        Some((old_path, old_method, old_op, old_path_params)),
+        Some((new_path, new_method, new_op, new_path_params)),
+    ) = (find_operation(old), find_operation(new))
     else {
         if find_operation(new).is_none() {
-            out.push(Class::Breaking, "/paths", format!("operation `{OPERATION_ID}` removed"));
+            out.push(
+                Class::Breaking,
+                "/paths",
+                format!("operation `{OPERATION_ID}` removed"),
+            );
         }
         return finish(out);
     };
@@ -110,14 +127,42 @@ pub fn compare(old: &OpenAPI, new: &OpenAPI) -> Vec<Finding> {
     }
     let base = format!("/paths/{}/{}", escape(new_path), new_method);
 
-    out.docs(&format!("{base}/summary"), "the summary", &old_op.summary, &new_op.summary);
-    out.docs(&format!("{base}/description"), "the description", &old_op.description, &new_op.description);
-    out.docs(&format!("{base}/tags"), "the tags", &old_op.tags, &new_op.tags);
+    out.docs(
+        &format!("{base}/summary"),
+        "the summary",
+        &old_op.summary,
+        &new_op.summary,
+    );
+    out.docs(
+        &format!("{base}/description"),
+        "the description",
+        &old_op.description,
+        &new_op.description,
+    );
+    out.docs(
+        &format!("{base}/tags"),
+        "the tags",
+        &old_op.tags,
+        &new_op.tags,
+    );
     if old_op.deprecated != new_op.deprecated {
-        let now = if new_op.deprecated { "deprecated" } else { "no longer deprecated" };
-        out.push(Class::Docs, &format!("{base}/deprecated"), format!("the operation is {now}"));
+        let now = if new_op.deprecated {
+            "deprecated"
+        } else {
+            "no longer deprecated"
+        };
+        out.push(
+            Class::Docs,
+            &format!("{base}/deprecated"),
+            format!("the operation is {now}"),
+        );
     }
-    out.docs(&format!("{base}"), "the x- extensions", &old_op.extensions, &new_op.extensions);
+    out.docs(
+        &base,
+        "the x- extensions",
+        &old_op.extensions,
+        &new_op.extensions,
+    );
 
     docs.compare_parameters(
         (old_op, old_path_params),
@@ -136,7 +181,12 @@ fn finish(mut out: Out) -> Vec<Finding> {
     out.0
 }
 
-type Found<'a> = (&'a str, &'a str, &'a Operation, &'a [ReferenceOr<Parameter>]);
+type Found<'a> = (
+    &'a str,
+    &'a str,
+    &'a Operation,
+    &'a [ReferenceOr<Parameter>],
+);
 
 fn find_operation(doc: &OpenAPI) -> Option<Found<'_>> {
     doc.paths.iter().find_map(|(path, item)| {
@@ -149,7 +199,10 @@ fn find_operation(doc: &OpenAPI) -> Option<Found<'_>> {
 
 fn compare_servers(old: &OpenAPI, new: &OpenAPI, out: &mut Out) {
     let index = |doc: &OpenAPI| -> BTreeMap<String, openapiv3::Server> {
-        doc.servers.iter().map(|s| (s.url.clone(), s.clone())).collect()
+        doc.servers
+            .iter()
+            .map(|s| (s.url.clone(), s.clone()))
+            .collect()
     };
     let (old_servers, new_servers) = (index(old), index(new));
     for (url, server) in &new_servers {
@@ -157,15 +210,28 @@ fn compare_servers(old: &OpenAPI, new: &OpenAPI, out: &mut Out) {
         match old_servers.get(url) {
             None => out.push(Class::Additive, &location, format!("server {url} added")),
             Some(before) => {
-                out.docs(&location, "the server description", &before.description, &server.description);
+                out.docs(
+                    &location,
+                    "the server description",
+                    &before.description,
+                    &server.description,
+                );
                 if json(&before.variables) != json(&server.variables) {
-                    out.push(Class::Additive, &format!("{location}/variables"), "server variables changed");
+                    out.push(
+                        Class::Additive,
+                        &format!("{location}/variables"),
+                        "server variables changed",
+                    );
                 }
             }
         }
     }
     for url in old_servers.keys().filter(|u| !new_servers.contains_key(*u)) {
-        out.push(Class::Breaking, &format!("/servers/{}", escape(url)), format!("server {url} removed"));
+        out.push(
+            Class::Breaking,
+            &format!("/servers/{}", escape(url)),
+            format!("server {url} removed"),
+        );
     }
 }
 
@@ -193,7 +259,11 @@ fn deref<'a, T>(
 }
 
 fn schema_of<'a>(doc: &'a OpenAPI, item: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
-    deref(item, doc.components.as_ref().map(|c| &c.schemas), "#/components/schemas/")
+    deref(
+        item,
+        doc.components.as_ref().map(|c| &c.schemas),
+        "#/components/schemas/",
+    )
 }
 
 fn boxed_schema_of<'a>(doc: &'a OpenAPI, item: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
@@ -244,7 +314,11 @@ impl Docs<'_> {
             let data = param.parameter_data_ref();
             let Some(before) = old.get(&(name.clone(), place.clone())) else {
                 if data.required {
-                    out.push(Class::Breaking, &location, format!("required {place} parameter `{name}` added"));
+                    out.push(
+                        Class::Breaking,
+                        &location,
+                        format!("required {place} parameter `{name}` added"),
+                    );
                 } else {
                     out.push(
                         Class::Additive,
@@ -256,28 +330,66 @@ impl Docs<'_> {
             };
             let before_data = before.parameter_data_ref();
             match (before_data.required, data.required) {
-                (false, true) => out.push(Class::Breaking, &location, format!("parameter `{name}` made required")),
-                (true, false) => out.push(Class::Additive, &location, format!("parameter `{name}` made optional")),
+                (false, true) => out.push(
+                    Class::Breaking,
+                    &location,
+                    format!("parameter `{name}` made required"),
+                ),
+                (true, false) => out.push(
+                    Class::Additive,
+                    &location,
+                    format!("parameter `{name}` made optional"),
+                ),
                 _ => {}
             }
-            out.docs(&format!("{location}/description"), "the description", &before_data.description, &data.description);
-            out.docs(&format!("{location}/example"), "the example", &before_data.example, &data.example);
-            out.docs(&format!("{location}/deprecated"), "the deprecation flag", &before_data.deprecated, &data.deprecated);
-            if json(*before) .get("style") != json(*param).get("style") {
-                out.push(Class::Breaking, &format!("{location}/style"), "serialisation style changed");
+            out.docs(
+                &format!("{location}/description"),
+                "the description",
+                &before_data.description,
+                &data.description,
+            );
+            out.docs(
+                &format!("{location}/example"),
+                "the example",
+                &before_data.example,
+                &data.example,
+            );
+            out.docs(
+                &format!("{location}/deprecated"),
+                "the deprecation flag",
+                &before_data.deprecated,
+                &data.deprecated,
+            );
+            if json(*before).get("style") != json(*param).get("style") {
+                out.push(
+                    Class::Breaking,
+                    &format!("{location}/style"),
+                    "serialisation style changed",
+                );
             }
             match (&before_data.format, &data.format) {
                 (ParameterSchemaOrContent::Schema(a), ParameterSchemaOrContent::Schema(b)) => {
                     match (schema_of(self.old, a), schema_of(self.new, b)) {
-                        (Some(a), Some(b)) => {
-                            self.compare_schema(a, b, Direction::Request, &format!("{location}/schema"), out, 0)
-                        }
-                        _ => out.push(Class::Breaking, &format!("{location}/schema"), "schema cannot be resolved"),
+                        (Some(a), Some(b)) => self.compare_schema(
+                            a,
+                            b,
+                            Direction::Request,
+                            &format!("{location}/schema"),
+                            out,
+                            0,
+                        ),
+                        _ => out.push(
+                            Class::Breaking,
+                            &format!("{location}/schema"),
+                            "schema cannot be resolved",
+                        ),
                     }
                 }
-                (a, b) if json(a) != json(b) => {
-                    out.push(Class::Breaking, &format!("{location}/content"), "parameter content changed")
-                }
+                (a, b) if json(a) != json(b) => out.push(
+                    Class::Breaking,
+                    &format!("{location}/content"),
+                    "parameter content changed",
+                ),
                 _ => {}
             }
         }
@@ -297,7 +409,13 @@ impl Docs<'_> {
             .responses
             .iter()
             .filter_map(|(code, r)| resolve(r).map(|r| (code.to_string(), r)))
-            .chain(op.responses.default.as_ref().and_then(resolve).map(|r| ("default".to_owned(), r)))
+            .chain(
+                op.responses
+                    .default
+                    .as_ref()
+                    .and_then(resolve)
+                    .map(|r| ("default".to_owned(), r)),
+            )
             .collect()
     }
 
@@ -310,7 +428,12 @@ impl Docs<'_> {
                 out.push(Class::Additive, &location, format!("response {code} added"));
                 continue;
             };
-            out.docs(&format!("{location}/description"), "the description", &before.description, &response.description);
+            out.docs(
+                &format!("{location}/description"),
+                "the description",
+                &before.description,
+                &response.description,
+            );
 
             let header_components_old = self.old.components.as_ref().map(|c| &c.headers);
             let header_components_new = self.new.components.as_ref().map(|c| &c.headers);
@@ -321,7 +444,11 @@ impl Docs<'_> {
             for (name, header) in &new_headers {
                 let hloc = format!("{location}/headers/{}", escape(name));
                 let Some(prev) = old_headers.get(name) else {
-                    out.push(Class::Additive, &hloc, format!("response header `{name}` added"));
+                    out.push(
+                        Class::Additive,
+                        &hloc,
+                        format!("response header `{name}` added"),
+                    );
                     continue;
                 };
                 let (Some(a), Some(b)) = (
@@ -330,12 +457,27 @@ impl Docs<'_> {
                 ) else {
                     continue;
                 };
-                out.docs(&format!("{hloc}/description"), "the description", &a.description, &b.description);
-                if let (openapiv3::ParameterSchemaOrContent::Schema(sa), openapiv3::ParameterSchemaOrContent::Schema(sb)) =
-                    (&a.format, &b.format)
+                out.docs(
+                    &format!("{hloc}/description"),
+                    "the description",
+                    &a.description,
+                    &b.description,
+                );
+                if let (
+                    openapiv3::ParameterSchemaOrContent::Schema(sa),
+                    openapiv3::ParameterSchemaOrContent::Schema(sb),
+                ) = (&a.format, &b.format)
                 {
-                    if let (Some(sa), Some(sb)) = (schema_of(self.old, sa), schema_of(self.new, sb)) {
-                        self.compare_schema(sa, sb, Direction::Response, &format!("{hloc}/schema"), out, 0);
+                    if let (Some(sa), Some(sb)) = (schema_of(self.old, sa), schema_of(self.new, sb))
+                    {
+                        self.compare_schema(
+                            sa,
+                            sb,
+                            Direction::Response,
+                            &format!("{hloc}/schema"),
+                            out,
+                            0,
+                        );
                     }
                 }
             }
@@ -350,24 +492,55 @@ impl Docs<'_> {
             for (media, content) in &response.content {
                 let mloc = format!("{location}/content/{}", escape(media));
                 let Some(prev) = before.content.get(media) else {
-                    out.push(Class::Additive, &mloc, format!("media type {media} added to response {code}"));
+                    out.push(
+                        Class::Additive,
+                        &mloc,
+                        format!("media type {media} added to response {code}"),
+                    );
                     continue;
                 };
-                out.docs(&format!("{mloc}/example"), "the example", &prev.example, &content.example);
-                out.docs(&format!("{mloc}/examples"), "the examples", &json(&prev.examples), &json(&content.examples));
+                out.docs(
+                    &format!("{mloc}/example"),
+                    "the example",
+                    &prev.example,
+                    &content.example,
+                );
+                out.docs(
+                    &format!("{mloc}/examples"),
+                    "the examples",
+                    &json(&prev.examples),
+                    &json(&content.examples),
+                );
                 match (&prev.schema, &content.schema) {
                     (Some(a), Some(b)) => match (schema_of(self.old, a), schema_of(self.new, b)) {
-                        (Some(a), Some(b)) => {
-                            self.compare_schema(a, b, Direction::Response, &format!("{mloc}/schema"), out, 0)
-                        }
-                        _ => out.push(Class::Breaking, &format!("{mloc}/schema"), "schema cannot be resolved"),
+                        (Some(a), Some(b)) => self.compare_schema(
+                            a,
+                            b,
+                            Direction::Response,
+                            &format!("{mloc}/schema"),
+                            out,
+                            0,
+                        ),
+                        _ => out.push(
+                            Class::Breaking,
+                            &format!("{mloc}/schema"),
+                            "schema cannot be resolved",
+                        ),
                     },
-                    (Some(_), None) => out.push(Class::Breaking, &format!("{mloc}/schema"), "schema removed"),
-                    (None, Some(_)) => out.push(Class::Additive, &format!("{mloc}/schema"), "schema added"),
+                    (Some(_), None) => {
+                        out.push(Class::Breaking, &format!("{mloc}/schema"), "schema removed")
+                    }
+                    (None, Some(_)) => {
+                        out.push(Class::Additive, &format!("{mloc}/schema"), "schema added")
+                    }
                     (None, None) => {}
                 }
             }
-            for media in before.content.keys().filter(|m| !response.content.contains_key(*m)) {
+            for media in before
+                .content
+                .keys()
+                .filter(|m| !response.content.contains_key(*m))
+            {
                 out.push(
                     Class::Breaking,
                     &format!("{location}/content/{}", escape(media)),
@@ -376,12 +549,23 @@ impl Docs<'_> {
             }
         }
         for code in old.keys().filter(|c| !new.contains_key(*c)) {
-            out.push(Class::Breaking, &format!("{base}/{code}"), format!("response {code} removed"));
+            out.push(
+                Class::Breaking,
+                &format!("{base}/{code}"),
+                format!("response {code} removed"),
+            );
         }
     }
 
-    fn compare_security(&self, old_op: &Operation, new_op: &Operation, location: &str, out: &mut Out) {
-        let effective = |doc: &OpenAPI, op: &Operation| json(&op.security.as_ref().or(doc.security.as_ref()));
+    fn compare_security(
+        &self,
+        old_op: &Operation,
+        new_op: &Operation,
+        location: &str,
+        out: &mut Out,
+    ) {
+        let effective =
+            |doc: &OpenAPI, op: &Operation| json(&op.security.as_ref().or(doc.security.as_ref()));
         let (old_req, new_req) = (effective(self.old, old_op), effective(self.new, new_op));
         if old_req != new_req {
             out.push(Class::Breaking, location, "security requirements changed");
@@ -389,7 +573,12 @@ impl Docs<'_> {
         let schemes = |doc: &OpenAPI| -> BTreeMap<String, Value> {
             doc.components
                 .as_ref()
-                .map(|c| c.security_schemes.iter().map(|(k, v)| (k.clone(), json(v))).collect())
+                .map(|c| {
+                    c.security_schemes
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json(v)))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (old_schemes, new_schemes) = (schemes(self.old), schemes(self.new));
@@ -403,12 +592,20 @@ impl Docs<'_> {
         for (name, scheme) in &new_schemes {
             let sloc = format!("/components/securitySchemes/{}", escape(name));
             match old_schemes.get(name) {
-                Some(prev) if without_docs(prev) != without_docs(scheme) => {
-                    out.push(Class::Breaking, &sloc, format!("security scheme `{name}` changed"))
+                Some(prev) if without_docs(prev) != without_docs(scheme) => out.push(
+                    Class::Breaking,
+                    &sloc,
+                    format!("security scheme `{name}` changed"),
+                ),
+                Some(prev) if prev != scheme => {
+                    out.push(Class::Docs, &sloc, "the description changed")
                 }
-                Some(prev) if prev != scheme => out.push(Class::Docs, &sloc, "the description changed"),
                 Some(_) => {}
-                None => out.push(Class::Breaking, &sloc, format!("security scheme `{name}` added")),
+                None => out.push(
+                    Class::Breaking,
+                    &sloc,
+                    format!("security scheme `{name}` added"),
+                ),
             }
         }
         for name in old_schemes.keys().filter(|k| !new_schemes.contains_key(*k)) {
@@ -420,91 +617,198 @@ impl Docs<'_> {
         }
     }
 
-    fn compare_schema(&self, old: &Schema, new: &Schema, dir: Direction, loc: &str, out: &mut Out, depth: usize) {
+    fn compare_schema(
+        &self,
+        old: &Schema,
+        new: &Schema,
+        dir: Direction,
+        loc: &str,
+        out: &mut Out,
+        depth: usize,
+    ) {
         if depth > 24 {
             return;
         }
         let (a, b) = (&old.schema_data, &new.schema_data);
-        out.docs(&format!("{loc}/description"), "the description", &a.description, &b.description);
+        out.docs(
+            &format!("{loc}/description"),
+            "the description",
+            &a.description,
+            &b.description,
+        );
         out.docs(&format!("{loc}/title"), "the title", &a.title, &b.title);
-        out.docs(&format!("{loc}/example"), "the example", &a.example, &b.example);
+        out.docs(
+            &format!("{loc}/example"),
+            "the example",
+            &a.example,
+            &b.example,
+        );
         if a.default != b.default {
-            out.push(Class::Additive, &format!("{loc}/default"), "the default value changed");
+            out.push(
+                Class::Additive,
+                &format!("{loc}/default"),
+                "the default value changed",
+            );
         }
         if a.nullable != b.nullable {
             let class = match (dir, b.nullable) {
                 (Direction::Response, true) | (Direction::Request, false) => Class::Breaking,
                 _ => Class::Additive,
             };
-            let change = if b.nullable { "made nullable" } else { "no longer nullable" };
+            let change = if b.nullable {
+                "made nullable"
+            } else {
+                "no longer nullable"
+            };
             out.push(class, &format!("{loc}/nullable"), change);
         }
 
         match (&old.schema_kind, &new.schema_kind) {
-            (SchemaKind::Type(ta), SchemaKind::Type(tb)) => self.compare_types(ta, tb, dir, loc, out, depth),
+            (SchemaKind::Type(ta), SchemaKind::Type(tb)) => {
+                self.compare_types(ta, tb, dir, loc, out, depth)
+            }
             (ka, kb) if type_name(ka) != type_name(kb) => out.push(
                 Class::Breaking,
                 &format!("{loc}/type"),
                 format!("type changed from {} to {}", type_name(ka), type_name(kb)),
             ),
-            (ka, kb) if json(ka) != json(kb) => {
-                out.push(Class::Breaking, loc, "schema composition (allOf/oneOf/anyOf/not) changed")
-            }
+            (ka, kb) if json(ka) != json(kb) => out.push(
+                Class::Breaking,
+                loc,
+                "schema composition (allOf/oneOf/anyOf/not) changed",
+            ),
             _ => {}
         }
     }
 
-    fn compare_types(&self, a: &Type, b: &Type, dir: Direction, loc: &str, out: &mut Out, depth: usize) {
+    fn compare_types(
+        &self,
+        a: &Type,
+        b: &Type,
+        dir: Direction,
+        loc: &str,
+        out: &mut Out,
+        depth: usize,
+    ) {
         match (a, b) {
             (Type::String(a), Type::String(b)) => {
                 format_change(&json(&a.format), &json(&b.format), loc, out);
                 let strs = |v: &[Option<String>]| v.iter().flatten().cloned().collect::<Vec<_>>();
                 enum_change(&strs(&a.enumeration), &strs(&b.enumeration), dir, loc, out);
-                bound_change(a.min_length, b.min_length, Bound::Min, "minLength", dir, loc, out);
-                bound_change(a.max_length, b.max_length, Bound::Max, "maxLength", dir, loc, out);
+                bound_change(
+                    a.min_length,
+                    b.min_length,
+                    Bound::Min,
+                    "minLength",
+                    dir,
+                    loc,
+                    out,
+                );
+                bound_change(
+                    a.max_length,
+                    b.max_length,
+                    Bound::Max,
+                    "maxLength",
+                    dir,
+                    loc,
+                    out,
+                );
                 match (&a.pattern, &b.pattern) {
-                    (None, Some(p)) => out.push(narrowing(dir), &format!("{loc}/pattern"), format!("pattern {p:?} added")),
-                    (Some(_), None) => out.push(Class::Additive, &format!("{loc}/pattern"), "pattern removed"),
-                    (Some(x), Some(y)) if x != y => {
-                        out.push(narrowing(dir), &format!("{loc}/pattern"), format!("pattern changed to {y:?}"))
-                    }
+                    (None, Some(p)) => out.push(
+                        narrowing(dir),
+                        &format!("{loc}/pattern"),
+                        format!("pattern {p:?} added"),
+                    ),
+                    (Some(_), None) => out.push(
+                        Class::Additive,
+                        &format!("{loc}/pattern"),
+                        "pattern removed",
+                    ),
+                    (Some(x), Some(y)) if x != y => out.push(
+                        narrowing(dir),
+                        &format!("{loc}/pattern"),
+                        format!("pattern changed to {y:?}"),
+                    ),
                     _ => {}
                 }
             }
             (Type::Integer(a), Type::Integer(b)) => {
                 format_change(&json(&a.format), &json(&b.format), loc, out);
-                let nums = |v: &[Option<i64>]| v.iter().flatten().map(i64::to_string).collect::<Vec<_>>();
+                let nums =
+                    |v: &[Option<i64>]| v.iter().flatten().map(i64::to_string).collect::<Vec<_>>();
                 enum_change(&nums(&a.enumeration), &nums(&b.enumeration), dir, loc, out);
                 bound_change(a.minimum, b.minimum, Bound::Min, "minimum", dir, loc, out);
                 bound_change(a.maximum, b.maximum, Bound::Max, "maximum", dir, loc, out);
                 if (a.exclusive_minimum, a.exclusive_maximum, a.multiple_of)
                     != (b.exclusive_minimum, b.exclusive_maximum, b.multiple_of)
                 {
-                    out.push(narrowing(dir), loc, "exclusive bounds or multipleOf changed");
+                    out.push(
+                        narrowing(dir),
+                        loc,
+                        "exclusive bounds or multipleOf changed",
+                    );
                 }
             }
             (Type::Number(a), Type::Number(b)) => {
                 format_change(&json(&a.format), &json(&b.format), loc, out);
-                let nums = |v: &[Option<f64>]| v.iter().flatten().map(f64::to_string).collect::<Vec<_>>();
+                let nums =
+                    |v: &[Option<f64>]| v.iter().flatten().map(f64::to_string).collect::<Vec<_>>();
                 enum_change(&nums(&a.enumeration), &nums(&b.enumeration), dir, loc, out);
                 bound_change(a.minimum, b.minimum, Bound::Min, "minimum", dir, loc, out);
                 bound_change(a.maximum, b.maximum, Bound::Max, "maximum", dir, loc, out);
             }
             (Type::Boolean(a), Type::Boolean(b)) => {
-                let bools = |v: &[Option<bool>]| v.iter().flatten().map(bool::to_string).collect::<Vec<_>>();
-                enum_change(&bools(&a.enumeration), &bools(&b.enumeration), dir, loc, out);
+                let bools = |v: &[Option<bool>]| {
+                    v.iter().flatten().map(bool::to_string).collect::<Vec<_>>()
+                };
+                enum_change(
+                    &bools(&a.enumeration),
+                    &bools(&b.enumeration),
+                    dir,
+                    loc,
+                    out,
+                );
             }
             (Type::Array(a), Type::Array(b)) => {
-                bound_change(a.min_items, b.min_items, Bound::Min, "minItems", dir, loc, out);
-                bound_change(a.max_items, b.max_items, Bound::Max, "maxItems", dir, loc, out);
+                bound_change(
+                    a.min_items,
+                    b.min_items,
+                    Bound::Min,
+                    "minItems",
+                    dir,
+                    loc,
+                    out,
+                );
+                bound_change(
+                    a.max_items,
+                    b.max_items,
+                    Bound::Max,
+                    "maxItems",
+                    dir,
+                    loc,
+                    out,
+                );
                 match (&a.items, &b.items) {
-                    (Some(ia), Some(ib)) => match (boxed_schema_of(self.old, ia), boxed_schema_of(self.new, ib)) {
-                        (Some(sa), Some(sb)) => {
-                            self.compare_schema(sa, sb, dir, &format!("{loc}/items"), out, depth + 1)
+                    (Some(ia), Some(ib)) => {
+                        match (boxed_schema_of(self.old, ia), boxed_schema_of(self.new, ib)) {
+                            (Some(sa), Some(sb)) => self.compare_schema(
+                                sa,
+                                sb,
+                                dir,
+                                &format!("{loc}/items"),
+                                out,
+                                depth + 1,
+                            ),
+                            _ => out.push(
+                                Class::Breaking,
+                                &format!("{loc}/items"),
+                                "items schema cannot be resolved",
+                            ),
                         }
-                        _ => out.push(Class::Breaking, &format!("{loc}/items"), "items schema cannot be resolved"),
-                    },
-                    (x, y) if json(x) != json(y) => out.push(Class::Breaking, &format!("{loc}/items"), "items changed"),
+                    }
+                    (x, y) if json(x) != json(y) => {
+                        out.push(Class::Breaking, &format!("{loc}/items"), "items changed")
+                    }
                     _ => {}
                 }
             }
@@ -512,7 +816,11 @@ impl Docs<'_> {
             (a, b) => out.push(
                 Class::Breaking,
                 &format!("{loc}/type"),
-                format!("type changed from {} to {}", variant_name(a), variant_name(b)),
+                format!(
+                    "type changed from {} to {}",
+                    variant_name(a),
+                    variant_name(b)
+                ),
             ),
         }
     }
@@ -539,21 +847,36 @@ impl Docs<'_> {
             };
             match (required(a, name), required(b, name)) {
                 (true, false) => {
-                    let class = if dir == Direction::Response { Class::Breaking } else { Class::Additive };
+                    let class = if dir == Direction::Response {
+                        Class::Breaking
+                    } else {
+                        Class::Additive
+                    };
                     out.push(class, &ploc, format!("property `{name}` made optional"));
                 }
                 (false, true) => {
-                    let class = if dir == Direction::Response { Class::Additive } else { Class::Breaking };
+                    let class = if dir == Direction::Response {
+                        Class::Additive
+                    } else {
+                        Class::Breaking
+                    };
                     out.push(class, &ploc, format!("property `{name}` made required"));
                 }
                 _ => {}
             }
-            match (boxed_schema_of(self.old, prev), boxed_schema_of(self.new, prop)) {
+            match (
+                boxed_schema_of(self.old, prev),
+                boxed_schema_of(self.new, prop),
+            ) {
                 (Some(sa), Some(sb)) => self.compare_schema(sa, sb, dir, &ploc, out, depth + 1),
                 _ => out.push(Class::Breaking, &ploc, "property schema cannot be resolved"),
             }
         }
-        for name in a.properties.keys().filter(|n| !b.properties.contains_key(*n)) {
+        for name in a
+            .properties
+            .keys()
+            .filter(|n| !b.properties.contains_key(*n))
+        {
             out.push(
                 Class::Breaking,
                 &format!("{loc}/properties/{}", escape(name)),
@@ -561,7 +884,11 @@ impl Docs<'_> {
             );
         }
         if json(&a.additional_properties) != json(&b.additional_properties) {
-            out.push(Class::Additive, &format!("{loc}/additionalProperties"), "additionalProperties changed");
+            out.push(
+                Class::Additive,
+                &format!("{loc}/additionalProperties"),
+                "additionalProperties changed",
+            );
         }
     }
 }
@@ -587,11 +914,19 @@ fn format_change(a: &Value, b: &Value, loc: &str, out: &mut Out) {
 fn enum_change(a: &[String], b: &[String], dir: Direction, loc: &str, out: &mut Out) {
     let location = format!("{loc}/enum");
     if a.is_empty() && !b.is_empty() {
-        out.push(narrowing(dir), &location, format!("enum introduced: {}", b.join(", ")));
+        out.push(
+            narrowing(dir),
+            &location,
+            format!("enum introduced: {}", b.join(", ")),
+        );
         return;
     }
     if !a.is_empty() && b.is_empty() {
-        out.push(Class::Additive, &location, "enum removed (any value accepted)");
+        out.push(
+            Class::Additive,
+            &location,
+            "enum removed (any value accepted)",
+        );
         return;
     }
     for value in b.iter().filter(|v| !a.contains(v)) {
@@ -605,7 +940,11 @@ fn enum_change(a: &[String], b: &[String], dir: Direction, loc: &str, out: &mut 
         out.push(Class::Additive, &location, change);
     }
     for value in a.iter().filter(|v| !b.contains(v)) {
-        out.push(Class::Breaking, &location, format!("enum value {value} removed"));
+        out.push(
+            Class::Breaking,
+            &location,
+            format!("enum value {value} removed"),
+        );
     }
 }
 
@@ -640,8 +979,16 @@ fn bound_change<T: PartialOrd + fmt::Display + Copy>(
         (Bound::Min, true) | (Bound::Max, false) => "raised",
         (Bound::Min, false) | (Bound::Max, true) => "lowered",
     };
-    let class = if tightened { narrowing(dir) } else { Class::Additive };
-    out.push(class, &location, format!("{name} {verb} ({} → {})", show(a), show(b)));
+    let class = if tightened {
+        narrowing(dir)
+    } else {
+        Class::Additive
+    };
+    out.push(
+        class,
+        &location,
+        format!("{name} {verb} ({} → {})", show(a), show(b)),
+    );
 }
 
 fn type_name(kind: &SchemaKind) -> String {

@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod drift;
+pub mod rehearse;
 pub mod report;
 pub mod source;
 pub mod yaml;
@@ -26,5 +27,6 @@ pub const PROVENANCE: &str = "openapi/provenance.json";
 /// openapiv3's types after extraction.
 pub fn extracted_typed(bytes: &[u8]) -> Result<openapiv3::OpenAPI, document::DocumentError> {
     let extracted = document::extract(&document::parse(bytes)?)?;
-    serde_json::from_value(extracted).map_err(|e| document::DocumentError(format!("not valid OpenAPI 3.0: {e}")))
+    serde_json::from_value(extracted)
+        .map_err(|e| document::DocumentError(format!("not valid OpenAPI 3.0: {e}")))
 }

@@ -36,6 +36,24 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
     },
+    /// Rehearse a regeneration on a copy of the crate (target/rehearsal/crate):
+    /// regenerate it from the upstream document, refresh its generated-code
+    /// snapshot, and run all its tests plus any given with --with-test. The
+    /// working tree is not touched.
+    Rehearse {
+        /// The upstream document: a URL or a file (YAML or JSON, OpenAPI 3.0.x).
+        #[arg(long, value_name = "URL|PATH", default_value = source::UPSTREAM_URL)]
+        from: String,
+        /// A JSON patch (or a drift variant file) to apply to the document first.
+        #[arg(long, value_name = "FILE")]
+        patch: Option<std::path::PathBuf>,
+        /// An extra test file to run in the regenerated crate.
+        #[arg(long, value_name = "FILE")]
+        with_test: Vec<std::path::PathBuf>,
+        /// Time allowed to fetch a URL, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+    },
     /// Compare the checked-in document with the upstream one and report every
     /// difference, classed breaking, additive or docs.
     ///
@@ -67,9 +85,33 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Regen { check: true, no_snapshot, .. } => check(no_snapshot),
-        Command::Regen { from, no_snapshot, timeout, .. } => regen(&from, no_snapshot, Duration::from_secs(timeout)),
-        Command::Drift { upstream, json, timeout } => drift_command(&upstream, json, Duration::from_secs(timeout)),
+        Command::Regen {
+            check: true,
+            no_snapshot,
+            ..
+        } => check(no_snapshot),
+        Command::Regen {
+            from,
+            no_snapshot,
+            timeout,
+            ..
+        } => regen(&from, no_snapshot, Duration::from_secs(timeout)),
+        Command::Drift {
+            upstream,
+            json,
+            timeout,
+        } => drift_command(&upstream, json, Duration::from_secs(timeout)),
+        Command::Rehearse {
+            from,
+            patch,
+            with_test,
+            timeout,
+        } => rehearse_command(
+            &from,
+            patch.as_deref(),
+            &with_test,
+            Duration::from_secs(timeout),
+        ),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -91,7 +133,8 @@ fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String>
     let old = checked_in().ok();
 
     let path = root().join(DOCUMENT);
-    std::fs::write(&path, &normalised).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(&path, &normalised)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let provenance = serde_json::json!({
         "source": from,
         "sha256": hex(&Sha256::digest(&upstream)),
@@ -107,14 +150,20 @@ fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String>
     if !no_snapshot {
         println!("Refreshing the generated-code snapshot (cargo test --test generated_code)…");
         run_snapshot_test("always")?;
-        println!("Review the change: git diff tests/snapshots/generated_code__generated_bindings.snap");
+        println!(
+            "Review the change: git diff tests/snapshots/generated_code__generated_bindings.snap"
+        );
     }
 
     match old {
         Some(old) if old != normalised.as_bytes() => {
-            let before = xtask::extracted_typed(&old).map_err(|e| format!("the previous document: {e}"))?;
+            let before =
+                xtask::extracted_typed(&old).map_err(|e| format!("the previous document: {e}"))?;
             let after = xtask::extracted_typed(normalised.as_bytes()).map_err(|e| e.to_string())?;
-            print!("\n{}", report::human(&drift::compare(&before, &after), "previous document", from));
+            print!(
+                "\n{}",
+                report::human(&drift::compare(&before, &after), "previous document", from)
+            );
         }
         Some(_) => println!("No change: the checked-in document was already this."),
         None => {}
@@ -124,7 +173,8 @@ fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String>
 
 fn check(no_snapshot: bool) -> Result<u8, String> {
     let bytes = checked_in()?;
-    let normalised = document::extract_normalised(&bytes).map_err(|e| format!("{DOCUMENT}: {e}"))?;
+    let normalised =
+        document::extract_normalised(&bytes).map_err(|e| format!("{DOCUMENT}: {e}"))?;
     if normalised.as_bytes() != bytes.as_slice() {
         eprintln!(
             "{DOCUMENT} is not in normalised form. Run `cargo xtask regen --from {DOCUMENT}` and review the diff."
@@ -132,8 +182,10 @@ fn check(no_snapshot: bool) -> Result<u8, String> {
         return Ok(1);
     }
     let provenance = root().join(PROVENANCE);
-    let text = std::fs::read_to_string(&provenance).map_err(|e| format!("cannot read {}: {e}", provenance.display()))?;
-    serde_json::from_str::<serde_json::Value>(&text).map_err(|e| format!("{PROVENANCE} is not JSON: {e}"))?;
+    let text = std::fs::read_to_string(&provenance)
+        .map_err(|e| format!("cannot read {}: {e}", provenance.display()))?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| format!("{PROVENANCE} is not JSON: {e}"))?;
     println!("{DOCUMENT} is in normalised form.");
     if !no_snapshot {
         if let Err(e) = run_snapshot_test("no") {
@@ -150,15 +202,27 @@ fn run_snapshot_test(update: &str) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
         .current_dir(root())
-        .args(["test", "--quiet", "-p", "arize-audit-logs", "--test", "generated_code"])
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "arize-audit-logs",
+            "--test",
+            "generated_code",
+        ])
         .env("INSTA_UPDATE", update)
-        .env("INSTA_FORCE_PASS", if update == "always" { "1" } else { "0" })
+        .env(
+            "INSTA_FORCE_PASS",
+            if update == "always" { "1" } else { "0" },
+        )
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("cargo test --test generated_code failed ({status})"))
+        Err(format!(
+            "cargo test --test generated_code failed ({status})"
+        ))
     }
 }
 
@@ -173,6 +237,26 @@ fn drift_command(upstream: &str, json: bool, timeout: Duration) -> Result<u8, St
         print!("{}", report::human(&findings, DOCUMENT, upstream));
     }
     Ok(report::exit_code(&findings))
+}
+
+fn rehearse_command(
+    from: &str,
+    patch: Option<&std::path::Path>,
+    tests: &[std::path::PathBuf],
+    timeout: Duration,
+) -> Result<u8, String> {
+    let mut upstream = source::read(from, timeout)?;
+    if let Some(patch) = patch {
+        upstream = xtask::rehearse::patched(&upstream, patch)?;
+    }
+    let before = xtask::extracted_typed(&checked_in()?).map_err(|e| format!("{DOCUMENT}: {e}"))?;
+    let after = xtask::extracted_typed(&upstream).map_err(|e| format!("{from}: {e}"))?;
+    println!(
+        "{}",
+        report::human(&drift::compare(&before, &after), DOCUMENT, from)
+    );
+    xtask::rehearse::rehearse(&upstream, tests)?;
+    Ok(0)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -14,7 +14,8 @@ pub fn exit_code(findings: &[Finding]) -> u8 {
 }
 
 pub fn human(findings: &[Finding], checked_in: &str, upstream: &str) -> String {
-    let mut out = format!("Spec drift of the audit-log operation: {checked_in} (checked in) vs {upstream}\n");
+    let mut out =
+        format!("Spec drift of the audit-log operation: {checked_in} (checked in) vs {upstream}\n");
     let Some(worst) = verdict(findings) else {
         out.push_str("No drift: the upstream operation and everything it references match the checked-in document.\n");
         return out;
@@ -27,9 +28,18 @@ pub fn human(findings: &[Finding], checked_in: &str, upstream: &str) -> String {
         exit_code(findings)
     ));
     for (class, heading) in [
-        (Class::Breaking, "Breaking: users of this crate may break; review before regenerating"),
-        (Class::Additive, "Additive: regenerate (cargo xtask regen) to pick it up; nothing breaks meanwhile"),
-        (Class::Docs, "Docs: descriptions, summaries and examples only"),
+        (
+            Class::Breaking,
+            "Breaking: users of this crate may break; review before regenerating",
+        ),
+        (
+            Class::Additive,
+            "Additive: regenerate (cargo xtask regen) to pick it up; nothing breaks meanwhile",
+        ),
+        (
+            Class::Docs,
+            "Docs: descriptions, summaries and examples only",
+        ),
     ] {
         let group: Vec<&Finding> = findings.iter().filter(|f| f.class == class).collect();
         if group.is_empty() {

@@ -23,15 +23,25 @@ fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)
-            .user_agent(concat!("arize-audit-logs-xtask/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "arize-audit-logs-xtask/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-        let response = client.get(url).send().await.map_err(|e| describe(url, &e, timeout))?;
+        let response = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| describe(url, &e, timeout))?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("fetching {url} answered HTTP {status}"));
         }
-        let body = response.bytes().await.map_err(|e| describe(url, &e, timeout))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| describe(url, &e, timeout))?;
         Ok(body.to_vec())
     })
 }

@@ -127,7 +127,9 @@ fn string_text(s: &str) -> String {
 fn is_plain_safe(s: &str) -> bool {
     const SPECIAL_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
     let mut chars = s.chars();
-    let Some(first) = chars.next() else { return false };
+    let Some(first) = chars.next() else {
+        return false;
+    };
     first.is_ascii_alphabetic()
         && !s.ends_with(' ')
         && s.chars()
@@ -153,7 +155,10 @@ mod tests {
             "multi": "line one\nline \"two\"",
         });
         let text = to_yaml(&serde_norway::to_value(&value).expect("value"));
-        assert!(text.contains("when: \"2026-05-18T12:00:00.000Z\""), "{text}");
+        assert!(
+            text.contains("when: \"2026-05-18T12:00:00.000Z\""),
+            "{text}"
+        );
         assert!(text.contains("word: \"no\""));
         assert!(text.contains("plain: List audit logs"));
         let back: serde_json::Value = serde_norway::from_str(&text).expect("valid YAML");
