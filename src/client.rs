@@ -17,8 +17,9 @@ pub const USER_AGENT: &str = concat!("arize-audit-logs-rust/", env!("CARGO_PKG_V
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for one request, from connecting until the body is read.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default largest response body read (64 MiB); a larger one is an error.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+/// Default largest response body read (32 MiB, room for a page of 100
+/// entries with very long operation texts); a larger one is an error.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A client for the Arize audit-log API. Cheap to clone; clones share one
 /// connection pool.
@@ -54,6 +55,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
+    pub(crate) gate: crate::rate_gate::RateGate,
 }
 
 impl fmt::Debug for Settings {
@@ -89,6 +91,12 @@ impl Client {
     /// The base URL requests go to, such as `https://api.arize.com`.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// How many HTTP 429 answers this client and its clones have received:
+    /// a signal for callers that run requests concurrently to slow down.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.inner.settings.gate.rate_limited()
     }
 
     /// The retry policy this client applies.
@@ -214,7 +222,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body read (default 64 MiB); a larger one fails
+    /// The largest response body read (default 32 MiB); a larger one fails
     /// with [`Error::ResponseTooLarge`] without being held in memory.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = Some(bytes);
@@ -287,6 +295,7 @@ impl ClientBuilder {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             retry: self.retry.unwrap_or_default(),
+            gate: crate::rate_gate::RateGate::default(),
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
         Ok(Client {

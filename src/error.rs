@@ -98,6 +98,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error this client returns for a response with a non-success
+    /// status: the class by status, the RFC 9457 Problem when the body is one,
+    /// else the body text, and `Retry-After`. Useful with
+    /// [`Client::generated`](crate::Client::generated), whose error bodies are
+    /// untyped. Never panics, whatever the bytes.
+    pub fn from_response(
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        endpoint: impl Into<String>,
+    ) -> Self {
+        crate::transport::api_error(status, headers, body, endpoint.into())
+    }
+
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -14,6 +14,7 @@ pub mod mock;
 mod page;
 mod pagination;
 mod problem;
+mod rate_gate;
 mod region;
 mod retry;
 mod retry_after;

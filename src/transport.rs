@@ -150,8 +150,10 @@ pub(crate) async fn fetch_page(
 ) -> Result<Page, Error> {
     let policy = &client.inner.settings.retry;
     let mut history = RetryHistory::default();
+    let gate = &client.inner.settings.gate;
     loop {
         history.attempts += 1;
+        gate.pass().await;
         let error = match attempt(client, params).await {
             Ok(page) => {
                 if history.attempts > 1 {
@@ -165,8 +167,16 @@ pub(crate) async fn fetch_page(
             }
             Err(e) => e,
         };
+        if matches!(error, Error::RateLimited(_)) {
+            gate.note_rate_limited();
+        }
         match policy.decide(&error, history.attempts) {
             Decision::RetryAfter(wait) => {
+                // Rate limits and server-requested waits hold every request of
+                // this client; other failures back off this request alone.
+                if error.retry_after().is_some() || matches!(error, Error::RateLimited(_)) {
+                    gate.hold(wait);
+                }
                 tracing::warn!(
                     attempt = history.attempts,
                     max_attempts = policy.attempts(),

@@ -133,6 +133,10 @@ pub struct ExportArgs {
     /// Stop after this many entries.
     #[arg(long, value_name = "N")]
     pub max_entries: Option<u64>,
+    /// Fetch this many time windows at once (1: sequential). The file is the
+    /// same as a sequential export's.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), conflicts_with_all = ["max_entries", "cursor"])]
+    pub parallel: u16,
     /// Start at this cursor (printed by a failed export to stdout).
     #[arg(long, value_name = "CURSOR", conflicts_with = "resume")]
     pub cursor: Option<String>,

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::{
     cli::{ExportArgs, Format},
+    parallel::{self, ParallelState},
     progress::Progress,
     sink::Sink,
     Failure,
@@ -40,6 +41,10 @@ pub struct Checkpoint {
     pub pages: u64,
     pub max_entries: Option<u64>,
     pub follow: Option<FollowState>,
+    /// The window plan of `--parallel`, while its windows are being written;
+    /// `resume` is then the position inside window `current`.
+    #[serde(default)]
+    pub parallel: Option<ParallelState>,
 }
 
 /// What `--follow` carries from one window to the next.
@@ -78,8 +83,22 @@ pub async fn run(
         Some(path) => {
             let cp_path = checkpoint_path(path);
             let (state, sink) = if args.resume {
-                open_for_resume(path, &cp_path)?
+                let (mut state, sink) = open_for_resume(path, &cp_path)?;
+                if let (Some(plan), true) = (&mut state.parallel, args.parallel > 1) {
+                    plan.workers = usize::from(args.parallel);
+                }
+                (state, sink)
             } else {
+                let state = new_state(args)?;
+                // Locked before anything else, so a second export of the same
+                // file cannot destroy the first one's work.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)
+                    .map_err(|e| Failure::io(path, e))?;
+                lock(&file, path)?;
                 if cp_path.exists() {
                     return Err(Failure::Usage(format!(
                         "{} holds an unfinished export ({}): add --resume to continue it, or delete the \
@@ -88,8 +107,7 @@ pub async fn run(
                         cp_path.display()
                     )));
                 }
-                let state = new_state(args)?;
-                let file = File::create(path).map_err(|e| Failure::io(path, e))?;
+                file.set_len(0).map_err(|e| Failure::io(path, e))?;
                 let sink = Sink::create(BufWriter::with_capacity(256 * 1024, file), state.format)
                     .map_err(|e| Failure::io(path, e))?;
                 (state, sink)
@@ -146,6 +164,12 @@ fn new_state(args: &ExportArgs) -> Result<Checkpoint, Failure> {
         }
         (None, None) => None,
     };
+    let workers = usize::from(args.parallel);
+    // Windows need a lower bound: the server's own default, pinned.
+    let start = match (start, workers > 1) {
+        (None, true) => Some(end - TimeDelta::days(30)),
+        (start, _) => start,
+    };
     let mut params = ListAuditLogsParams::default();
     params.start_time = start;
     params.end_time = Some(end);
@@ -167,6 +191,14 @@ fn new_state(args: &ExportArgs) -> Result<Checkpoint, Failure> {
             interval_ms: u64::try_from(args.interval.as_millis()).unwrap_or(u64::MAX),
             ..FollowState::default()
         }),
+        parallel: match (workers > 1, start) {
+            (true, Some(start)) => Some(ParallelState {
+                windows: parallel::plan(start, end, workers * parallel::WINDOWS_PER_WORKER),
+                current: 0,
+                workers,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -227,6 +259,18 @@ fn open_for_resume(
     Ok((state, sink))
 }
 
+/// Takes an exclusive lock on the output for the life of the export.
+fn lock(file: &File, path: &Path) -> Result<(), Failure> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Usage(format!(
+            "{} is being written by another export right now",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Failure::io(path, e)),
+    }
+}
+
 struct Export<W: Write> {
     client: Client,
     sink: Sink<W>,
@@ -241,7 +285,12 @@ struct Export<W: Write> {
 impl<W: Write> Export<W> {
     async fn run(&mut self) -> Result<Summary, Failure> {
         loop {
-            if let Err(failure) = self.export_window().await {
+            let fetched = if self.state.parallel.is_some() {
+                self.export_parallel().await
+            } else {
+                self.export_window().await
+            };
+            if let Err(failure) = fetched {
                 self.save()?;
                 self.progress.finish();
                 return Err(self.with_resume_hint(failure));
@@ -331,6 +380,61 @@ impl<W: Write> Export<W> {
         Ok(())
     }
 
+    /// Writes the windows of a parallel export in order, from the current one,
+    /// checkpointing after each page.
+    async fn export_parallel(&mut self) -> Result<(), Failure> {
+        let Some(plan) = self.state.parallel.clone() else {
+            return Ok(());
+        };
+        let mut receivers = parallel::start(
+            &self.client,
+            &self.state.params,
+            &plan,
+            self.state.resume.clone(),
+        );
+        let end = self.state.params.end_time;
+        let mut stop = self.stop.clone();
+        for (offset, rx) in receivers.iter_mut().enumerate() {
+            let index = plan.current + offset;
+            loop {
+                let next = tokio::select! {
+                    next = rx.recv() => next,
+                    _ = stop.wait_for(|s| *s) => return Err(Failure::Interrupted),
+                };
+                match next {
+                    None => break,
+                    Some(Err(error)) => return Err(Failure::Api(error)),
+                    Some(Ok(delivery)) => {
+                        for entry in &delivery.entries {
+                            self.sink.write(entry).map_err(|e| self.io_failure(e))?;
+                            if let (Some(follow), Some(end)) = (&mut self.state.follow, end) {
+                                if entry.created_at == end {
+                                    follow.at_end.push(entry.id.clone());
+                                }
+                            }
+                        }
+                        self.state.pages += 1;
+                        self.state.resume = delivery.resume;
+                        if let Some(p) = &mut self.state.parallel {
+                            p.current = index;
+                        }
+                        self.save()?;
+                        self.progress.update(self.sink.entries(), self.state.pages);
+                    }
+                }
+            }
+            // Window complete: the next one starts from its beginning.
+            if let Some(p) = &mut self.state.parallel {
+                p.current = index + 1;
+            }
+            self.state.resume = Some(ResumePoint::default());
+            self.save()?;
+        }
+        self.state.parallel = None;
+        self.state.resume = None;
+        Ok(())
+    }
+
     /// Waits for the interval, then moves the window on to [old end, now].
     /// `false` when interrupted while waiting: a clean stop for `--follow`.
     async fn next_follow_window(&mut self) -> Result<bool, Failure> {
@@ -385,11 +489,23 @@ impl<W: Write> Export<W> {
     fn with_resume_hint(&self, failure: Failure) -> Failure {
         let written = self.sink.entries();
         let hint = match (&self.output, &self.state.resume) {
-            (Some(path), _) => format!(
-                "{written} entries are safely in {}. To continue exactly where it stopped, run:\n  \
-                 arize-audit-logs export --output {} --resume",
-                path.display(),
-                shell_quote(&path.display().to_string())
+            (Some(path), point) => {
+                let at = match point {
+                    Some(ResumePoint { cursor: Some(c), skip, .. }) => {
+                        format!(" It stopped at cursor {} (entry {skip} of that page).", arize_audit_logs::escape_control(c))
+                    }
+                    _ => " It stopped before the first page.".to_owned(),
+                };
+                format!(
+                    "{written} entries are safely in {}.{at} To continue exactly where it stopped, run:\n  \
+                     arize-audit-logs export --output {} --resume",
+                    path.display(),
+                    shell_quote(&path.display().to_string())
+                )
+            }
+            (None, Some(_)) if self.state.parallel.is_some() => format!(
+                "{written} entries were written to stdout. A parallel export to stdout cannot be resumed; \
+                 export to a file with --output to make it resumable."
             ),
             (None, Some(point)) => {
                 let mut cmd = String::from("arize-audit-logs export");

@@ -2,6 +2,7 @@
 
 mod cli;
 mod export;
+mod parallel;
 mod progress;
 mod sink;
 mod table;
