@@ -383,6 +383,8 @@ fn export_args<'a>(server_uri: &'a str, path: &'a Path) -> Vec<&'a str> {
         END,
         "--page-size",
         "50",
+        "--checkpoint-every",
+        "0s",
         "--output",
         path.to_str().expect("utf8"),
     ]

@@ -131,6 +131,8 @@ async fn a_fault_that_never_clears_fails_naming_the_cursor_then_resume_completes
                 path.to_str().expect("utf8"),
                 "--max-attempts",
                 "3",
+                "--checkpoint-every",
+                "0s",
             ])
             .env("ARIZE_API_KEY", key)
             .kill_on_drop(true)

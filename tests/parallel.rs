@@ -138,7 +138,7 @@ async fn an_interrupted_parallel_export_resumes_to_the_same_file() {
     let path = temp("parallel-crash.jsonl");
     let uri = server.uri();
     let mut a = args(&uri, path.to_str().expect("utf8"));
-    a.extend(["--parallel", "4"]);
+    a.extend(["--parallel", "4", "--checkpoint-every", "0s"]);
     let mut child = tokio::process::Command::new(BIN)
         .args(&a)
         .env("ARIZE_API_KEY", server.api_key())

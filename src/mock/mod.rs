@@ -141,6 +141,18 @@ impl MockConfig {
         self.faults = faults;
         self
     }
+
+    /// The synthetic entries a server with this configuration holds, newest
+    /// first (the same every time for the same seed, count, end and span).
+    pub fn generate(&self) -> Vec<AuditLog> {
+        data::synthetic(
+            self.seed,
+            self.entries,
+            self.end,
+            self.span,
+            self.unknown_operation_types,
+        )
+    }
 }
 
 /// Fault injection: each request rolls once for each probability, in the
@@ -268,13 +280,7 @@ impl MockServer {
 
     /// Starts a server on the given address.
     pub async fn start_on(addr: SocketAddr, config: MockConfig) -> std::io::Result<Self> {
-        let entries = data::synthetic(
-            config.seed,
-            config.entries,
-            config.end,
-            config.span,
-            config.unknown_operation_types,
-        );
+        let entries = config.generate();
         let next_seq = entries.len() as u64 + 1;
         let stored = entries
             .into_iter()

@@ -1,6 +1,7 @@
 //! Maintenance tasks for arize-audit-logs: regenerating the checked-in OpenAPI
 //! document from Arize's upstream one, and spec drift checks.
 
+pub mod bench;
 pub mod document;
 pub mod drift;
 pub mod rehearse;

@@ -54,6 +54,28 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
     },
+    /// Benchmark the export against a hand-written floor and the official
+    /// Python SDK, at 100k and 1M entries, and sequential against --parallel 8
+    /// at 50 ms of latency; print one table and record it in BENCHMARKS.md.
+    Bench {
+        /// Repetitions of each fast measurement (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Skip the official Python SDK (its install needs the package index).
+        #[arg(long)]
+        no_python: bool,
+        /// Print the table without writing BENCHMARKS.md.
+        #[arg(long)]
+        no_write: bool,
+    },
+    /// Serve prepared pages for the benchmark until killed (used by `bench`).
+    #[command(hide = true)]
+    BenchServer {
+        #[arg(long)]
+        entries: usize,
+        #[arg(long)]
+        pages: usize,
+    },
     /// Compare the checked-in document with the upstream one and report every
     /// difference, classed breaking, additive or docs.
     ///
@@ -101,6 +123,17 @@ fn main() -> ExitCode {
             json,
             timeout,
         } => drift_command(&upstream, json, Duration::from_secs(timeout)),
+        Command::Bench {
+            runs,
+            no_python,
+            no_write,
+        } => xtask::bench::run(&xtask::bench::Options {
+            runs: runs.max(1),
+            skip_python: no_python,
+            write: !no_write,
+        })
+        .map(|()| 0),
+        Command::BenchServer { entries, pages } => xtask::bench::serve(entries, pages).map(|()| 0),
         Command::Rehearse {
             from,
             patch,

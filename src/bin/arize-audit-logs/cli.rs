@@ -143,6 +143,10 @@ pub struct ExportArgs {
     /// Skip this many entries of the first page (printed with --cursor).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "cursor")]
     pub skip: usize,
+    /// How often the checkpoint is written (0s: after every page). A crash
+    /// re-fetches at most this much; the file is exact either way.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
+    pub checkpoint_every: Duration,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,

@@ -113,6 +113,8 @@ pub async fn run(
                 (state, sink)
             };
             let mut export = Export {
+                checkpoint_every: args.checkpoint_every,
+                last_save: Instant::now(),
                 client,
                 sink,
                 state,
@@ -133,6 +135,8 @@ pub async fn run(
             let sink =
                 Sink::create(out, state.format).map_err(|e| Failure::io(Path::new("stdout"), e))?;
             let mut export = Export {
+                checkpoint_every: args.checkpoint_every,
+                last_save: Instant::now(),
                 client,
                 sink,
                 state,
@@ -272,6 +276,10 @@ fn lock(file: &File, path: &Path) -> Result<(), Failure> {
 }
 
 struct Export<W: Write> {
+    /// Written at most this often while pages arrive (and always at the end,
+    /// on failure and on interruption).
+    checkpoint_every: Duration,
+    last_save: Instant,
     client: Client,
     sink: Sink<W>,
     state: Checkpoint,
@@ -371,7 +379,7 @@ impl<W: Write> Export<W> {
                     }
                     self.state.pages += 1;
                     self.state.resume = pages.resume_point();
-                    self.save()?;
+                    self.save_if_due()?;
                     self.progress.update(self.sink.entries(), self.state.pages);
                 }
             }
@@ -418,7 +426,7 @@ impl<W: Write> Export<W> {
                         if let Some(p) = &mut self.state.parallel {
                             p.current = index;
                         }
-                        self.save()?;
+                        self.save_if_due()?;
                         self.progress.update(self.sink.entries(), self.state.pages);
                     }
                 }
@@ -428,7 +436,7 @@ impl<W: Write> Export<W> {
                 p.current = index + 1;
             }
             self.state.resume = Some(ResumePoint::default());
-            self.save()?;
+            self.save_if_due()?;
         }
         self.state.parallel = None;
         self.state.resume = None;
@@ -462,9 +470,20 @@ impl<W: Write> Export<W> {
         }
     }
 
+    /// Saves when the last save is older than the interval. Between saves
+    /// the file may run ahead of the checkpoint; a resume truncates it back,
+    /// so the result is exact either way.
+    fn save_if_due(&mut self) -> Result<(), Failure> {
+        if self.last_save.elapsed() >= self.checkpoint_every {
+            self.save()?;
+        }
+        Ok(())
+    }
+
     /// Flushes the output, then records how much of it is complete. The
     /// checkpoint is replaced atomically (written aside, then renamed).
     fn save(&mut self) -> Result<(), Failure> {
+        self.last_save = Instant::now();
         self.sink.flush().map_err(|e| self.io_failure(e))?;
         let Some(path) = &self.checkpoint else {
             return Ok(());
