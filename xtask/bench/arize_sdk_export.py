@@ -24,7 +24,9 @@ def main() -> None:
         while True:
             page = client.audit_logs.list(limit=100, cursor=cursor)
             for log in page.logs:
-                out.write(log.to_json())
+                # The SDK's own `to_json()` fails on `created_at` (a datetime
+                # that `json.dumps` cannot encode); pydantic's serialiser works.
+                out.write(log.model_dump_json())
                 out.write("\n")
             if not page.pagination.has_more:
                 break

@@ -386,8 +386,14 @@ pub fn run(options: &Options) -> Result<(), String> {
 
     let table = render(&rows);
     println!("\n{table}");
+    println!("Measuring page decoding (cargo bench --bench decode)…");
+    let decode = decode_throughput(&dir);
+    println!("{decode}");
     if options.write {
-        let text = benchmarks_md(&table, options);
+        let text = benchmarks_md(
+            &format!("{table}\n### Page decoding\n\n```text\n{decode}```\n"),
+            options,
+        );
         std::fs::write(dir.join("BENCHMARKS.md"), text).map_err(|e| e.to_string())?;
         println!("Wrote BENCHMARKS.md.");
     }
@@ -440,6 +446,34 @@ fn count_lines(path: &Path) -> usize {
     std::fs::File::open(path)
         .map(|f| std::io::BufReader::new(f).split(b'\n').count())
         .unwrap_or(0)
+}
+
+/// The criterion benchmark's results: each benchmark's time and throughput.
+fn decode_throughput(dir: &Path) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(dir)
+        .args([
+            "bench",
+            "--quiet",
+            "--bench",
+            "decode",
+            "--features",
+            "mock",
+            "--",
+            "--noplot",
+        ])
+        .stderr(Stdio::null())
+        .output();
+    match output {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("decode") || l.contains("time:") || l.contains("thrpt:"))
+            .map(|l| format!("{l}\n"))
+            .collect(),
+        Ok(o) => format!("cargo bench failed ({})\n", o.status),
+        Err(e) => format!("cannot run cargo bench: {e}\n"),
+    }
 }
 
 fn secs(d: Duration) -> String {
