@@ -2,6 +2,8 @@
 //! embedded fake server.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::{path::Path, process::Output, time::Duration};
 
 use arize_audit_logs::{
@@ -331,46 +333,10 @@ async fn export_writes_every_filtered_entry_once_newest_first_in_each_format() {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "arize-cli-test-{}-{}",
-        std::process::id(),
-        fastrand_u64()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    common::temp_dir("cli")
 }
 
-fn fastrand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish()
-}
-
-fn checkpoint(path: &Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".checkpoint");
-    name.into()
-}
-
-/// Entries recorded in a checkpoint, 0 when there is none yet.
-fn checkpointed(path: &Path) -> u64 {
-    std::fs::read(checkpoint(path))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["entries"].as_u64())
-        .unwrap_or(0)
-}
-
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..400 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+use common::{checkpoint_of as checkpoint, checkpointed, wait_until};
 
 fn export_args<'a>(server_uri: &'a str, path: &'a Path) -> Vec<&'a str> {
     vec![

@@ -3,6 +3,8 @@
 //! the cursor and the command to resume, and resuming completes the file.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::{path::PathBuf, time::Duration};
 
 use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
@@ -12,9 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
 const END: &str = "2026-05-18T12:00:00Z";
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arize-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+    common::temp_dir("faults").join(name)
 }
 
 async fn export(
@@ -140,18 +140,10 @@ async fn a_fault_that_never_clears_fails_naming_the_cursor_then_resume_completes
             .await
             .expect("runs")
     });
-    let checkpoint = PathBuf::from(format!("{}.checkpoint", broken.display()));
-    for _ in 0..400 {
-        let entries = std::fs::read(&checkpoint)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v["entries"].as_u64())
-            .unwrap_or(0);
-        if entries >= 500 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::wait_until("some pages are checkpointed", || {
+        common::checkpointed(&broken) >= 500
+    })
+    .await;
     server.set_faults(Faults::none().rate_limit(1.0, Some(0)));
     let out = child.await.expect("joined");
     assert_eq!(out.status.code(), Some(4));

@@ -10,7 +10,7 @@ use std::{
 };
 
 use arize_audit_logs::{Client, Error, RetryPolicy, TransportErrorKind};
-use common::{client, respond, TEST_KEY};
+use common::{client, respond};
 use wiremock::MockServer;
 
 async fn served(
@@ -50,10 +50,7 @@ fn raw_server(
 }
 
 fn raw_client(base_url: String, retry: RetryPolicy, timeout: Duration) -> Client {
-    Client::builder()
-        .ignore_environment()
-        .api_key(TEST_KEY)
-        .base_url(base_url)
+    common::builder(&base_url)
         .retry_policy(retry)
         .timeout(timeout)
         .build()
@@ -89,10 +86,7 @@ async fn endless_chunked_body_stops_at_the_limit() {
             }
         }
     });
-    let client = Client::builder()
-        .ignore_environment()
-        .api_key(TEST_KEY)
-        .base_url(url)
+    let client = common::builder(&url)
         .retry_policy(RetryPolicy::none())
         .max_response_bytes(4 * 1024 * 1024)
         .build()

@@ -3,6 +3,8 @@
 //! timestamp of a window edge, through rate limits, and after a resume.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::{path::PathBuf, time::Duration};
 
 use arize_audit_logs::{
@@ -18,9 +20,7 @@ const START: &str = "2026-05-18T00:00:00Z";
 const END: &str = "2026-05-18T00:06:40Z";
 
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("arize-parallel-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
+    common::temp_dir("parallel").join(name)
 }
 
 /// Three entries at every whole second of [START, END], and none elsewhere.
@@ -145,21 +145,10 @@ async fn an_interrupted_parallel_export_resumes_to_the_same_file() {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn");
-    let checkpoint = PathBuf::from(format!("{}.checkpoint", path.display()));
-    let mut reached = false;
-    for _ in 0..600 {
-        let entries = std::fs::read(&checkpoint)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v["entries"].as_u64())
-            .unwrap_or(0);
-        if entries >= 400 {
-            reached = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(reached, "the export made progress");
+    common::wait_until("the export made progress", || {
+        common::checkpointed(&path) >= 400
+    })
+    .await;
     child.start_kill().expect("kill -9");
     let _ = child.wait().await;
 

@@ -210,10 +210,7 @@ async fn body_larger_than_the_limit_is_refused_without_reading_it_all() {
     respond(200, "application/json", vec![b' '; 2 * 1024 * 1024])
         .mount(&server)
         .await;
-    let client = arize_audit_logs::Client::builder()
-        .ignore_environment()
-        .api_key(common::TEST_KEY)
-        .base_url(server.uri())
+    let client = common::builder(&server.uri())
         .max_response_bytes(1024 * 1024)
         .build()
         .expect("client");
@@ -239,10 +236,7 @@ async fn connection_refused_is_a_transport_error_naming_the_endpoint() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let client = arize_audit_logs::Client::builder()
-        .ignore_environment()
-        .api_key(common::TEST_KEY)
-        .base_url(format!("http://{addr}"))
+    let client = common::builder(&format!("http://{addr}"))
         .retry_policy(arize_audit_logs::RetryPolicy::none())
         .build()
         .expect("client");

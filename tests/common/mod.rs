@@ -99,3 +99,53 @@ macro_rules! assert_wire_snapshot {
         });
     };
 }
+
+/// A client builder preset for `uri` with the test key, ignoring the
+/// environment; for tests that tune other settings.
+pub fn builder(uri: &str) -> arize_audit_logs::ClientBuilder {
+    Client::builder()
+        .ignore_environment()
+        .api_key(TEST_KEY)
+        .base_url(uri)
+}
+
+/// A fresh directory for one test's files.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    let mut unique = std::collections::hash_map::RandomState::new().build_hasher();
+    unique.write_u64(0);
+    let dir = std::env::temp_dir().join(format!(
+        "arize-{tag}-{}-{:x}",
+        std::process::id(),
+        unique.finish()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The checkpoint file of an export to `output`.
+pub fn checkpoint_of(output: &std::path::Path) -> std::path::PathBuf {
+    let mut name = output.as_os_str().to_owned();
+    name.push(".checkpoint");
+    name.into()
+}
+
+/// Entries an export's checkpoint records, 0 when there is none yet.
+pub fn checkpointed(output: &std::path::Path) -> u64 {
+    std::fs::read(checkpoint_of(output))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["entries"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Polls `done` every 25 ms for up to 10 s.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

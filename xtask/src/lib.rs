@@ -24,6 +24,39 @@ pub const DOCUMENT: &str = "openapi/arize-audit-logs.yaml";
 /// Where regen records where the document came from.
 pub const PROVENANCE: &str = "openapi/provenance.json";
 
+/// Runs cargo in `dir` with `INSTA_UPDATE` set (`always` refreshes
+/// snapshots, `no` fails on a stale one), optionally with another target dir.
+pub fn cargo_with_snapshots(
+    dir: &std::path::Path,
+    args: &[&str],
+    insta_update: &str,
+    target_dir: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("INSTA_UPDATE", insta_update)
+        .env(
+            "INSTA_FORCE_PASS",
+            if insta_update == "always" { "1" } else { "0" },
+        )
+        .env_remove("ARIZE_API_KEY")
+        .env_remove("ARIZE_BASE_URL");
+    if let Some(target) = target_dir {
+        command.env("CARGO_TARGET_DIR", target);
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo {} failed ({status})", args.join(" ")))
+    }
+}
+
 /// Parses a document already in extracted form (or an upstream one) into
 /// openapiv3's types after extraction.
 pub fn extracted_typed(bytes: &[u8]) -> Result<openapiv3::OpenAPI, document::DocumentError> {

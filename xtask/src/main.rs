@@ -232,31 +232,19 @@ fn check(no_snapshot: bool) -> Result<u8, String> {
 
 /// Runs the generated-code snapshot test; `update` is INSTA_UPDATE.
 fn run_snapshot_test(update: &str) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(root())
-        .args([
+    xtask::cargo_with_snapshots(
+        &root(),
+        &[
             "test",
             "--quiet",
             "-p",
             "arize-audit-logs",
             "--test",
             "generated_code",
-        ])
-        .env("INSTA_UPDATE", update)
-        .env(
-            "INSTA_FORCE_PASS",
-            if update == "always" { "1" } else { "0" },
-        )
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cargo test --test generated_code failed ({status})"
-        ))
-    }
+        ],
+        update,
+        None,
+    )
 }
 
 fn drift_command(upstream: &str, json: bool, timeout: Duration) -> Result<u8, String> {

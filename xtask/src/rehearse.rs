@@ -1,10 +1,7 @@
 //! A regeneration rehearsed on a copy of the crate: regenerate there, build,
 //! and run its tests (and extra ones), leaving the working tree untouched.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::path::{Path, PathBuf};
 
 use crate::{document, root, DOCUMENT};
 
@@ -85,28 +82,8 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> 
 }
 
 fn cargo(dir: &Path, args: &[&str], insta_update: &str) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(dir)
-        .args(args)
-        .env("CARGO_TARGET_DIR", root().join("target"))
-        .env("INSTA_UPDATE", insta_update)
-        .env(
-            "INSTA_FORCE_PASS",
-            if insta_update == "always" { "1" } else { "0" },
-        )
-        .env_remove("ARIZE_API_KEY")
-        .env_remove("ARIZE_BASE_URL")
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cargo {} failed in the rehearsal ({status})",
-            args.join(" ")
-        ))
-    }
+    crate::cargo_with_snapshots(dir, args, insta_update, Some(&root().join("target")))
+        .map_err(|e| format!("{e} in the rehearsal"))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {

@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use arize_audit_logs::{Client, ListAuditLogsParams, ResumePoint};
+use arize_audit_logs::{AuditLog, Client, ListAuditLogsParams, ResumePoint};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -351,7 +351,6 @@ impl<W: Write> Export<W> {
             .as_ref()
             .map(|f| f.skip.iter().cloned().collect())
             .unwrap_or_default();
-        let end = self.state.params.end_time;
         let mut pages = request.pages();
         let mut stop = self.stop.clone();
         loop {
@@ -366,17 +365,11 @@ impl<W: Write> Export<W> {
                     return Err(Failure::Api(error));
                 }
                 Some(Ok(page)) => {
-                    for entry in &page.logs {
-                        if !skip.is_empty() && skip.contains(&entry.id) {
-                            continue;
-                        }
-                        self.sink.write(entry).map_err(|e| self.io_failure(e))?;
-                        if let (Some(follow), Some(end)) = (&mut self.state.follow, end) {
-                            if entry.created_at == end {
-                                follow.at_end.push(entry.id.clone());
-                            }
-                        }
-                    }
+                    let fresh = page
+                        .logs
+                        .iter()
+                        .filter(|e| skip.is_empty() || !skip.contains(&e.id));
+                    self.write_entries(fresh)?;
                     self.state.pages += 1;
                     self.state.resume = pages.resume_point();
                     self.save_if_due()?;
@@ -400,7 +393,6 @@ impl<W: Write> Export<W> {
             &plan,
             self.state.resume.clone(),
         );
-        let end = self.state.params.end_time;
         let mut stop = self.stop.clone();
         for (offset, rx) in receivers.iter_mut().enumerate() {
             let index = plan.current + offset;
@@ -413,14 +405,7 @@ impl<W: Write> Export<W> {
                     None => break,
                     Some(Err(error)) => return Err(Failure::Api(error)),
                     Some(Ok(delivery)) => {
-                        for entry in &delivery.entries {
-                            self.sink.write(entry).map_err(|e| self.io_failure(e))?;
-                            if let (Some(follow), Some(end)) = (&mut self.state.follow, end) {
-                                if entry.created_at == end {
-                                    follow.at_end.push(entry.id.clone());
-                                }
-                            }
-                        }
+                        self.write_entries(delivery.entries.iter())?;
                         self.state.pages += 1;
                         self.state.resume = delivery.resume;
                         if let Some(p) = &mut self.state.parallel {
@@ -468,6 +453,24 @@ impl<W: Write> Export<W> {
             self.save()?;
             return Ok(true);
         }
+    }
+
+    /// Writes entries, noting for `--follow` those on the window's end (the
+    /// next window starts there, inclusive, and must not write them again).
+    fn write_entries<'e>(
+        &mut self,
+        entries: impl Iterator<Item = &'e AuditLog>,
+    ) -> Result<(), Failure> {
+        let end = self.state.params.end_time;
+        for entry in entries {
+            self.sink.write(entry).map_err(|e| self.io_failure(e))?;
+            if let (Some(follow), Some(end)) = (&mut self.state.follow, end) {
+                if entry.created_at == end {
+                    follow.at_end.push(entry.id.clone());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Saves when the last save is older than the interval. Between saves
