@@ -15,6 +15,7 @@ const COPIED: &[&str] = &[
     "src",
     "openapi",
     "tests",
+    "benches",
 ];
 
 /// Applies a JSON patch (a bare array, or a variant file's `patch`) to a document.
