@@ -253,6 +253,9 @@ pub fn run(options: &Options) -> Result<(), String> {
         ServerProcess::start(command)
     };
 
+    // What every client inherits as its starting RSS (see ServerProcess).
+    let baseline = own_peak_rss_mib();
+
     // A: 100k entries, prepared pages, no delay.
     {
         let server = prepared(1_000)?;
@@ -393,6 +396,7 @@ pub fn run(options: &Options) -> Result<(), String> {
         let text = benchmarks_md(
             &format!("{table}\n### Page decoding\n\n```text\n{decode}```\n"),
             options,
+            baseline,
         );
         std::fs::write(dir.join("BENCHMARKS.md"), text).map_err(|e| e.to_string())?;
         println!("Wrote BENCHMARKS.md.");
@@ -468,7 +472,11 @@ fn decode_throughput(dir: &Path) -> String {
     match output {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
             .lines()
-            .filter(|l| l.starts_with("decode") || l.contains("time:") || l.contains("thrpt:"))
+            // The benchmark names and figures, not criterion's comparison with an earlier run.
+            .filter(|l| {
+                (l.starts_with("decode") || l.contains("time:") || l.contains("thrpt:"))
+                    && !l.contains('%')
+            })
             .map(|l| format!("{l}\n"))
             .collect(),
         Ok(o) => format!("cargo bench failed ({})\n", o.status),
@@ -606,7 +614,21 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {memory}; {rustc}; {python}")
 }
 
-fn benchmarks_md(table: &str, options: &Options) -> String {
+/// This process's own peak RSS in MiB: no child's figure can read lower.
+fn own_peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|t| {
+            t.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn benchmarks_md(table: &str, options: &Options, baseline_mib: f64) -> String {
     format!(
         "# Benchmarks\n\n\
          Measured with `cargo xtask bench` on {date}, on {machine}.\n\n\
@@ -614,7 +636,9 @@ fn benchmarks_md(table: &str, options: &Options) -> String {
          Python cases at most 3), all contenders measured in the same invocation, interleaved run by \
          run, so machine noise affects them alike. Wall time, CPU time (user + system) and peak RSS \
          come from `wait4` on each client process. The servers run in processes of their own (a \
-         child's peak RSS on Linux starts from its parent's, so the bench process stays small): \
+         child's peak RSS on Linux starts from its parent's size when it is spawned, so the bench \
+         process stays small: {own:.1} MiB before the first client starts, so every client figure \
+         includes a baseline of about that size and none can read lower): \
          prepared pages (built before timing, served with no delay, cursors `p1`, `p2`, …) for the \
          100k and 1M cases, and `arize-audit-logs serve-mock --latency 50ms` for the parallel case. \
          The floor is `xtask/src/bin/floor.rs`: reqwest + serde_json, no validation, retries or \
@@ -626,5 +650,6 @@ fn benchmarks_md(table: &str, options: &Options) -> String {
         machine = machine(),
         runs = options.runs,
         sdk = ARIZE_SDK,
+        own = baseline_mib,
     )
 }
