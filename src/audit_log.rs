@@ -11,7 +11,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// Members the server sends that this version does not know are ignored, so a
 /// newer API never breaks a running client.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+///
+/// `created_at` is also kept as the text the server sent, and written back
+/// verbatim (unless the field was changed), so an export carries exactly what
+/// Arize said; equality and hashing look at the parsed value only.
+#[derive(Clone, JsonSchema)]
 #[non_exhaustive]
 #[schemars(description = "A single audit log entry recording an authenticated user action.")]
 pub struct AuditLog {
@@ -37,15 +41,133 @@ pub struct AuditLog {
         description = "JSON-serialized variables passed with the operation (JSON text, not an object)."
     )]
     pub variables: Option<String>,
-    /// When the action happened. Written back with millisecond precision,
-    /// as the API sends it (finer precision is kept when present).
-    #[serde(serialize_with = "serialize_timestamp")]
+    /// When the action happened. See [`AuditLog::created_at_text`] for how it
+    /// is written back.
     #[schemars(description = "When the action happened (RFC 3339, UTC).")]
     pub created_at: DateTime<Utc>,
+    /// `created_at` as the server sent it, with the value it parsed to.
+    #[serde(skip)]
+    #[schemars(skip)]
+    sent_created_at: Option<SentTimestamp>,
 }
 
-fn serialize_timestamp<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&format_timestamp(t))
+/// A timestamp's text as received, and the value it parsed to.
+#[derive(Clone)]
+struct SentTimestamp {
+    value: DateTime<Utc>,
+    text: Box<str>,
+}
+
+/// The entry as it is on the wire, before `created_at` is parsed.
+#[derive(Deserialize)]
+struct WireAuditLog {
+    id: String,
+    user_id: String,
+    ip: String,
+    operation_type: OperationType,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    operation_text: Option<String>,
+    #[serde(default)]
+    variables: Option<String>,
+    created_at: String,
+}
+
+impl<'de> Deserialize<'de> for AuditLog {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = WireAuditLog::deserialize(deserializer)?;
+        let value: DateTime<Utc> = wire.created_at.parse().map_err(|e| {
+            serde::de::Error::custom(format_args!(
+                "created_at {:?} is not an RFC 3339 date-time: {e}",
+                crate::text::excerpt(wire.created_at.as_bytes(), 40)
+            ))
+        })?;
+        Ok(Self {
+            id: wire.id,
+            user_id: wire.user_id,
+            ip: wire.ip,
+            operation_type: wire.operation_type,
+            operation_name: wire.operation_name,
+            operation_text: wire.operation_text,
+            variables: wire.variables,
+            created_at: value,
+            sent_created_at: Some(SentTimestamp {
+                value,
+                text: wire.created_at.into_boxed_str(),
+            }),
+        })
+    }
+}
+
+impl Serialize for AuditLog {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("AuditLog", 8)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("user_id", &self.user_id)?;
+        s.serialize_field("ip", &self.ip)?;
+        s.serialize_field("operation_type", &self.operation_type)?;
+        s.serialize_field("operation_name", &self.operation_name)?;
+        s.serialize_field("operation_text", &self.operation_text)?;
+        s.serialize_field("variables", &self.variables)?;
+        s.serialize_field("created_at", &*self.created_at_text())?;
+        s.end()
+    }
+}
+
+impl PartialEq for AuditLog {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.id,
+            &self.user_id,
+            &self.ip,
+            &self.operation_type,
+            &self.operation_name,
+            &self.operation_text,
+            &self.variables,
+            self.created_at,
+        ) == (
+            &other.id,
+            &other.user_id,
+            &other.ip,
+            &other.operation_type,
+            &other.operation_name,
+            &other.operation_text,
+            &other.variables,
+            other.created_at,
+        )
+    }
+}
+
+impl Eq for AuditLog {}
+
+impl std::hash::Hash for AuditLog {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+        self.user_id.hash(state);
+        self.ip.hash(state);
+        self.operation_type.hash(state);
+        self.operation_name.hash(state);
+        self.operation_text.hash(state);
+        self.variables.hash(state);
+        self.created_at.hash(state);
+    }
+}
+
+impl fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("ip", &self.ip)
+            .field("operation_type", &self.operation_type)
+            .field("operation_name", &self.operation_name)
+            .field("operation_text", &self.operation_text)
+            .field("variables", &self.variables)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
@@ -79,6 +201,17 @@ impl AuditLog {
             operation_text: None,
             variables: None,
             created_at,
+            sent_created_at: None,
+        }
+    }
+
+    /// `created_at` as it is written back: the server's text when the entry
+    /// came from the API and `created_at` was not changed since, else RFC
+    /// 3339 in UTC (see [`format_timestamp`]).
+    pub fn created_at_text(&self) -> Cow<'_, str> {
+        match &self.sent_created_at {
+            Some(sent) if sent.value == self.created_at => Cow::Borrowed(&sent.text),
+            _ => Cow::Owned(format_timestamp(&self.created_at)),
         }
     }
 

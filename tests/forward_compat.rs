@@ -123,3 +123,47 @@ fn invalid_variables_text_is_reported_not_hidden() {
             .with_variables(Some("{not json".into()));
     assert!(matches!(entry.variables_json(), Some(Err(_))));
 }
+
+#[tokio::test]
+async fn created_at_is_written_back_as_sent_unless_changed() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page parses");
+    let texts: Vec<String> = page
+        .logs
+        .iter()
+        .map(|e| {
+            serde_json::to_value(e).expect("serialises")["created_at"]
+                .as_str()
+                .expect("string")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "2026-05-18T12:00:02Z",
+            "2026-05-18T12:00:01.5Z",
+            "2026-05-18T14:00:00+02:00"
+        ]
+    );
+
+    let mut changed = page.logs[2].clone();
+    changed.created_at += chrono::TimeDelta::seconds(1);
+    assert_eq!(
+        changed.created_at_text(),
+        "2026-05-18T12:00:01.000Z",
+        "a changed value is formatted anew"
+    );
+    assert_eq!(
+        page.logs[2],
+        page.logs[2].clone(),
+        "equality ignores the kept text"
+    );
+}

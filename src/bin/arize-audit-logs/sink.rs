@@ -135,7 +135,7 @@ fn csv_record(entry: &AuditLog) -> [String; 8] {
         opt(&entry.operation_name),
         opt(&entry.operation_text),
         opt(&entry.variables),
-        arize_audit_logs::format_timestamp(&entry.created_at),
+        entry.created_at_text().into_owned(),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Entries as a readable table; server text is escaped so that nothing it
 //! contains can move the cursor or recolour the terminal.
 
-use arize_audit_logs::{escape_control, format_timestamp, AuditLog};
+use arize_audit_logs::{escape_control, AuditLog};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 const MAX_CELL: usize = 48;
@@ -14,7 +14,7 @@ pub fn render(entries: &[AuditLog]) -> String {
         .set_header(["CREATED_AT", "TYPE", "OPERATION", "USER_ID", "IP", "ID"]);
     for e in entries {
         table.add_row([
-            format_timestamp(&e.created_at),
+            cell(&e.created_at_text()),
             cell(e.operation_type.as_str()),
             e.operation_name
                 .as_deref()
