@@ -165,3 +165,46 @@ async fn an_interrupted_parallel_export_resumes_to_the_same_file() {
         "resumed parallel export differs"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_window_is_split_among_idle_workers_and_the_output_stays_identical() {
+    // 700 entries in the last 7 s of a 400 s range: all in the newest of the
+    // 16 windows that 4 workers start with, so the others idle unless it splits.
+    let server = MockServer::start(MockConfig::default().entries(0))
+        .await
+        .expect("server");
+    let end: DateTime<Utc> = END.parse().expect("ts");
+    server.add_entries((0..700).map(|k| {
+        AuditLog::new(
+            format!("busy-{k:03}"),
+            "VXNlcjox",
+            "192.0.2.1",
+            OperationType::Query,
+            end - TimeDelta::milliseconds(10 * k),
+        )
+    }));
+    let uri = server.uri();
+    let seq_path = temp("busy-sequential.jsonl");
+    let out = run(&server, &args(&uri, seq_path.to_str().expect("utf8"))).await;
+    assert!(out.status.success());
+    let sequential_requests = server.requests();
+    assert_eq!(sequential_requests, 100, "700 entries in pages of 7");
+
+    let par_path = temp("busy-parallel.jsonl");
+    let mut a = args(&uri, par_path.to_str().expect("utf8"));
+    a.extend(["--parallel", "4"]);
+    let out = run(&server, &a).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&par_path).expect("file") == std::fs::read(&seq_path).expect("file"));
+    let parallel_requests = server.requests() - sequential_requests;
+    // Without splits: the busy window's 100 pages and one request for each of
+    // the 15 empty windows. Every split adds at least one.
+    assert!(
+        parallel_requests > 115,
+        "the busy window was split: {parallel_requests} requests"
+    );
+}

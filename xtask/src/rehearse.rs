@@ -34,7 +34,7 @@ pub fn patched(upstream: &[u8], patch_file: &Path) -> Result<Vec<u8>, String> {
 
 /// Copies the crate to `target/rehearsal/crate`, regenerates it from
 /// `upstream`, adds `extra_tests`, refreshes its generated-code snapshot and
-/// runs all its tests with the workspace's target directory.
+/// runs all its tests (in a target directory of its own).
 pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> {
     let root = root();
     let dest = root.join("target/rehearsal/crate");
@@ -82,8 +82,12 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> 
     Ok(())
 }
 
+/// Runs cargo in the copy with a target directory of its own. Sharing the
+/// workspace's would be faster but wrong: cargo identifies a path package by
+/// its path relative to its workspace root, so the copy's units would take the
+/// same fingerprints as the real crate's and overwrite its test binaries.
 fn cargo(dir: &Path, args: &[&str], insta_update: &str) -> Result<(), String> {
-    crate::cargo_with_snapshots(dir, args, insta_update, Some(&root().join("target")))
+    crate::cargo_with_snapshots(dir, args, insta_update, Some(&root().join("target/rehearsal/target")))
         .map_err(|e| format!("{e} in the rehearsal"))
 }
 

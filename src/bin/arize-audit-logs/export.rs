@@ -198,7 +198,6 @@ fn new_state(args: &ExportArgs) -> Result<Checkpoint, Failure> {
         parallel: match (workers > 1, start) {
             (true, Some(start)) => Some(ParallelState {
                 windows: parallel::plan(start, end, workers * parallel::WINDOWS_PER_WORKER),
-                current: 0,
                 workers,
             }),
             _ => None,
@@ -384,18 +383,18 @@ impl<W: Write> Export<W> {
     /// Writes the windows of a parallel export in order, from the current one,
     /// checkpointing after each page.
     async fn export_parallel(&mut self) -> Result<(), Failure> {
-        let Some(plan) = self.state.parallel.clone() else {
+        let Some(state) = self.state.parallel.clone() else {
             return Ok(());
         };
-        let mut receivers = parallel::start(
+        let plan = parallel::start(
             &self.client,
             &self.state.params,
-            &plan,
+            &state,
             self.state.resume.clone(),
         );
         let mut stop = self.stop.clone();
-        for (offset, rx) in receivers.iter_mut().enumerate() {
-            let index = plan.current + offset;
+        let mut index = 0;
+        while let Some(mut rx) = plan.receiver(index) {
             loop {
                 let next = tokio::select! {
                     next = rx.recv() => next,
@@ -409,7 +408,7 @@ impl<W: Write> Export<W> {
                         self.state.pages += 1;
                         self.state.resume = delivery.resume;
                         if let Some(p) = &mut self.state.parallel {
-                            p.current = index;
+                            p.windows = plan.remaining(index);
                         }
                         self.save_if_due()?;
                         self.progress.update(self.sink.entries(), self.state.pages);
@@ -417,8 +416,9 @@ impl<W: Write> Export<W> {
                 }
             }
             // Window complete: the next one starts from its beginning.
+            index += 1;
             if let Some(p) = &mut self.state.parallel {
-                p.current = index + 1;
+                p.windows = plan.remaining(index);
             }
             self.state.resume = Some(ResumePoint::default());
             self.save_if_due()?;

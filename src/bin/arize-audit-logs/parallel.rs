@@ -7,7 +7,11 @@
 //! request are inclusive, so an entry whose `created_at` is exactly a window
 //! boundary is returned by both neighbours: it belongs to the newer window
 //! (where the boundary is the lower bound), and the older one drops it. Each
-//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory. A 429
+//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory. When
+//! no window is left to start, an idle worker splits the running window with
+//! the most time left: that window's worker stops at the midpoint (between its
+//! lower bound and the oldest entry it has delivered), and the older half
+//! becomes a new window, written right after it. A 429
 //! slows everyone: the client's shared gate holds every request for the wait,
 //! and the number of concurrent requests drops by one (down to one), growing
 //! back after a run of successes.
@@ -31,24 +35,44 @@ pub const WINDOW_BUFFER: usize = 64;
 /// Successful pages after which one more concurrent request is allowed again.
 const GROW_AFTER: u32 = 20;
 
+/// One window: requested as `[start, end]` (both inclusive); entries older
+/// than `cut` were split off into the next window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    #[serde(default)]
+    pub cut: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        Self {
+            start,
+            end,
+            cut: None,
+        }
+    }
+
+    /// The oldest instant this window still covers.
+    fn lower(&self) -> DateTime<Utc> {
+        self.cut.unwrap_or(self.start)
+    }
+}
+
 /// The plan of a parallel export, kept in the checkpoint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParallelState {
-    /// Windows, newest first, each `[start, end]` inclusive.
-    pub windows: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// The window being written (earlier ones are complete in the file).
-    pub current: usize,
+    /// The windows not yet written, newest first; the first is being written
+    /// (the checkpoint's `resume` is inside it).
+    pub windows: Vec<Window>,
     /// Concurrent requests at the most.
     pub workers: usize,
 }
 
 /// Splits `[start, end]` into `count` windows on millisecond boundaries,
 /// newest first.
-pub fn plan(
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    count: usize,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn plan(start: DateTime<Utc>, end: DateTime<Utc>, count: usize) -> Vec<Window> {
     let span_ms = (end - start).num_milliseconds();
     let count = i64::try_from(count)
         .unwrap_or(i64::MAX)
@@ -62,7 +86,9 @@ pub fn plan(
             end - TimeDelta::milliseconds(offset)
         }
     };
-    (0..count).map(|k| (bound(k + 1), bound(k))).collect()
+    (0..count)
+        .map(|k| Window::new(bound(k + 1), bound(k)))
+        .collect()
 }
 
 /// What a window's channel carries: its pages, or the error that ended it.
@@ -125,75 +151,227 @@ impl Concurrency {
     }
 }
 
-/// Starts the workers; returns one receiver per window from `state.current`
-/// on. Dropping the receivers stops the workers.
+/// The windows as the workers and the writer share them.
+pub struct Plan {
+    inner: Mutex<PlanInner>,
+    /// The newest instant of the export: only the window ending there keeps
+    /// entries on its upper bound.
+    newest: Option<DateTime<Utc>>,
+}
+
+struct PlanInner {
+    segments: Vec<Segment>,
+    next_id: u64,
+}
+
+struct Segment {
+    id: u64,
+    window: Window,
+    state: SegmentState,
+    /// The oldest `created_at` delivered so far.
+    progress: Option<DateTime<Utc>>,
+    tx: Option<mpsc::Sender<WindowItem>>,
+    rx: Option<mpsc::Receiver<WindowItem>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SegmentState {
+    Pending,
+    Running,
+    Done,
+}
+
+impl Segment {
+    fn new(id: u64, window: Window) -> Self {
+        let (tx, rx) = mpsc::channel(WINDOW_BUFFER);
+        Self {
+            id,
+            window,
+            state: SegmentState::Pending,
+            progress: None,
+            tx: Some(tx),
+            rx: Some(rx),
+        }
+    }
+}
+
+impl Plan {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PlanInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The receiver of window `index` (in write order), once.
+    pub fn receiver(&self, index: usize) -> Option<mpsc::Receiver<WindowItem>> {
+        self.lock()
+            .segments
+            .get_mut(index)
+            .and_then(|s| s.rx.take())
+    }
+
+    /// The windows from `index` on, for the checkpoint.
+    pub fn remaining(&self, index: usize) -> Vec<Window> {
+        self.lock()
+            .segments
+            .iter()
+            .skip(index)
+            .map(|s| s.window)
+            .collect()
+    }
+
+    /// The next window to fetch: the first pending one, else a split of the
+    /// running window with the most time left.
+    fn claim(&self) -> Option<Claim> {
+        let mut inner = self.lock();
+        if let Some(i) = inner
+            .segments
+            .iter()
+            .position(|s| s.state == SegmentState::Pending)
+        {
+            let segment = &mut inner.segments[i];
+            segment.state = SegmentState::Running;
+            return Some(Claim {
+                id: segment.id,
+                first: i == 0,
+                window: segment.window,
+                tx: segment.tx.take()?,
+            });
+        }
+        // Split: the running window whose undelivered span is longest.
+        let (i, lower, mid) = inner
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.state == SegmentState::Running)
+            .filter_map(|(i, s)| {
+                let lower = s.window.lower();
+                let span = (s.progress? - lower).num_milliseconds();
+                (span >= MIN_SPLIT_MS)
+                    .then(|| (i, lower, lower + TimeDelta::milliseconds(span / 2), span))
+            })
+            .max_by_key(|c| c.3)
+            .map(|(i, lower, mid, _)| (i, lower, mid))?;
+        inner.segments[i].window.cut = Some(mid);
+        let id = inner.next_id;
+        inner.next_id += 1;
+        let mut split = Segment::new(id, Window::new(lower, mid));
+        split.state = SegmentState::Running;
+        let tx = split.tx.take()?;
+        inner.segments.insert(i + 1, split);
+        Some(Claim {
+            id,
+            first: false,
+            window: Window::new(lower, mid),
+            tx,
+        })
+    }
+
+    /// Keeps what window `index` may deliver of a page: entries at or above
+    /// its cut (and off its upper bound unless it is the newest), recording
+    /// progress. Runs under the plan's lock, so a split cannot come between
+    /// the check and the record. `true` when the window reached its cut.
+    fn admit(&self, id: u64, entries: &mut Vec<AuditLog>) -> bool {
+        let mut inner = self.lock();
+        let Some(segment) = inner.segments.iter_mut().find(|s| s.id == id) else {
+            return true;
+        };
+        let (cut, window_end) = (segment.window.cut, segment.window.end);
+        let owns_upper_bound = self.newest == Some(window_end);
+        let before = entries.len();
+        entries.retain(|e| cut.is_none_or(|c| e.created_at >= c));
+        let reached_cut = entries.len() < before;
+        entries.retain(|e| owns_upper_bound || e.created_at != window_end);
+        if let Some(oldest) = entries.last().map(|e| e.created_at) {
+            segment.progress = Some(segment.progress.map_or(oldest, |p| p.min(oldest)));
+        }
+        reached_cut
+    }
+
+    fn finish(&self, id: u64) {
+        let mut inner = self.lock();
+        if let Some(segment) = inner.segments.iter_mut().find(|s| s.id == id) {
+            segment.state = SegmentState::Done;
+        }
+    }
+}
+
+/// A window handed to a worker.
+struct Claim {
+    id: u64,
+    /// Whether it is the window the export resumes in.
+    first: bool,
+    window: Window,
+    tx: mpsc::Sender<WindowItem>,
+}
+
+/// The smallest span worth splitting off (a split costs at least one request).
+const MIN_SPLIT_MS: i64 = 2;
+
+/// Starts the workers on `state.windows`; the first resumes at
+/// `first_resume`. The writer takes the receivers from the returned plan in
+/// order; dropping them stops the workers.
 pub fn start(
     client: &Client,
     base: &ListAuditLogsParams,
     state: &ParallelState,
     first_resume: Option<ResumePoint>,
-) -> Vec<mpsc::Receiver<WindowItem>> {
-    let windows: Vec<_> = state.windows[state.current..].to_vec();
-    let mut senders = Vec::with_capacity(windows.len());
-    let mut receivers = Vec::with_capacity(windows.len());
-    for _ in &windows {
-        let (tx, rx) = mpsc::channel(WINDOW_BUFFER);
-        senders.push(Mutex::new(Some(tx)));
-        receivers.push(rx);
-    }
+) -> Arc<Plan> {
+    let plan = Arc::new(Plan {
+        inner: Mutex::new(PlanInner {
+            segments: (0u64..)
+                .zip(state.windows.iter().copied())
+                .map(|(id, w)| Segment::new(id, w))
+                .collect(),
+            next_id: state.windows.len() as u64,
+        }),
+        newest: base.end_time,
+    });
     let shared = Arc::new(Shared {
         client: client.clone(),
         base: base.clone(),
-        windows,
-        offset: state.current,
-        first_resume,
-        senders,
-        next: AtomicUsize::new(0),
+        plan: plan.clone(),
+        first_resume: Mutex::new(Some(first_resume)),
         concurrency: Concurrency::new(state.workers.max(1)),
     });
     for _ in 0..state.workers.max(1) {
         tokio::spawn(worker(shared.clone()));
     }
-    receivers
+    plan
 }
 
 struct Shared {
     client: Client,
     base: ListAuditLogsParams,
-    windows: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Index of `windows[0]` in the whole plan.
-    offset: usize,
-    first_resume: Option<ResumePoint>,
-    senders: Vec<Mutex<Option<mpsc::Sender<WindowItem>>>>,
-    next: AtomicUsize,
+    plan: Arc<Plan>,
+    /// Where the first window resumes, taken by whichever worker starts it.
+    first_resume: Mutex<Option<Option<ResumePoint>>>,
     concurrency: Concurrency,
 }
 
 async fn worker(shared: Arc<Shared>) {
-    loop {
-        let i = shared.next.fetch_add(1, Ordering::SeqCst);
-        let Some(&(start, end)) = shared.windows.get(i) else {
-            return;
-        };
-        let Some(tx) = shared.senders[i]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        else {
-            continue;
-        };
-        let mut params = shared.base.clone();
-        params.start_time = Some(start);
-        params.end_time = Some(end);
-        let resume = if i == 0 {
-            shared.first_resume.clone()
+    while let Some(Claim {
+        id,
+        first,
+        window,
+        tx,
+    }) = shared.plan.claim()
+    {
+        let resume = if first {
+            shared
+                .first_resume
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .unwrap_or(Some(ResumePoint::default()))
         } else {
             Some(ResumePoint::default())
         };
-        let Some(resume) = resume else { continue };
-        // The newest window keeps its upper bound; the others leave it to
-        // the newer neighbour, whose lower bound it is.
-        let owns_upper_bound = shared.offset + i == 0;
+        let Some(resume) = resume else {
+            shared.plan.finish(id);
+            continue;
+        };
+        let mut params = shared.base.clone();
+        params.start_time = Some(window.start);
+        params.end_time = Some(window.end);
         let mut pages = shared
             .client
             .list_audit_logs()
@@ -210,7 +388,7 @@ async fn worker(shared: Arc<Shared>) {
             if shared.client.rate_limited_count() > limited_before {
                 shared.concurrency.rate_limited();
             }
-            let delivery = match next {
+            let (delivery, last) = match next {
                 None => break,
                 Some(Err(error)) => {
                     let _ = tx.send(Err(error)).await;
@@ -218,21 +396,24 @@ async fn worker(shared: Arc<Shared>) {
                 }
                 Some(Ok(page)) => {
                     shared.concurrency.succeeded();
-                    let entries = page
-                        .into_entries()
-                        .into_iter()
-                        .filter(|e| owns_upper_bound || e.created_at != end)
-                        .collect();
-                    Delivery {
-                        entries,
-                        resume: pages.resume_point(),
-                    }
+                    let mut entries = page.into_entries();
+                    let reached_cut = shared.plan.admit(id, &mut entries);
+                    let resume = if reached_cut {
+                        None
+                    } else {
+                        pages.resume_point()
+                    };
+                    (Delivery { entries, resume }, reached_cut)
                 }
             };
             if tx.send(Ok(delivery)).await.is_err() {
                 return; // the writer stopped
             }
+            if last {
+                break;
+            }
         }
+        shared.plan.finish(id);
     }
 }
 
@@ -264,7 +445,7 @@ mod tests {
     #[test]
     fn tiny_ranges_get_fewer_windows() {
         let t = ts("2026-05-01T00:00:00Z");
-        assert_eq!(plan(t, t, 8), vec![(t, t)]);
+        assert_eq!(plan(t, t, 8), vec![Window::new(t, t)]);
         assert_eq!(plan(t, t + TimeDelta::milliseconds(2), 8).len(), 2);
     }
 }
