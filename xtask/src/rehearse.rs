@@ -87,8 +87,13 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> 
 /// its path relative to its workspace root, so the copy's units would take the
 /// same fingerprints as the real crate's and overwrite its test binaries.
 fn cargo(dir: &Path, args: &[&str], insta_update: &str) -> Result<(), String> {
-    crate::cargo_with_snapshots(dir, args, insta_update, Some(&root().join("target/rehearsal/target")))
-        .map_err(|e| format!("{e} in the rehearsal"))
+    crate::cargo_with_snapshots(
+        dir,
+        args,
+        insta_update,
+        Some(&root().join("target/rehearsal/target")),
+    )
+    .map_err(|e| format!("{e} in the rehearsal"))
 }
 
 fn copy(from: &Path, to: &Path) -> Result<(), String> {

@@ -430,16 +430,16 @@ mod tests {
         let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-01T00:00:10.001Z"));
         let windows = plan(start, end, 4);
         assert_eq!(windows.len(), 4);
-        assert_eq!(windows[0].1, end);
-        assert_eq!(windows[3].0, start);
+        assert_eq!(windows[0].end, end);
+        assert_eq!(windows[3].start, start);
         for pair in windows.windows(2) {
-            assert_eq!(pair[0].0, pair[1].1, "adjacent windows share a bound");
-            assert!(pair[0].0 < pair[0].1);
+            assert_eq!(pair[0].start, pair[1].end, "adjacent windows share a bound");
+            assert!(pair[0].start < pair[0].end);
         }
         assert!(windows
             .iter()
-            .all(|(s, e)| s.timestamp_subsec_nanos() % 1_000_000 == 0
-                && e.timestamp_subsec_nanos() % 1_000_000 == 0));
+            .all(|w| w.start.timestamp_subsec_nanos() % 1_000_000 == 0
+                && w.end.timestamp_subsec_nanos() % 1_000_000 == 0));
     }
 
     #[test]
