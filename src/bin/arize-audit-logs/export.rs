@@ -353,11 +353,7 @@ impl<W: Write> Export<W> {
         let mut pages = request.pages();
         let mut stop = self.stop.clone();
         loop {
-            let next = tokio::select! {
-                next = pages.next() => next,
-                _ = stop.wait_for(|s| *s) => return Err(Failure::Interrupted),
-            };
-            match next {
+            match unless_interrupted(&mut stop, pages.next()).await? {
                 None => break,
                 Some(Err(error)) => {
                     self.state.resume = pages.resume_point();
@@ -396,11 +392,7 @@ impl<W: Write> Export<W> {
         let mut index = 0;
         while let Some(mut rx) = plan.receiver(index) {
             loop {
-                let next = tokio::select! {
-                    next = rx.recv() => next,
-                    _ = stop.wait_for(|s| *s) => return Err(Failure::Interrupted),
-                };
-                match next {
+                match unless_interrupted(&mut stop, rx.recv()).await? {
                     None => break,
                     Some(Err(error)) => return Err(Failure::Api(error)),
                     Some(Ok(delivery)) => {
@@ -560,6 +552,17 @@ impl<W: Write> Export<W> {
             (None, None) => format!("{written} entries were written to stdout."),
         };
         failure.with_hint(hint)
+    }
+}
+
+/// Waits for `future`, or fails with [`Failure::Interrupted`] on Ctrl-C.
+async fn unless_interrupted<T>(
+    stop: &mut watch::Receiver<bool>,
+    future: impl std::future::Future<Output = T>,
+) -> Result<T, Failure> {
+    tokio::select! {
+        value = future => Ok(value),
+        _ = stop.wait_for(|s| *s) => Err(Failure::Interrupted),
     }
 }
 
