@@ -22,17 +22,22 @@ const PAGE_WITH_NEWER_VALUES: &str = r#"{
   "request_id": "r-1"
 }"#;
 
-#[tokio::test]
-async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
+/// `PAGE_WITH_NEWER_VALUES`, served and parsed.
+async fn newer_page() -> arize_audit_logs::Page {
     let server = MockServer::start().await;
     respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
         .mount(&server)
         .await;
-    let page = client(&server)
+    client(&server)
         .list_audit_logs()
         .send()
         .await
-        .expect("page parses");
+        .expect("page parses")
+}
+
+#[tokio::test]
+async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
+    let page = newer_page().await;
 
     assert_eq!(page.logs.len(), 3);
     assert_eq!(
@@ -49,15 +54,7 @@ async fn unknown_operation_type_is_kept_and_rest_of_page_is_intact() {
 
 #[tokio::test]
 async fn absent_and_null_optional_members_are_none() {
-    let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
-        .mount(&server)
-        .await;
-    let page = client(&server)
-        .list_audit_logs()
-        .send()
-        .await
-        .expect("page parses");
+    let page = newer_page().await;
     for entry in &page.logs[..2] {
         assert_eq!(entry.operation_name, None);
         assert_eq!(entry.operation_text, None);
@@ -68,15 +65,7 @@ async fn absent_and_null_optional_members_are_none() {
 
 #[tokio::test]
 async fn variables_are_raw_text_with_a_json_helper() {
-    let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
-        .mount(&server)
-        .await;
-    let page = client(&server)
-        .list_audit_logs()
-        .send()
-        .await
-        .expect("page parses");
+    let page = newer_page().await;
     let entry = &page.logs[2];
     assert_eq!(entry.variables.as_deref(), Some(r#"{"a":[1,2]}"#));
     let parsed = entry
@@ -88,15 +77,7 @@ async fn variables_are_raw_text_with_a_json_helper() {
 
 #[tokio::test]
 async fn timestamps_with_offsets_and_fractions_become_utc() {
-    let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
-        .mount(&server)
-        .await;
-    let page = client(&server)
-        .list_audit_logs()
-        .send()
-        .await
-        .expect("page parses");
+    let page = newer_page().await;
     assert_eq!(
         page.logs[1].created_at.to_rfc3339(),
         "2026-05-18T12:00:01.500+00:00"
@@ -126,15 +107,7 @@ fn invalid_variables_text_is_reported_not_hidden() {
 
 #[tokio::test]
 async fn created_at_is_written_back_as_sent_unless_changed() {
-    let server = MockServer::start().await;
-    respond(200, "application/json", PAGE_WITH_NEWER_VALUES.into())
-        .mount(&server)
-        .await;
-    let page = client(&server)
-        .list_audit_logs()
-        .send()
-        .await
-        .expect("page parses");
+    let page = newer_page().await;
     let texts: Vec<String> = page
         .logs
         .iter()
