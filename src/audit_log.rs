@@ -4,20 +4,34 @@ use std::{borrow::Cow, fmt, str::FromStr};
 
 use chrono::{DateTime, Utc};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{ser::SerializeMap, Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::json_text;
 
 /// A single audit log entry recording an authenticated user action
 /// (component schema `AuditLog`).
 ///
-/// Members the server sends that this version does not know are ignored, so a
-/// newer API never breaks a running client.
+/// Nothing the server sends is lost. An entry decoded from JSON keeps the
+/// object exactly as it was sent ([`raw_json`](Self::raw_json)), so members
+/// this version does not know — a member Arize adds next month, flat or
+/// nested — reach an archive untouched, and
+/// [`unknown_members`](Self::unknown_members) lists them. Serializing the
+/// entry writes its members in the server's order: the documented ones with
+/// their current values (so a changed field is written as changed), the
+/// unknown ones verbatim. `created_at` is written back as the text the server
+/// sent unless the field was changed.
 ///
-/// `created_at` is also kept as the text the server sent, and written back
-/// verbatim (unless the field was changed), so an export carries exactly what
-/// Arize said; equality and hashing look at the parsed value only.
+/// Equality and hashing look at the documented fields only (`created_at` as
+/// the parsed instant).
+///
+/// Decoding keeps the raw object through `serde_json`'s raw values, so it
+/// works with `serde_json`'s deserializers (`from_str`, `from_slice`,
+/// `from_reader`, `from_value`), which is how every page is decoded.
 #[derive(Clone, JsonSchema)]
 #[non_exhaustive]
 #[schemars(description = "A single audit log entry recording an authenticated user action.")]
+#[schemars(extend("additionalProperties" = true))]
 pub struct AuditLog {
     /// A universally unique identifier (base64-encoded opaque string).
     pub id: String,
@@ -49,7 +63,23 @@ pub struct AuditLog {
     #[serde(skip)]
     #[schemars(skip)]
     sent_created_at: Option<SentTimestamp>,
+    /// The whole object as the server sent it.
+    #[serde(skip)]
+    #[schemars(skip)]
+    raw: Option<Box<RawValue>>,
 }
+
+/// The documented members, in the document's order.
+const KNOWN_MEMBERS: [&str; 8] = [
+    "id",
+    "user_id",
+    "ip",
+    "operation_type",
+    "operation_name",
+    "operation_text",
+    "variables",
+    "created_at",
+];
 
 /// A timestamp's text as received, and the value it parsed to.
 #[derive(Clone)]
@@ -76,7 +106,9 @@ struct WireAuditLog {
 
 impl<'de> Deserialize<'de> for AuditLog {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let wire = WireAuditLog::deserialize(deserializer)?;
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let wire: WireAuditLog =
+            serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
         let value: DateTime<Utc> = wire.created_at.parse().map_err(|e| {
             serde::de::Error::custom(format_args!(
                 "created_at {:?} is not an RFC 3339 date-time: {e}",
@@ -96,23 +128,39 @@ impl<'de> Deserialize<'de> for AuditLog {
                 value,
                 text: wire.created_at.into_boxed_str(),
             }),
+            raw: Some(raw),
         })
     }
 }
 
 impl Serialize for AuditLog {
+    /// The members in the server's order (see [`AuditLog`]); an entry built
+    /// with [`AuditLog::new`] writes the eight documented members.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("AuditLog", 8)?;
-        s.serialize_field("id", &self.id)?;
-        s.serialize_field("user_id", &self.user_id)?;
-        s.serialize_field("ip", &self.ip)?;
-        s.serialize_field("operation_type", &self.operation_type)?;
-        s.serialize_field("operation_name", &self.operation_name)?;
-        s.serialize_field("operation_text", &self.operation_text)?;
-        s.serialize_field("variables", &self.variables)?;
-        s.serialize_field("created_at", &*self.created_at_text())?;
-        s.end()
+        let sent = self
+            .raw
+            .as_deref()
+            .and_then(|raw| json_text::members(raw.get()).ok());
+        let mut map = serializer.serialize_map(None)?;
+        let mut written = [false; KNOWN_MEMBERS.len()];
+        for (name, value) in sent.iter().flatten() {
+            match KNOWN_MEMBERS.iter().position(|k| k == name) {
+                Some(i) if !written[i] => {
+                    self.serialize_known(&mut map, i)?;
+                    written[i] = true;
+                }
+                Some(_) => {}
+                None => map.serialize_entry(name, value)?,
+            }
+        }
+        for (i, done) in written.iter().enumerate() {
+            // A member the server left out stays out unless it now has a value.
+            let absent_and_empty = sent.is_some() && self.known_is_null(i);
+            if !done && !absent_and_empty {
+                self.serialize_known(&mut map, i)?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -170,6 +218,31 @@ impl fmt::Debug for AuditLog {
     }
 }
 
+impl AuditLog {
+    fn known_is_null(&self, index: usize) -> bool {
+        match index {
+            4 => self.operation_name.is_none(),
+            5 => self.operation_text.is_none(),
+            6 => self.variables.is_none(),
+            _ => false,
+        }
+    }
+
+    fn serialize_known<M: SerializeMap>(&self, map: &mut M, index: usize) -> Result<(), M::Error> {
+        let name = KNOWN_MEMBERS[index];
+        match index {
+            0 => map.serialize_entry(name, &self.id),
+            1 => map.serialize_entry(name, &self.user_id),
+            2 => map.serialize_entry(name, &self.ip),
+            3 => map.serialize_entry(name, &self.operation_type),
+            4 => map.serialize_entry(name, &self.operation_name),
+            5 => map.serialize_entry(name, &self.operation_text),
+            6 => map.serialize_entry(name, &self.variables),
+            _ => map.serialize_entry(name, &*self.created_at_text()),
+        }
+    }
+}
+
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
 /// (`2026-05-18T12:00:00.000Z`), or more digits when the value has them.
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
@@ -202,7 +275,55 @@ impl AuditLog {
             variables: None,
             created_at,
             sent_created_at: None,
+            raw: None,
         }
+    }
+
+    /// The entry exactly as the server sent it: every member, unknown ones
+    /// included, in the server's order, values untouched. `None` for an entry
+    /// built with [`AuditLog::new`]. It does not follow later changes to the
+    /// fields: serialize the entry for that.
+    pub fn raw_json(&self) -> Option<&str> {
+        self.raw.as_deref().map(RawValue::get)
+    }
+
+    /// The members the server sent that the document does not list, in the
+    /// server's order, each value as sent (flat or nested). Empty for an
+    /// entry built with [`AuditLog::new`].
+    pub fn unknown_members(&self) -> Vec<(String, &RawValue)> {
+        let Some(raw) = self.raw.as_deref() else {
+            return Vec::new();
+        };
+        json_text::members(raw.get())
+            .map(|members| {
+                members
+                    .into_iter()
+                    .filter(|(name, _)| !KNOWN_MEMBERS.contains(&name.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// [`unknown_members`](Self::unknown_members) as one compact JSON object
+    /// (`{"geo":{"country":"NL"}}`), or `None` when there are none: what an
+    /// export's CSV writes in its `extra` column.
+    pub fn unknown_members_json(&self) -> Option<String> {
+        let members = self.unknown_members();
+        if members.is_empty() {
+            return None;
+        }
+        let mut out = String::from("{");
+        for (i, (name, value)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            // A string always serializes.
+            out.push_str(&serde_json::to_string(name).unwrap_or_default());
+            out.push(':');
+            out.push_str(&json_text::compact(value.get()));
+        }
+        out.push('}');
+        Some(out)
     }
 
     /// `created_at` as it is written back: the server's text when the entry

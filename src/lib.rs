@@ -8,6 +8,7 @@ mod audit_logs;
 mod client;
 mod error;
 pub mod generated;
+mod json_text;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
@@ -33,6 +34,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, PaginationError, TransportError, TransportErrorKind,
     ValidationError, ValidationRule,
 };
+pub use json_text::compact as compact_json;
 pub use page::{Page, Pagination};
 pub use pagination::{Entries, Pages};
 pub use problem::Problem;

@@ -264,7 +264,8 @@ async fn export_writes_every_filtered_entry_once_newest_first_in_each_format() {
                         "operation_name",
                         "operation_text",
                         "variables",
-                        "created_at"
+                        "created_at",
+                        "extra"
                     ]
                 );
                 reader
@@ -428,17 +429,6 @@ async fn network_failure_says_how_to_resume_and_resuming_completes_the_file_exac
         std::fs::read(&broken).expect("file"),
         std::fs::read(&clean).expect("file")
     );
-}
-
-#[tokio::test]
-async fn unfinished_export_is_not_overwritten_without_resume() {
-    let server = server(200, 15).await;
-    let dir = tempdir();
-    let path = dir.join("x.jsonl");
-    std::fs::write(checkpoint(&path), "{}").expect("fake checkpoint");
-    let out = run(&export_args(&server.uri(), &path), Some(server.api_key())).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--resume"));
 }
 
 #[tokio::test]

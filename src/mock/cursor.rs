@@ -23,11 +23,16 @@ fn checksum(secret: u64, body: &str) -> u64 {
 }
 
 impl Cursor {
-    pub fn encode(&self, secret: u64) -> String {
-        let body = format!(
+    /// The cursor's text; with a `nonce`, a text for the same position that
+    /// differs from every other one (a misbehaving server's fresh cursor).
+    pub fn encode_with_nonce(&self, secret: u64, nonce: Option<u64>) -> String {
+        let mut body = format!(
             "{}.{}.{}.{}.{:x}",
             self.after.0, self.after.1, self.window.0, self.window.1, self.filters
         );
+        if let Some(nonce) = nonce {
+            body.push_str(&format!(".{nonce}"));
+        }
         let sum = checksum(secret, &body);
         URL_SAFE_NO_PAD.encode(format!("v1.{body}.{sum:x}"))
     }
@@ -74,7 +79,7 @@ mod tests {
             window: (-5, 9),
             filters: 0xabc,
         };
-        let text = c.encode(7);
+        let text = c.encode_with_nonce(7, None);
         assert_eq!(Cursor::decode(&text, 7), Some(c));
         assert_eq!(Cursor::decode(&text, 8), None, "other server");
         let mut bytes = text.into_bytes();

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{
     cursor::{fingerprint, Cursor},
-    Faults, Shared, Stored,
+    Faults, PageFault, Shared, Stored,
 };
 use crate::{AuditLog, Pagination};
 
@@ -121,14 +121,40 @@ struct PageOut<'a> {
     request_id: Option<String>,
 }
 
-#[derive(Serialize)]
+/// An entry with members the document does not declare, some of them
+/// between the documented ones.
 struct EntryOut<'a> {
-    #[serde(flatten)]
     entry: &'a AuditLog,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    risk_score: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    geo: Option<serde_json::Value>,
+    risk_score: u8,
+}
+
+/// A nested unknown member whose number texts re-encoding would change.
+const TENANT: &str =
+    r#"{"region":"eu-west-1a","tags":["a",{"deep":[1.50,null,1e3,12345678901234567890123]}]}"#;
+
+impl Serialize for EntryOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let e = self.entry;
+        let tenant: &serde_json::value::RawValue =
+            serde_json::from_str(TENANT).map_err(serde::ser::Error::custom)?;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &e.id)?;
+        map.serialize_entry("tenant", tenant)?;
+        map.serialize_entry("user_id", &e.user_id)?;
+        map.serialize_entry("ip", &e.ip)?;
+        map.serialize_entry("operation_type", &e.operation_type)?;
+        map.serialize_entry("operation_name", &e.operation_name)?;
+        map.serialize_entry("risk_score", &self.risk_score)?;
+        map.serialize_entry("operation_text", &e.operation_text)?;
+        map.serialize_entry("variables", &e.variables)?;
+        map.serialize_entry("created_at", &*e.created_at_text())?;
+        map.serialize_entry(
+            "geo",
+            &serde_json::json!({ "country": "NL", "asn": 64_496 }),
+        )?;
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -233,9 +259,14 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     let store = shared.store.read().unwrap_or_else(|p| p.into_inner());
     let entries: &[Stored] = &store;
     // Newest first: skip what is newer than the window's end or the cursor.
-    let first = match after {
-        Some(key) => entries.partition_point(|s| s.key >= key),
-        None => entries.partition_point(|s| s.key.0 > window.1),
+    let window_first = entries.partition_point(|s| s.key.0 > window.1);
+    let first = match (after, faults.pages) {
+        (Some(_), PageFault::Loop) => window_first,
+        (Some(key), PageFault::Overlap) => {
+            entries.partition_point(|s| s.key >= key).saturating_sub(1)
+        }
+        (Some(key), _) => entries.partition_point(|s| s.key >= key),
+        (None, _) => window_first,
     };
     let mut page: Vec<&Stored> = Vec::with_capacity(limit + 1);
     for stored in entries[first..].iter().take_while(|s| s.key.0 >= window.0) {
@@ -254,6 +285,7 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     }
     let has_more = page.len() > limit;
     page.truncate(limit);
+    let nonce = (faults.pages == PageFault::Loop).then(|| shared.requests.load(Ordering::Relaxed));
     let next_cursor = if has_more {
         page.last().map(|last| {
             Cursor {
@@ -261,11 +293,14 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
                 window,
                 filters,
             }
-            .encode(shared.secret)
+            .encode_with_nonce(shared.secret, nonce)
         })
     } else {
         None
     };
+    if faults.pages == PageFault::OldestFirst {
+        page.reverse();
+    }
     let pagination = Pagination::new(has_more, next_cursor);
 
     let body = if faults.unknown_members {
@@ -274,8 +309,7 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
                 .iter()
                 .map(|s| EntryOut {
                     entry: &s.entry,
-                    risk_score: Some((s.key.1 % 100) as u8),
-                    geo: Some(serde_json::json!({ "country": "NL", "asn": 64_496 })),
+                    risk_score: (s.key.1 % 100) as u8,
                 })
                 .collect(),
             pagination,

@@ -173,8 +173,29 @@ pub struct Faults {
     /// Probability of sending half the body and breaking off.
     pub truncate_body: f64,
     /// Whether entries, pages and pagination carry members the document does
-    /// not declare.
+    /// not declare: flat and nested, some between the documented members,
+    /// with number texts (`1.50`, `1e3`, a 23-digit integer) that any
+    /// re-encoding would change.
     pub unknown_members: bool,
+    /// How pages are cut (a misbehaving server).
+    pub pages: PageFault,
+}
+
+/// Ways a server can cut its pages wrongly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageFault {
+    /// Pages as documented.
+    #[default]
+    None,
+    /// Every page after the first starts with the last entry of the page
+    /// before.
+    Overlap,
+    /// Every page after the first repeats the first page's entries, under a
+    /// fresh cursor each time.
+    Loop,
+    /// The entries of each page come oldest first.
+    OldestFirst,
 }
 
 impl Faults {
@@ -223,6 +244,13 @@ impl Faults {
     #[must_use]
     pub fn unknown_members(mut self, on: bool) -> Self {
         self.unknown_members = on;
+        self
+    }
+
+    /// Sets [`pages`](Self::pages).
+    #[must_use]
+    pub fn pages(mut self, fault: PageFault) -> Self {
+        self.pages = fault;
         self
     }
 }

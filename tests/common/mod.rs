@@ -130,12 +130,12 @@ pub fn checkpoint_of(output: &std::path::Path) -> std::path::PathBuf {
     name.into()
 }
 
-/// Entries an export's checkpoint records, 0 when there is none yet.
+/// Entries an export's journal records, 0 when there is none yet.
 pub fn checkpointed(output: &std::path::Path) -> u64 {
     std::fs::read(checkpoint_of(output))
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["entries"].as_u64())
+        .and_then(|v| v["written"]["entries"].as_u64())
         .unwrap_or(0)
 }
 

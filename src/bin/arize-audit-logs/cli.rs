@@ -108,43 +108,66 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jsonl => "jsonl",
+            Self::Csv => "csv",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// Entries per request when `--page-size` is not given.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// How often `--follow` polls when `--interval` is not given.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to this file instead of stdout (needed for --resume).
+    /// Write to this file instead of stdout (needed for --resume). An existing
+    /// file is never replaced unless --overwrite is given.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The file format.
-    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
-    pub format: Format,
-    /// Entries per request, 1-100.
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub page_size: u32,
-    /// Continue an interrupted export of --output from its checkpoint.
+    /// Replace --output if it already exists (only once the first entries
+    /// arrive: a failed start leaves the old file as it was).
+    #[arg(long, requires = "output", conflicts_with = "resume")]
+    pub overwrite: bool,
+    /// The file format [default: jsonl].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Entries per request, 1-100 [default: 100].
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
+    /// Continue the interrupted export of --output from its journal
+    /// (FILE.checkpoint): same host, key source, filters and format.
     #[arg(long, requires = "output")]
     pub resume: bool,
     /// After catching up, poll for newer entries and append them.
     #[arg(long)]
     pub follow: bool,
-    /// How often --follow polls.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
-    pub interval: Duration,
+    /// How often --follow polls [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "follow")]
+    pub interval: Option<Duration>,
     /// Stop after this many entries.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub max_entries: Option<u64>,
     /// Fetch this many time windows at once (1: sequential). The file is the
-    /// same as a sequential export's.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64), conflicts_with_all = ["max_entries", "cursor"])]
-    pub parallel: u16,
+    /// same as a sequential export's [default: 1].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64), conflicts_with_all = ["max_entries", "cursor"])]
+    pub parallel: Option<u16>,
     /// Start at this cursor (printed by a failed export to stdout).
     #[arg(long, value_name = "CURSOR", conflicts_with = "resume")]
     pub cursor: Option<String>,
     /// Skip this many entries of the first page (printed with --cursor).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "cursor")]
     pub skip: usize,
-    /// How often the checkpoint is written (0s: after every page). A crash
-    /// re-fetches at most this much; the file is exact either way.
+    /// How often the journal is brought up to date (0s: after every page).
+    /// Data is synced to disk before the journal that counts it; a crash
+    /// re-fetches at most this much, and the file is exact either way.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     pub checkpoint_every: Duration,
     /// Never draw a progress bar.
@@ -196,13 +219,42 @@ pub struct MockArgs {
     /// Add members the document does not declare to every page and entry.
     #[arg(long)]
     pub unknown_members: bool,
+    /// Cut pages wrongly, as a misbehaving server would: each page starting
+    /// with the last entry of the page before (overlap), every page repeating
+    /// the first under a fresh cursor (loop), or entries oldest first.
+    #[arg(long, value_enum, default_value_t = PageFaultArg::None)]
+    pub page_fault: PageFaultArg,
+}
+
+/// `--page-fault`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFaultArg {
+    None,
+    Overlap,
+    Loop,
+    OldestFirst,
+}
+
+impl From<PageFaultArg> for arize_audit_logs::mock::PageFault {
+    fn from(arg: PageFaultArg) -> Self {
+        match arg {
+            PageFaultArg::None => Self::None,
+            PageFaultArg::Overlap => Self::Overlap,
+            PageFaultArg::Loop => Self::Loop,
+            PageFaultArg::OldestFirst => Self::OldestFirst,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to write the export.
-    #[arg(short, long, default_value = "arize-audit-logs-demo.jsonl")]
-    pub output: PathBuf,
+    /// Where to write the export [default: a new directory under the system's
+    /// temporary directory].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace --output if it already exists.
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
     /// The file format.
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     pub format: Format,

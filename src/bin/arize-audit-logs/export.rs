@@ -1,580 +1,386 @@
-//! `export`: every entry of a range to a file or stdout, with a checkpoint
-//! after each page so an interrupted export resumes exactly, and `--follow`.
+//! `export`: sets up a new export, a resumed one, or one to stdout, and hands
+//! it to the pipeline.
 
-use std::{
-    collections::HashSet,
-    fs::{File, OpenOptions},
-    io::{self, BufWriter, Seek, SeekFrom, Write},
-    path::{Path, PathBuf},
-    time::{Duration, Instant},
-};
+use std::{io, io::BufWriter, path::Path};
 
-use arize_audit_logs::{AuditLog, Client, ListAuditLogsParams, ResumePoint};
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use futures::StreamExt;
-use serde::{Deserialize, Serialize};
+use arize_audit_logs::{Client, ListAuditLogsParams, ResumePoint};
+use chrono::{SubsecRound, TimeDelta, Utc};
 use tokio::sync::watch;
 
 use crate::{
-    cli::{ExportArgs, Format},
-    parallel::{self, ParallelState},
+    check::GuardState,
+    cli::{ExportArgs, Format, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    hooks::FileOut,
+    journal::{self, Filters, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
+    output::OutputFile,
+    parallel::{self, Window},
+    pipeline::{Pipeline, Store, Summary},
     progress::Progress,
     sink::Sink,
     Failure,
 };
 
-const CHECKPOINT_VERSION: u32 = 1;
+/// Builds the client: as the command line says (`None`), or for the host and
+/// key source a journal pins. Returns the target it resolved.
+pub type Connect<'a> = dyn FnOnce(Option<&Target>) -> Result<(Client, Target), Failure> + 'a;
 
-/// Everything needed to continue an export exactly where it stopped.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub version: u32,
-    pub format: Format,
-    pub page_size: u32,
-    /// The current window and filters (the cursor lives in `resume`).
-    pub params: ListAuditLogsParams,
-    /// Where the current window continues; `None` once it is complete.
-    pub resume: Option<ResumePoint>,
-    /// Entries and bytes of the output that are complete.
-    pub entries: u64,
-    pub bytes: u64,
-    pub pages: u64,
-    pub max_entries: Option<u64>,
-    pub follow: Option<FollowState>,
-    /// The window plan of `--parallel`, while its windows are being written;
-    /// `resume` is then the position inside window `current`.
-    #[serde(default)]
-    pub parallel: Option<ParallelState>,
-}
-
-/// What `--follow` carries from one window to the next.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct FollowState {
-    pub interval_ms: u64,
-    /// Ids written with `created_at` equal to the window's end: the next
-    /// window starts there (inclusive) and must not write them again.
-    pub at_end: Vec<String>,
-    /// Ids the current window must not write (the previous window's `at_end`).
-    pub skip: Vec<String>,
-}
-
-/// What a finished export did.
-pub struct Summary {
-    pub entries: u64,
-    pub pages: u64,
-    pub bytes: u64,
-    pub elapsed: Duration,
-}
-
-pub fn checkpoint_path(output: &Path) -> PathBuf {
-    let mut name = output.as_os_str().to_owned();
-    name.push(".checkpoint");
-    PathBuf::from(name)
-}
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Runs `export` as the arguments say.
 pub async fn run(
-    client: Client,
     args: &ExportArgs,
+    connect: Box<Connect<'_>>,
     stop: watch::Receiver<bool>,
 ) -> Result<Summary, Failure> {
     let progress = Progress::new(!args.no_progress);
     match &args.output {
-        Some(path) => {
-            let cp_path = checkpoint_path(path);
-            let (state, sink) = if args.resume {
-                let (mut state, sink) = open_for_resume(path, &cp_path)?;
-                if let (Some(plan), true) = (&mut state.parallel, args.parallel > 1) {
-                    plan.workers = usize::from(args.parallel);
-                }
-                (state, sink)
-            } else {
-                let state = new_state(args)?;
-                // Locked before anything else, so a second export of the same
-                // file cannot destroy the first one's work.
-                let file = OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(path)
-                    .map_err(|e| Failure::io(path, e))?;
-                lock(&file, path)?;
-                if cp_path.exists() {
-                    return Err(Failure::Usage(format!(
-                        "{} holds an unfinished export ({}): add --resume to continue it, or delete the \
-                         checkpoint to start over",
-                        path.display(),
-                        cp_path.display()
-                    )));
-                }
-                file.set_len(0).map_err(|e| Failure::io(path, e))?;
-                let sink = Sink::create(BufWriter::with_capacity(256 * 1024, file), state.format)
-                    .map_err(|e| Failure::io(path, e))?;
-                (state, sink)
-            };
-            let mut export = Export {
-                checkpoint_every: args.checkpoint_every,
-                last_save: Instant::now(),
-                client,
-                sink,
-                state,
-                checkpoint: Some(cp_path),
-                output: Some(path.clone()),
-                progress,
-                stop,
-                started: Instant::now(),
-            };
-            export.run().await
-        }
+        Some(path) if args.resume => resume(path, args, connect, stop, progress).await,
+        Some(path) => start(path, args, connect, stop, progress).await,
         None => {
-            let mut state = new_state(args)?;
+            let (client, target) = connect(None)?;
+            let mut journal = new_journal(args, target)?;
             if let Some(cursor) = &args.cursor {
-                state.resume = Some(ResumePoint::new(Some(cursor.clone()), args.skip));
+                journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
             }
-            let out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
-            let sink =
-                Sink::create(out, state.format).map_err(|e| Failure::io(Path::new("stdout"), e))?;
-            let mut export = Export {
-                checkpoint_every: args.checkpoint_every,
-                last_save: Instant::now(),
+            let sink = Sink::create(
+                BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()),
+                journal.format,
+            );
+            Pipeline::new(
                 client,
+                journal,
                 sink,
-                state,
-                checkpoint: None,
-                output: None,
-                progress,
+                Store::Stdout,
                 stop,
-                started: Instant::now(),
-            };
-            export.run().await
+                args.checkpoint_every,
+                progress,
+            )
+            .run()
+            .await
         }
     }
 }
 
-/// The state of a new export: the window pinned so that every page, and a
+/// A new export to a file: refuses to replace anything without
+/// `--overwrite`, and writes the journal before the first request.
+async fn start(
+    path: &Path,
+    args: &ExportArgs,
+    connect: Box<Connect<'_>>,
+    stop: watch::Receiver<bool>,
+    progress: Progress,
+) -> Result<Summary, Failure> {
+    // Everything known client-side is checked before the file is touched.
+    let (client, target) = connect(None)?;
+    let mut journal = new_journal(args, target)?;
+    let journal_path = journal::path_for(path);
+    let output = OutputFile::open(path, true)?;
+    let refuse = |failure: Failure| {
+        output.remove_if_created();
+        Err(failure)
+    };
+    let existing = match journal::load(&journal_path) {
+        Ok(existing) => existing,
+        Err(failure) => return refuse(failure),
+    };
+    let length = output.len()?;
+    match &existing {
+        Some(old) if !old.nothing_written() && !args.overwrite => {
+            return refuse(Failure::Usage(format!(
+                "{} holds an unfinished export ({} entries; its journal is {}): add --resume to \
+                 continue it, or --overwrite to start over",
+                path.display(),
+                old.written.entries,
+                journal_path.display()
+            )));
+        }
+        _ if length > 0 && !args.overwrite => {
+            return refuse(Failure::Usage(format!(
+                "{} already exists ({length} bytes) and is left as it is: add --overwrite to \
+                 replace it, or choose another --output",
+                path.display()
+            )));
+        }
+        _ => {}
+    }
+    // A journal of a start that wrote nothing (a crash before the first
+    // page) is taken over.
+    journal.created_file =
+        output.created || existing.is_some_and(|old| old.created_file && length == 0);
+    journal.replaces_existing = length > 0;
+    if let Err(failure) = journal::save(&journal, &journal_path) {
+        output.remove_if_created();
+        return Err(failure);
+    }
+    let sink = Sink::create(
+        BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file)),
+        journal.format,
+    );
+    let store = Store::File {
+        output: path.to_owned(),
+        journal: journal_path,
+    };
+    Pipeline::new(
+        client,
+        journal,
+        sink,
+        store,
+        stop,
+        args.checkpoint_every,
+        progress,
+    )
+    .run()
+    .await
+}
+
+/// Continues the export of `path` from its journal, after checking that the
+/// file is what the journal describes and that no flag contradicts it.
+async fn resume(
+    path: &Path,
+    args: &ExportArgs,
+    connect: Box<Connect<'_>>,
+    stop: watch::Receiver<bool>,
+    progress: Progress,
+) -> Result<Summary, Failure> {
+    let journal_path = journal::path_for(path);
+    let nothing_to_resume = || {
+        Failure::Usage(format!(
+            "nothing to resume: {} does not exist (the export of {} finished, or never started)",
+            journal_path.display(),
+            path.display()
+        ))
+    };
+    let peek = journal::load(&journal_path)?.ok_or_else(nothing_to_resume)?;
+    let mut output = OutputFile::open(path, peek.nothing_written())?;
+    // Read again under the lock: another run may have changed it meanwhile.
+    let checked = journal::load(&journal_path).and_then(|j| {
+        let mut journal = j.ok_or_else(nothing_to_resume)?;
+        contradictions(args, &journal, path)?;
+        output.verify(&journal)?;
+        if let Some(workers) = args.parallel {
+            journal.plan.workers = usize::from(workers);
+        }
+        Ok(journal)
+    });
+    let mut journal = match checked {
+        Ok(journal) => journal,
+        Err(failure) => {
+            output.remove_if_created();
+            return Err(failure);
+        }
+    };
+    let (client, target) = connect(Some(&journal.target))?;
+    journal.target = target;
+    let dropped = output.cut_to(journal.written.bytes)?;
+    if dropped > 0 {
+        tracing::info!(
+            bytes = dropped,
+            "dropped what was written after the journal's last save; those entries are fetched again"
+        );
+    }
+    let started = journal.written.bytes > 0;
+    let sink = Sink::resume(
+        BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file)),
+        journal.format,
+        &journal.written,
+        started,
+    );
+    let store = Store::File {
+        output: path.to_owned(),
+        journal: journal_path,
+    };
+    Pipeline::new(
+        client,
+        journal,
+        sink,
+        store,
+        stop,
+        args.checkpoint_every,
+        progress,
+    )
+    .run()
+    .await
+}
+
+/// The journal of a new export: the window pinned so that every page, and a
 /// resumed run, asks for the same range.
-fn new_state(args: &ExportArgs) -> Result<Checkpoint, Failure> {
+fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
     let f = &args.filters;
     let end = f.end.unwrap_or_else(|| Utc::now().trunc_subsecs(3));
     let start = match (f.start, f.since) {
-        (Some(start), _) => Some(start),
+        (Some(start), _) => start,
         (None, Some(since)) => {
             let span = TimeDelta::from_std(since)
                 .map_err(|_| Failure::Usage(format!("--since {since:?} is too long")))?;
-            Some(
-                end.checked_sub_signed(span)
-                    .ok_or_else(|| Failure::Usage("--since reaches too far back".into()))?,
-            )
+            end.checked_sub_signed(span)
+                .ok_or_else(|| Failure::Usage("--since reaches too far back".into()))?
         }
-        (None, None) => None,
+        // The server's own default, pinned.
+        (None, None) => end - TimeDelta::days(30),
     };
-    let workers = usize::from(args.parallel);
-    // Windows need a lower bound: the server's own default, pinned.
-    let start = match (start, workers > 1) {
-        (None, true) => Some(end - TimeDelta::days(30)),
-        (start, _) => start,
+    let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    let filters = Filters {
+        user_id: f.user_id.clone(),
+        operation_type: f.operation_type.clone(),
     };
     let mut params = ListAuditLogsParams::default();
-    params.start_time = start;
+    params.start_time = Some(start);
     params.end_time = Some(end);
-    params.user_id = f.user_id.clone();
-    params.operation_type = f.operation_type.clone();
-    params.limit = Some(args.page_size);
+    params.user_id = filters.user_id.clone();
+    params.operation_type = filters.operation_type.clone();
+    params.limit = Some(page_size);
     params.validate().map_err(|e| Failure::Api(e.into()))?;
-    Ok(Checkpoint {
-        version: CHECKPOINT_VERSION,
-        format: args.format,
-        page_size: args.page_size,
-        params,
-        resume: Some(ResumePoint::default()),
-        entries: 0,
-        bytes: 0,
-        pages: 0,
-        max_entries: args.max_entries,
-        follow: args.follow.then(|| FollowState {
-            interval_ms: u64::try_from(args.interval.as_millis()).unwrap_or(u64::MAX),
-            ..FollowState::default()
-        }),
-        parallel: match (workers > 1, start) {
-            (true, Some(start)) => Some(ParallelState {
-                windows: parallel::plan(start, end, workers * parallel::WINDOWS_PER_WORKER),
-                workers,
-            }),
-            _ => None,
+
+    let range = Window::new(start, end);
+    let workers = usize::from(args.parallel.unwrap_or(1));
+    let windows = if workers > 1 {
+        parallel::plan(start, end, workers * parallel::WINDOWS_PER_WORKER)
+    } else {
+        vec![range]
+    };
+    let until = match (args.follow, args.max_entries) {
+        (true, _) => Until::Follow {
+            interval_ms: millis(args.interval.unwrap_or(DEFAULT_INTERVAL)),
+            at_end: Vec::new(),
         },
+        (false, Some(max)) => Until::Entries { max },
+        (false, None) => Until::RangeEnd,
+    };
+    Ok(Journal {
+        version: JOURNAL_VERSION,
+        target,
+        filters,
+        format: args.format.unwrap_or(Format::Jsonl),
+        page_size,
+        requested: range,
+        range,
+        until,
+        plan: Plan {
+            windows,
+            resume: ResumePoint::default(),
+            workers,
+        },
+        written: Written::default(),
+        guard: GuardState::default(),
+        replaces_existing: false,
+        created_file: false,
     })
 }
 
-fn open_for_resume(
-    path: &Path,
-    cp_path: &Path,
-) -> Result<(Checkpoint, Sink<BufWriter<File>>), Failure> {
-    let text = std::fs::read_to_string(cp_path).map_err(|e| {
-        if e.kind() == io::ErrorKind::NotFound {
-            Failure::Usage(format!(
-                "nothing to resume: {} does not exist (the export of {} finished, or never started)",
-                cp_path.display(),
-                path.display()
-            ))
-        } else {
-            Failure::io(cp_path, e)
-        }
-    })?;
-    let state: Checkpoint = serde_json::from_str(&text).map_err(|e| {
-        Failure::Usage(format!(
-            "{} is not a checkpoint this version can read: {e}",
-            cp_path.display()
-        ))
-    })?;
-    if state.version != CHECKPOINT_VERSION {
-        return Err(Failure::Usage(format!(
-            "{} was written by another version (checkpoint version {})",
-            cp_path.display(),
-            state.version
-        )));
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| Failure::io(path, e))?;
-    let length = file.metadata().map_err(|e| Failure::io(path, e))?.len();
-    if length < state.bytes {
-        return Err(Failure::Usage(format!(
-            "{} is shorter ({length} bytes) than its checkpoint records ({} bytes): it was changed since; \
-             start the export again",
-            path.display(),
-            state.bytes
-        )));
-    }
-    // Anything after the last checkpoint was written by the interrupted run
-    // for a page it had not recorded: drop it, the page is fetched again.
-    file.set_len(state.bytes)
-        .map_err(|e| Failure::io(path, e))?;
-    file.seek(SeekFrom::End(0))
-        .map_err(|e| Failure::io(path, e))?;
-    let sink = Sink::resume(
-        BufWriter::with_capacity(256 * 1024, file),
-        state.format,
-        state.entries,
-        state.bytes,
-    );
-    Ok((state, sink))
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Takes an exclusive lock on the output for the life of the export.
-fn lock(file: &File, path: &Path) -> Result<(), Failure> {
-    match file.try_lock() {
-        Ok(()) => Ok(()),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Usage(format!(
-            "{} is being written by another export right now",
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(Failure::io(path, e)),
-    }
-}
-
-struct Export<W: Write> {
-    /// Written at most this often while pages arrive (and always at the end,
-    /// on failure and on interruption).
-    checkpoint_every: Duration,
-    last_save: Instant,
-    client: Client,
-    sink: Sink<W>,
-    state: Checkpoint,
-    checkpoint: Option<PathBuf>,
-    output: Option<PathBuf>,
-    progress: Progress,
-    stop: watch::Receiver<bool>,
-    started: Instant,
-}
-
-impl<W: Write> Export<W> {
-    async fn run(&mut self) -> Result<Summary, Failure> {
-        loop {
-            let fetched = if self.state.parallel.is_some() {
-                self.export_parallel().await
-            } else {
-                self.export_window().await
-            };
-            if let Err(failure) = fetched {
-                self.save()?;
-                self.progress.finish();
-                return Err(self.with_resume_hint(failure));
-            }
-            let capped = self
-                .state
-                .max_entries
-                .is_some_and(|m| self.sink.entries() >= m);
-            if self.state.follow.is_none() || capped {
-                break;
-            }
-            if !self.next_follow_window().await? {
-                break;
-            }
+/// Refuses a flag given beside `--resume` that contradicts the journal,
+/// naming the flag and both values.
+fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(), Failure> {
+    let ts = arize_audit_logs::format_timestamp;
+    let f = &args.filters;
+    let mut found: Vec<(&str, String, String)> = Vec::new();
+    let differs = |found: &mut Vec<(&str, String, String)>,
+                   flag: &'static str,
+                   given: String,
+                   recorded: String| {
+        if given != recorded {
+            found.push((flag, given, recorded));
         }
-        self.sink.finish().map_err(|e| self.io_failure(e))?;
-        if let Some(cp) = &self.checkpoint {
-            match std::fs::remove_file(cp) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Failure::io(cp, e)),
-            }
-        }
-        self.progress.finish();
-        Ok(Summary {
-            entries: self.sink.entries(),
-            pages: self.state.pages,
-            bytes: self.sink.bytes(),
-            elapsed: self.started.elapsed(),
-        })
-    }
-
-    /// Fetches the rest of the current window, writing and checkpointing
-    /// after each page.
-    async fn export_window(&mut self) -> Result<(), Failure> {
-        let Some(resume) = self.state.resume.clone() else {
-            return Ok(());
-        };
-        let mut request = self
-            .client
-            .list_audit_logs()
-            .params(self.state.params.clone())
-            .resume(resume);
-        if let Some(max) = self.state.max_entries {
-            request = request.max_entries(max.saturating_sub(self.sink.entries()));
-        }
-        let skip: HashSet<String> = self
-            .state
-            .follow
-            .as_ref()
-            .map(|f| f.skip.iter().cloned().collect())
-            .unwrap_or_default();
-        let mut pages = request.pages();
-        let mut stop = self.stop.clone();
-        loop {
-            match unless_interrupted(&mut stop, pages.next()).await? {
-                None => break,
-                Some(Err(error)) => {
-                    self.state.resume = pages.resume_point();
-                    return Err(Failure::Api(error));
-                }
-                Some(Ok(page)) => {
-                    let fresh = page
-                        .logs
-                        .iter()
-                        .filter(|e| skip.is_empty() || !skip.contains(&e.id));
-                    self.write_entries(fresh)?;
-                    self.state.pages += 1;
-                    self.state.resume = pages.resume_point();
-                    self.save_if_due()?;
-                    self.progress.update(self.sink.entries(), self.state.pages);
-                }
-            }
-        }
-        self.state.resume = None;
-        Ok(())
-    }
-
-    /// Writes the windows of a parallel export in order, from the current one,
-    /// checkpointing after each page.
-    async fn export_parallel(&mut self) -> Result<(), Failure> {
-        let Some(state) = self.state.parallel.clone() else {
-            return Ok(());
-        };
-        let plan = parallel::start(
-            &self.client,
-            &self.state.params,
-            &state,
-            self.state.resume.clone(),
+    };
+    if let Some(start) = &f.start {
+        differs(
+            &mut found,
+            "--start",
+            ts(start),
+            ts(&journal.requested.start),
         );
-        let mut stop = self.stop.clone();
-        let mut index = 0;
-        while let Some(mut rx) = plan.receiver(index) {
-            loop {
-                match unless_interrupted(&mut stop, rx.recv()).await? {
-                    None => break,
-                    Some(Err(error)) => return Err(Failure::Api(error)),
-                    Some(Ok(delivery)) => {
-                        self.write_entries(delivery.entries.iter())?;
-                        self.state.pages += 1;
-                        self.state.resume = delivery.resume;
-                        if let Some(p) = &mut self.state.parallel {
-                            p.windows = plan.remaining(index);
-                        }
-                        self.save_if_due()?;
-                        self.progress.update(self.sink.entries(), self.state.pages);
-                    }
-                }
-            }
-            // Window complete: the next one starts from its beginning.
-            index += 1;
-            if let Some(p) = &mut self.state.parallel {
-                p.windows = plan.remaining(index);
-            }
-            self.state.resume = Some(ResumePoint::default());
-            self.save_if_due()?;
-        }
-        self.state.parallel = None;
-        self.state.resume = None;
-        Ok(())
     }
-
-    /// Waits for the interval, then moves the window on to [old end, now].
-    /// `false` when interrupted while waiting: a clean stop for `--follow`.
-    async fn next_follow_window(&mut self) -> Result<bool, Failure> {
-        let interval =
-            Duration::from_millis(self.state.follow.as_ref().map_or(0, |f| f.interval_ms));
-        let mut stop = self.stop.clone();
-        self.progress.waiting(self.sink.entries(), self.state.pages);
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.wait_for(|s| *s) => return Ok(false),
-            }
-            let old_end = self.state.params.end_time.unwrap_or_else(Utc::now);
-            let now = Utc::now().trunc_subsecs(3);
-            if now <= old_end {
-                continue;
-            }
-            let follow = self.state.follow.get_or_insert_with(FollowState::default);
-            follow.skip = std::mem::take(&mut follow.at_end);
-            self.state.params.start_time = Some(old_end);
-            self.state.params.end_time = Some(now);
-            self.state.resume = Some(ResumePoint::default());
-            self.save()?;
-            return Ok(true);
-        }
+    if let Some(end) = &f.end {
+        differs(&mut found, "--end", ts(end), ts(&journal.requested.end));
     }
-
-    /// Writes entries, noting for `--follow` those on the window's end (the
-    /// next window starts there, inclusive, and must not write them again).
-    fn write_entries<'e>(
-        &mut self,
-        entries: impl Iterator<Item = &'e AuditLog>,
-    ) -> Result<(), Failure> {
-        let end = self.state.params.end_time;
-        for entry in entries {
-            self.sink.write(entry).map_err(|e| self.io_failure(e))?;
-            if let (Some(follow), Some(end)) = (&mut self.state.follow, end) {
-                if entry.created_at == end {
-                    follow.at_end.push(entry.id.clone());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Saves when the last save is older than the interval. Between saves
-    /// the file may run ahead of the checkpoint; a resume truncates it back,
-    /// so the result is exact either way.
-    fn save_if_due(&mut self) -> Result<(), Failure> {
-        if self.last_save.elapsed() >= self.checkpoint_every {
-            self.save()?;
-        }
-        Ok(())
-    }
-
-    /// Flushes the output, then records how much of it is complete. The
-    /// checkpoint is replaced atomically (written aside, then renamed).
-    fn save(&mut self) -> Result<(), Failure> {
-        self.last_save = Instant::now();
-        self.sink.flush().map_err(|e| self.io_failure(e))?;
-        let Some(path) = &self.checkpoint else {
-            return Ok(());
-        };
-        self.state.entries = self.sink.entries();
-        self.state.bytes = self.sink.bytes();
-        let tmp = path.with_extension("checkpoint.tmp");
-        let json = serde_json::to_vec_pretty(&self.state)
-            .map_err(|e| Failure::io(path, io::Error::other(e)))?;
-        std::fs::write(&tmp, json).map_err(|e| Failure::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Failure::io(path, e))
-    }
-
-    fn io_failure(&self, e: io::Error) -> Failure {
-        match &self.output {
-            Some(p) => Failure::io(p, e),
-            None => Failure::io(Path::new("stdout"), e),
-        }
-    }
-
-    /// Adds to a failure what was written and the command that continues.
-    fn with_resume_hint(&self, failure: Failure) -> Failure {
-        let written = self.sink.entries();
-        let hint = match (&self.output, &self.state.resume) {
-            (Some(path), point) => {
-                let at = match point {
-                    Some(ResumePoint { cursor: Some(c), skip, .. }) => {
-                        format!(" It stopped at cursor {} (entry {skip} of that page).", arize_audit_logs::escape_control(c))
-                    }
-                    _ => " It stopped before the first page.".to_owned(),
-                };
-                format!(
-                    "{written} entries are safely in {}.{at} To continue exactly where it stopped, run:\n  \
-                     arize-audit-logs export --output {} --resume",
-                    path.display(),
-                    shell_quote(&path.display().to_string())
-                )
-            }
-            (None, Some(_)) if self.state.parallel.is_some() => format!(
-                "{written} entries were written to stdout. A parallel export to stdout cannot be resumed; \
-                 export to a file with --output to make it resumable."
+    if let Some(since) = f.since {
+        found.push((
+            "--since",
+            humantime::format_duration(since).to_string(),
+            format!(
+                "the window {} to {} (--since is relative to now, so it cannot name it again)",
+                ts(&journal.requested.start),
+                ts(&journal.requested.end)
             ),
-            (None, Some(point)) => {
-                let mut cmd = String::from("arize-audit-logs export");
-                let p = &self.state.params;
-                let ts = |t: &DateTime<Utc>| arize_audit_logs::format_timestamp(t);
-                if let Some(s) = &p.start_time {
-                    cmd += &format!(" --start {}", ts(s));
-                }
-                if let Some(e) = &p.end_time {
-                    cmd += &format!(" --end {}", ts(e));
-                }
-                if let Some(u) = &p.user_id {
-                    cmd += &format!(" --user-id {}", shell_quote(u));
-                }
-                if let Some(t) = &p.operation_type {
-                    cmd += &format!(" --operation-type {t}");
-                }
-                cmd += &format!(
-                    " --format {:?} --page-size {}",
-                    self.state.format, self.state.page_size
-                )
-                .to_lowercase();
-                if let Some(c) = &point.cursor {
-                    cmd += &format!(" --cursor {} --skip {}", shell_quote(c), point.skip);
-                }
-                format!(
-                    "{written} entries were written to stdout. To fetch the rest, run:\n  {cmd}"
-                )
-            }
-            (None, None) => format!("{written} entries were written to stdout."),
+        ));
+    }
+    let shown = |v: Option<&str>| v.map_or_else(|| "(none)".to_owned(), str::to_owned);
+    if let Some(user) = &f.user_id {
+        differs(
+            &mut found,
+            "--user-id",
+            user.clone(),
+            shown(journal.filters.user_id.as_deref()),
+        );
+    }
+    if let Some(t) = &f.operation_type {
+        differs(
+            &mut found,
+            "--operation-type",
+            t.to_string(),
+            shown(journal.filters.operation_type.as_ref().map(|t| t.as_str())),
+        );
+    }
+    if let Some(format) = args.format {
+        differs(
+            &mut found,
+            "--format",
+            format.name().into(),
+            journal.format.name().into(),
+        );
+    }
+    if let Some(size) = args.page_size {
+        differs(
+            &mut found,
+            "--page-size",
+            size.to_string(),
+            journal.page_size.to_string(),
+        );
+    }
+    if let Some(max) = args.max_entries {
+        let recorded = match journal.until {
+            Until::Entries { max } => max.to_string(),
+            _ => "(none)".into(),
         };
-        failure.with_hint(hint)
+        differs(&mut found, "--max-entries", max.to_string(), recorded);
     }
-}
-
-/// Waits for `future`, or fails with [`Failure::Interrupted`] on Ctrl-C.
-async fn unless_interrupted<T>(
-    stop: &mut watch::Receiver<bool>,
-    future: impl std::future::Future<Output = T>,
-) -> Result<T, Failure> {
-    tokio::select! {
-        value = future => Ok(value),
-        _ = stop.wait_for(|s| *s) => Err(Failure::Interrupted),
+    let following = match &journal.until {
+        Until::Follow { interval_ms, .. } => Some(*interval_ms),
+        _ => None,
+    };
+    if args.follow && following.is_none() {
+        found.push(("--follow", "given".into(), "not following".into()));
     }
-}
-
-/// Quotes for a POSIX shell when needed.
-fn shell_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:+@%,".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+    if let (Some(interval), Some(recorded)) = (args.interval, following) {
+        differs(
+            &mut found,
+            "--interval",
+            humantime::format_duration(interval).to_string(),
+            humantime::format_duration(std::time::Duration::from_millis(recorded)).to_string(),
+        );
+    }
+    match found.first() {
+        None => Ok(()),
+        Some((flag, given, recorded)) => Err(Failure::Usage(format!(
+            "{flag} {given} contradicts the journal of {}, which continues an export with {recorded}: \
+             --resume takes every setting from the journal, so leave {flag} out (or export to \
+             another file){}",
+            path.display(),
+            if found.len() > 1 {
+                format!(
+                    "; also {}",
+                    found[1..]
+                        .iter()
+                        .map(|(f, g, r)| format!("{f} {g} (journal: {r})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                String::new()
+            }
+        ))),
     }
 }

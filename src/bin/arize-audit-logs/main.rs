@@ -1,8 +1,13 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
+mod check;
 mod cli;
 mod export;
+mod hooks;
+mod journal;
+mod output;
 mod parallel;
+mod pipeline;
 mod progress;
 mod sink;
 mod table;
@@ -22,8 +27,12 @@ use clap::Parser;
 use futures::TryStreamExt;
 use tokio::sync::watch;
 
-use crate::cli::{
-    Cli, Command, ConnectionArgs, DemoArgs, ExportArgs, Format, ListArgs, MockArgs, ServeMockArgs,
+use crate::{
+    cli::{
+        Cli, Command, ConnectionArgs, DemoArgs, ExportArgs, Format, ListArgs, MockArgs,
+        ServeMockArgs,
+    },
+    journal::{KeySource, Target},
 };
 
 /// Why a command failed, which decides the exit code.
@@ -68,7 +77,7 @@ impl Failure {
         }
     }
 
-    fn report(&self) -> String {
+    pub fn report(&self) -> String {
         match self {
             Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
             Self::Interrupted => "interrupted".to_owned(),
@@ -144,11 +153,8 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// The API key: from `--api-key-file` (first line), else `ARIZE_API_KEY`.
-fn api_key(connection: &ConnectionArgs) -> Result<Option<String>, Failure> {
-    let Some(path) = &connection.api_key_file else {
-        return Ok(None);
-    };
+/// The API key in a key file (its first line).
+fn api_key(path: &Path) -> Result<String, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?;
     warn_if_shared(path);
     let key = text.lines().next().unwrap_or("").trim().to_owned();
@@ -158,7 +164,7 @@ fn api_key(connection: &ConnectionArgs) -> Result<Option<String>, Failure> {
             path.display()
         )));
     }
-    Ok(Some(key))
+    Ok(key)
 }
 
 /// Warns when a key file is readable or writable by group or others.
@@ -181,17 +187,56 @@ fn warn_if_shared(path: &Path) {
 fn warn_if_shared(_: &Path) {}
 
 fn client(connection: &ConnectionArgs) -> Result<Client, Failure> {
+    client_for(connection, None).map(|(client, _)| client)
+}
+
+/// The client, as the command line says (`pinned` is `None`), or for the host
+/// and key source an export's journal pins: then `--base-url` and `--region`
+/// must agree with it, `ARIZE_BASE_URL` is not read, and `--api-key-file`
+/// replaces the recorded key source (a key may be rotated between a failure
+/// and its resume). Returns where it connects and where its key came from.
+fn client_for(
+    connection: &ConnectionArgs,
+    pinned: Option<&Target>,
+) -> Result<(Client, Target), Failure> {
     init_logging(connection.verbose);
     let mut builder = Client::builder()
         .retry_policy(RetryPolicy::default().max_attempts(connection.max_attempts));
-    if let Some(key) = api_key(connection)? {
-        builder = builder.api_key(key);
+    let key_source = match (&connection.api_key_file, pinned.map(|t| &t.key)) {
+        (Some(path), _) | (None, Some(KeySource::File { path })) => KeySource::File {
+            path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+        },
+        (None, _) => KeySource::Env,
+    };
+    if let KeySource::File { path } = &key_source {
+        builder = builder.api_key(api_key(path)?);
     }
-    if let Some(url) = &connection.base_url {
-        builder = builder.base_url(url.clone());
-    }
-    if let Some(region) = &connection.region {
-        builder = builder.region(region.clone());
+    match pinned {
+        Some(target) => {
+            let given = match (&connection.base_url, &connection.region) {
+                (Some(url), _) => Some(("--base-url", url.trim_end_matches('/').to_owned())),
+                (None, Some(region)) => Some(("--region", region.base_url())),
+                (None, None) => None,
+            };
+            if let Some((flag, url)) = given {
+                if url != target.base_url.trim_end_matches('/') {
+                    return Err(Failure::Usage(format!(
+                        "{flag} ({url}) contradicts the journal, which continues an export from {}: \
+                         --resume uses the journal's host, so leave {flag} out",
+                        target.base_url
+                    )));
+                }
+            }
+            builder = builder.base_url(target.base_url.clone());
+        }
+        None => {
+            if let Some(url) = &connection.base_url {
+                builder = builder.base_url(url.clone());
+            }
+            if let Some(region) = &connection.region {
+                builder = builder.region(region.clone());
+            }
+        }
     }
     if let Some(timeout) = connection.timeout {
         builder = builder.timeout(timeout);
@@ -203,7 +248,14 @@ fn client(connection: &ConnectionArgs) -> Result<Client, Failure> {
                 .into(),
         )
         .with_hint("To try the tool without a key, run `arize-audit-logs demo`.".into())),
-        other => Ok(other?),
+        Err(e) => Err(e.into()),
+        Ok(client) => {
+            let target = Target {
+                base_url: client.base_url().to_owned(),
+                key: key_source,
+            };
+            Ok((client, target))
+        }
     }
 }
 
@@ -270,8 +322,10 @@ async fn list(args: ListArgs) -> Result<(), Failure> {
 }
 
 async fn export_command(args: ExportArgs) -> Result<(), Failure> {
-    let client = client(&args.connection)?;
-    let summary = export::run(client, &args, ctrl_c()).await?;
+    let connection = args.connection.clone();
+    let connect = Box::new(move |pinned: Option<&Target>| client_for(&connection, pinned));
+    let summary = export::run(&args, connect, ctrl_c()).await?;
+    report_repeats(&summary);
     if std::io::stderr().is_terminal() {
         let target = args
             .output
@@ -285,6 +339,17 @@ async fn export_command(args: ExportArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Overlapping pages are no failure, but never silent.
+fn report_repeats(summary: &pipeline::Summary) {
+    if summary.repeats > 0 {
+        eprintln!(
+            "warning: the server sent {} entries again on a later page (overlapping pages); each \
+             was written once",
+            summary.repeats
+        );
+    }
 }
 
 fn schema() -> Result<(), Failure> {
@@ -306,7 +371,8 @@ fn mock_config(args: &MockArgs) -> MockConfig {
                 .server_error(args.server_error)
                 .drop_connection(args.drop_connection)
                 .truncate_body(args.truncate_body)
-                .unknown_members(args.unknown_members),
+                .unknown_members(args.unknown_members)
+                .pages(args.page_fault.into()),
         )
 }
 
@@ -341,18 +407,24 @@ async fn demo(args: DemoArgs) -> Result<(), Failure> {
         args.mock.entries
     );
     let client = server.client()?;
+    let target = Target {
+        base_url: server.uri(),
+        key: KeySource::Env,
+    };
     // The same code path as a real export, over real HTTP.
-    let export_args = demo_export_args(args.output.clone(), args.format)?;
-    if crate::export::checkpoint_path(&args.output).exists() {
-        std::fs::remove_file(crate::export::checkpoint_path(&args.output))
-            .map_err(|e| Failure::io(&args.output, e))?;
-    }
+    let output = match &args.output {
+        Some(path) => path.clone(),
+        None => demo_dir()?.join(format!("demo.{}", args.format.name())),
+    };
+    let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();
-    let summary = export::run(client, &export_args, ctrl_c()).await?;
+    let connect = Box::new(move |_: Option<&Target>| Ok((client, target)));
+    let summary = export::run(&export_args, connect, ctrl_c()).await?;
+    report_repeats(&summary);
     let elapsed = started.elapsed().as_secs_f64();
 
     let expected: Vec<String> = server.entries().into_iter().map(|e| e.id).collect();
-    let written = read_ids(&args.output, args.format)?;
+    let written = read_ids(&output, args.format)?;
     let verdict = if written == expected {
         "every entry the server holds is in the file exactly once, newest first".to_owned()
     } else {
@@ -367,7 +439,7 @@ async fn demo(args: DemoArgs) -> Result<(), Failure> {
         summary.entries,
         summary.pages,
         summary.entries as f64 / elapsed.max(1e-6),
-        args.output.display(),
+        output.display(),
         summary.bytes
     );
     println!("Checked: {verdict}.");
@@ -376,6 +448,20 @@ async fn demo(args: DemoArgs) -> Result<(), Failure> {
          arize-audit-logs export --since 7d --output audit-logs.jsonl"
     );
     Ok(())
+}
+
+/// A new directory for the demo's file, so it never meets an existing one.
+fn demo_dir() -> Result<std::path::PathBuf, Failure> {
+    let base = std::env::temp_dir();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = base.join(format!(
+        "arize-audit-logs-demo-{}-{stamp}",
+        std::process::id()
+    ));
+    std::fs::create_dir(&dir).map_err(|e| Failure::io(&dir, e))?;
+    Ok(dir)
 }
 
 /// The ids of an exported file, in file order.
@@ -406,7 +492,11 @@ fn read_ids(path: &Path, format: Format) -> Result<Vec<String>, Failure> {
 }
 
 /// The arguments of `export` with its defaults, for `demo`.
-fn demo_export_args(output: std::path::PathBuf, format: Format) -> Result<ExportArgs, Failure> {
+fn demo_export_args(
+    output: std::path::PathBuf,
+    format: Format,
+    overwrite: bool,
+) -> Result<ExportArgs, Failure> {
     use clap::{Args, FromArgMatches};
     let command = ExportArgs::augment_args(clap::Command::new("export"));
     let matches = command
@@ -415,6 +505,7 @@ fn demo_export_args(output: std::path::PathBuf, format: Format) -> Result<Export
     let mut args =
         ExportArgs::from_arg_matches(&matches).map_err(|e| Failure::Usage(e.to_string()))?;
     args.output = Some(output);
-    args.format = format;
+    args.format = Some(format);
+    args.overwrite = overwrite;
     Ok(args)
 }

@@ -1,5 +1,6 @@
-//! `export --parallel N`: the range split into time windows fetched
-//! concurrently, written in exactly the order a sequential export writes.
+//! The fetch stage of every export: the range as time windows, fetched by N
+//! workers (`--parallel N`; one for a sequential export), delivered in
+//! exactly the order a sequential export writes.
 //!
 //! Windows are taken newest first by N workers. The writer streams the head
 //! window as its pages arrive and writes each later window only once every
@@ -46,7 +47,7 @@ pub struct Window {
 }
 
 impl Window {
-    fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
         Self {
             start,
             end,
@@ -58,16 +59,6 @@ impl Window {
     fn lower(&self) -> DateTime<Utc> {
         self.cut.unwrap_or(self.start)
     }
-}
-
-/// The plan of a parallel export, kept in the checkpoint.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ParallelState {
-    /// The windows not yet written, newest first; the first is being written
-    /// (the checkpoint's `resume` is inside it).
-    pub windows: Vec<Window>,
-    /// Concurrent requests at the most.
-    pub workers: usize,
 }
 
 /// Splits `[start, end]` into `count` windows on millisecond boundaries,
@@ -96,6 +87,8 @@ pub type WindowItem = Result<Delivery, Error>;
 
 /// One page of a window, as the writer gets it.
 pub struct Delivery {
+    /// The cursor that fetched the page (`None`: the window's first request).
+    pub cursor: Option<String>,
     pub entries: Vec<AuditLog>,
     /// Where this window continues after the page (`None`: it is complete).
     pub resume: Option<ResumePoint>,
@@ -306,22 +299,25 @@ struct Claim {
 /// The smallest span worth splitting off (a split costs at least one request).
 const MIN_SPLIT_MS: i64 = 2;
 
-/// Starts the workers on `state.windows`; the first resumes at
-/// `first_resume`. The writer takes the receivers from the returned plan in
-/// order; dropping them stops the workers.
+/// Starts `workers` workers on `windows`; the first window resumes at
+/// `first_resume`, and a single window stops after `max_entries`. The writer
+/// takes the receivers from the returned plan in order; dropping them stops
+/// the workers.
 pub fn start(
     client: &Client,
     base: &ListAuditLogsParams,
-    state: &ParallelState,
-    first_resume: Option<ResumePoint>,
+    windows: &[Window],
+    workers: usize,
+    first_resume: ResumePoint,
+    max_entries: Option<u64>,
 ) -> Arc<Plan> {
     let plan = Arc::new(Plan {
         inner: Mutex::new(PlanInner {
             segments: (0u64..)
-                .zip(state.windows.iter().copied())
+                .zip(windows.iter().copied())
                 .map(|(id, w)| Segment::new(id, w))
                 .collect(),
-            next_id: state.windows.len() as u64,
+            next_id: windows.len() as u64,
         }),
         newest: base.end_time,
     });
@@ -330,9 +326,10 @@ pub fn start(
         base: base.clone(),
         plan: plan.clone(),
         first_resume: Mutex::new(Some(first_resume)),
-        concurrency: Concurrency::new(state.workers.max(1)),
+        concurrency: Concurrency::new(workers.max(1)),
+        max_entries: max_entries.filter(|_| windows.len() == 1),
     });
-    for _ in 0..state.workers.max(1) {
+    for _ in 0..workers.max(1) {
         tokio::spawn(worker(shared.clone()));
     }
     plan
@@ -343,8 +340,10 @@ struct Shared {
     base: ListAuditLogsParams,
     plan: Arc<Plan>,
     /// Where the first window resumes, taken by whichever worker starts it.
-    first_resume: Mutex<Option<Option<ResumePoint>>>,
+    first_resume: Mutex<Option<ResumePoint>>,
     concurrency: Concurrency,
+    /// The cap of a single-window export.
+    max_entries: Option<u64>,
 }
 
 async fn worker(shared: Arc<Shared>) {
@@ -361,24 +360,24 @@ async fn worker(shared: Arc<Shared>) {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .take()
-                .unwrap_or(Some(ResumePoint::default()))
+                .unwrap_or_default()
         } else {
-            Some(ResumePoint::default())
-        };
-        let Some(resume) = resume else {
-            shared.plan.finish(id);
-            continue;
+            ResumePoint::default()
         };
         let mut params = shared.base.clone();
         params.start_time = Some(window.start);
         params.end_time = Some(window.end);
-        let mut pages = shared
+        let mut request = shared
             .client
             .list_audit_logs()
             .params(params)
-            .resume(resume)
-            .pages();
+            .resume(resume);
+        if let Some(max) = shared.max_entries {
+            request = request.max_entries(max);
+        }
+        let mut pages = request.pages();
         loop {
+            let cursor = pages.cursor().map(str::to_owned);
             let Ok(permit) = shared.concurrency.permits.acquire().await else {
                 return;
             };
@@ -403,7 +402,14 @@ async fn worker(shared: Arc<Shared>) {
                     } else {
                         pages.resume_point()
                     };
-                    (Delivery { entries, resume }, reached_cut)
+                    (
+                        Delivery {
+                            cursor,
+                            entries,
+                            resume,
+                        },
+                        reached_cut,
+                    )
                 }
             };
             if tx.send(Ok(delivery)).await.is_err() {

@@ -1,14 +1,25 @@
-//! Writing entries as JSON Lines, CSV or a JSON array, counting the bytes so a
-//! checkpoint can say exactly how much of the file is complete.
+//! Writing entries as JSON Lines, CSV or a JSON array, losslessly, counting
+//! the bytes and their CRC so the journal can say exactly how much of the file
+//! is complete.
+//!
+//! JSON Lines and JSON write each entry as the server sent it (every member,
+//! unknown ones included, in the server's order, values untouched; only
+//! whitespace is removed, and only where the server's text had a line break
+//! in it). CSV writes the documented columns and an `extra` column with the
+//! members the document does not list, as compact JSON.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 use arize_audit_logs::AuditLog;
 
-use crate::cli::Format;
+use crate::{
+    cli::Format,
+    hooks::FileOut,
+    journal::{LastEntry, Written},
+};
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 8] = [
+pub const CSV_COLUMNS: [&str; 9] = [
     "id",
     "user_id",
     "ip",
@@ -17,59 +28,119 @@ pub const CSV_COLUMNS: [&str; 8] = [
     "operation_text",
     "variables",
     "created_at",
+    "extra",
 ];
 
+/// An output that can be made durable.
+pub trait Durable: Write {
+    /// Flushes, and for a file waits until the data is on disk.
+    fn sync(&mut self) -> io::Result<()>;
+    /// Empties a file and writes from its start (`--overwrite`, or undoing a
+    /// failed start); nothing for a stream.
+    fn discard_existing(&mut self) -> io::Result<()>;
+}
+
+impl Durable for BufWriter<FileOut> {
+    fn sync(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.get_ref().file().sync_data()
+    }
+
+    fn discard_existing(&mut self) -> io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        // Whatever is buffered belongs to the content being discarded.
+        let _ = self.flush();
+        let mut file = self.get_ref().file();
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        file.sync_data()
+    }
+}
+
+impl Durable for BufWriter<io::StdoutLock<'static>> {
+    fn sync(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+
+    fn discard_existing(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Durable for Vec<u8> {
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn discard_existing(&mut self) -> io::Result<()> {
+        self.clear();
+        Ok(())
+    }
+}
+
 /// An output in one format. `bytes` counts everything handed to `out`.
-pub struct Sink<W: Write> {
+pub struct Sink<W: Durable> {
     out: W,
     format: Format,
+    /// Whether the format's opening (CSV header, `[`) is written.
+    started: bool,
     entries: u64,
     bytes: u64,
+    crc: crc32fast::Hasher,
+    last: Option<LastEntry>,
     line: Vec<u8>,
 }
 
-impl<W: Write> Sink<W> {
-    /// A fresh output: writes the CSV header or the opening bracket.
-    pub fn create(out: W, format: Format) -> io::Result<Self> {
-        let mut sink = Self::resume(out, format, 0, 0);
-        match format {
-            Format::Jsonl => {}
-            Format::Json => sink.emit(b"[\n")?,
-            Format::Csv => {
-                let mut header = csv_writer();
-                header.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
-                let bytes = header
-                    .into_inner()
-                    .map_err(|e| io::Error::other(e.to_string()))?;
-                sink.emit(&bytes)?;
-            }
-        }
-        Ok(sink)
+impl<W: Durable> Sink<W> {
+    /// A fresh output: nothing is written until the first entry (or
+    /// [`finish`](Self::finish)), so a start that fails leaves no trace.
+    pub fn create(out: W, format: Format) -> Self {
+        Self::resume(out, format, &Written::default(), false)
     }
 
-    /// An output that already holds `entries` entries in `bytes` bytes.
-    pub fn resume(out: W, format: Format, entries: u64, bytes: u64) -> Self {
+    /// An output that already holds what `written` describes.
+    pub fn resume(out: W, format: Format, written: &Written, started: bool) -> Self {
         Self {
             out,
             format,
-            entries,
-            bytes,
+            started,
+            entries: written.entries,
+            bytes: written.bytes,
+            crc: crc32fast::Hasher::new_with_initial_len(written.crc32, written.bytes),
+            last: written.last.clone(),
             line: Vec::with_capacity(4096),
         }
     }
 
+    /// Whether anything was written.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Empties the output and starts the format afresh.
+    pub fn discard_existing(&mut self) -> io::Result<()> {
+        self.out.discard_existing()?;
+        self.started = false;
+        self.entries = 0;
+        self.bytes = 0;
+        self.crc = crc32fast::Hasher::new();
+        self.last = None;
+        Ok(())
+    }
+
     pub fn write(&mut self, entry: &AuditLog) -> io::Result<()> {
+        self.start()?;
         self.line.clear();
         match self.format {
             Format::Jsonl => {
-                serde_json::to_writer(&mut self.line, entry)?;
+                write_json(&mut self.line, entry)?;
                 self.line.push(b'\n');
             }
             Format::Json => {
                 if self.entries > 0 {
                     self.line.extend_from_slice(b",\n");
                 }
-                serde_json::to_writer(&mut self.line, entry)?;
+                write_json(&mut self.line, entry)?;
             }
             Format::Csv => {
                 let mut writer = csv_writer();
@@ -82,25 +153,46 @@ impl<W: Write> Sink<W> {
                 self.line.extend_from_slice(&record);
             }
         }
+        let offset = self.bytes;
         let line = std::mem::take(&mut self.line);
         let result = self.emit(&line);
         self.line = line;
         result?;
         self.entries += 1;
+        self.last = Some(LastEntry {
+            id: entry.id.clone(),
+            created_at: entry.created_at_text().into_owned(),
+            offset,
+        });
         Ok(())
     }
 
-    /// Writes what closes the format (the JSON array's bracket) and flushes.
+    /// Writes what closes the format (the JSON array's bracket) and syncs.
     pub fn finish(&mut self) -> io::Result<()> {
+        self.start()?;
         if self.format == Format::Json {
             let closing: &[u8] = if self.entries > 0 { b"\n]\n" } else { b"]\n" };
             self.out.write_all(closing)?;
         }
-        self.out.flush()
+        self.out.sync()
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    /// Makes everything written so far durable and says what that is.
+    pub fn sync(&mut self) -> io::Result<Written> {
+        self.out.sync()?;
+        Ok(self.written())
+    }
+
+    /// What has been handed to the output so far (durable or not).
+    pub fn written(&self) -> Written {
+        Written {
+            entries: self.entries,
+            bytes: self.bytes,
+            pages: 0,
+            repeats: 0,
+            crc32: self.crc.clone().finalize(),
+            last: self.last.clone(),
+        }
     }
 
     pub fn entries(&self) -> u64 {
@@ -111,11 +203,44 @@ impl<W: Write> Sink<W> {
         self.bytes
     }
 
+    fn start(&mut self) -> io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        match self.format {
+            Format::Jsonl => Ok(()),
+            Format::Json => self.emit(b"[\n"),
+            Format::Csv => {
+                let mut header = csv_writer();
+                header.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
+                let bytes = header
+                    .into_inner()
+                    .map_err(|e| io::Error::other(e.to_string()))?;
+                self.emit(&bytes)
+            }
+        }
+    }
+
     fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)?;
         self.bytes += bytes.len() as u64;
+        self.crc.update(bytes);
         Ok(())
     }
+}
+
+/// The entry as the server sent it (on one line), or serialized when it was
+/// built locally.
+fn write_json(out: &mut Vec<u8>, entry: &AuditLog) -> io::Result<()> {
+    match entry.raw_json() {
+        Some(raw) if raw.bytes().any(|b| b == b'\n' || b == b'\r') => {
+            out.extend_from_slice(arize_audit_logs::compact_json(raw).as_bytes());
+        }
+        Some(raw) => out.extend_from_slice(raw.as_bytes()),
+        None => serde_json::to_writer(&mut *out, entry)?,
+    }
+    Ok(())
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -125,7 +250,7 @@ fn csv_writer() -> csv::Writer<Vec<u8>> {
 }
 
 /// One CSV row; cells a spreadsheet would run as a formula are neutralised.
-fn csv_record(entry: &AuditLog) -> [String; 8] {
+fn csv_record(entry: &AuditLog) -> [String; 9] {
     let opt = |v: &Option<String>| v.as_deref().map(neutralise).unwrap_or_default();
     [
         neutralise(&entry.id),
@@ -136,6 +261,7 @@ fn csv_record(entry: &AuditLog) -> [String; 8] {
         opt(&entry.operation_text),
         opt(&entry.variables),
         entry.created_at_text().into_owned(),
+        entry.unknown_members_json().unwrap_or_default(),
     ]
 }
 
@@ -171,7 +297,7 @@ mod tests {
             assert!(neutralise(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise("getModels"), "getModels");
-        let mut sink = Sink::create(Vec::new(), Format::Csv).expect("sink");
+        let mut sink = Sink::create(Vec::new(), Format::Csv);
         sink.write(&entry("=cmd|' /C calc'!A0")).expect("write");
         let text = String::from_utf8(sink.out).expect("utf8");
         assert!(text.contains(",'=cmd|' /C calc'!A0,"), "{text}");
@@ -180,7 +306,7 @@ mod tests {
     #[test]
     fn json_array_is_valid_when_empty_and_full() {
         for n in [0, 1, 3] {
-            let mut sink = Sink::create(Vec::new(), Format::Json).expect("sink");
+            let mut sink = Sink::create(Vec::new(), Format::Json);
             for _ in 0..n {
                 sink.write(&entry("q")).expect("write");
             }
@@ -194,10 +320,51 @@ mod tests {
     #[test]
     fn byte_count_matches_what_was_written() {
         for format in [Format::Jsonl, Format::Csv, Format::Json] {
-            let mut sink = Sink::create(Vec::new(), format).expect("sink");
+            let mut sink = Sink::create(Vec::new(), format);
             sink.write(&entry("a")).expect("write");
             sink.write(&entry("b,\"c\"\n")).expect("write");
             assert_eq!(sink.bytes(), sink.out.len() as u64, "{format:?}");
+            let crc = crc32fast::hash(&sink.out);
+            assert_eq!(sink.written().crc32, crc, "{format:?}");
         }
+    }
+
+    #[test]
+    fn a_resumed_sink_continues_the_crc_of_the_file() {
+        let mut whole = Sink::create(Vec::new(), Format::Jsonl);
+        whole.write(&entry("a")).expect("write");
+        let half = whole.written();
+        whole.write(&entry("b")).expect("write");
+        let mut resumed = Sink::resume(Vec::new(), Format::Jsonl, &half, true);
+        resumed.write(&entry("b")).expect("write");
+        assert_eq!(resumed.written().crc32, whole.written().crc32);
+    }
+
+    #[test]
+    fn entries_from_the_server_are_written_as_sent_with_unknown_members() {
+        let sent = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
+        let parsed: AuditLog = serde_json::from_str(sent).expect("entry");
+        let mut jsonl = Sink::create(Vec::new(), Format::Jsonl);
+        jsonl.write(&parsed).expect("write");
+        assert_eq!(jsonl.out, format!("{sent}\n").into_bytes());
+        let pretty = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(sent).expect("v"),
+        )
+        .expect("p");
+        let parsed_pretty: AuditLog = serde_json::from_str(&pretty).expect("entry");
+        let mut one_line = Sink::create(Vec::new(), Format::Jsonl);
+        one_line.write(&parsed_pretty).expect("write");
+        assert_eq!(
+            one_line.out.iter().filter(|b| **b == b'\n').count(),
+            1,
+            "one line"
+        );
+        let mut csv = Sink::create(Vec::new(), Format::Csv);
+        csv.write(&parsed).expect("write");
+        let text = String::from_utf8(csv.out).expect("utf8");
+        assert!(
+            text.contains(r#","{""zone"":{""a"":[1.50,null]},""n"":1e3}""#),
+            "{text}"
+        );
     }
 }

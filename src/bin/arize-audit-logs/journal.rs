@@ -1,0 +1,211 @@
+//! The export's journal, `FILE.checkpoint`: everything needed to continue an
+//! export exactly, and a description of the file it belongs to.
+//!
+//! It is written ahead: created before the first request, and replaced (by
+//! rename, with the directory synced) only after the data it counts has been
+//! synced to disk. A file may run ahead of its journal (a page written after
+//! the last save); it never falls behind it.
+
+use std::{
+    fs::File,
+    io::{self, Write},
+    path::{Path, PathBuf},
+};
+
+use arize_audit_logs::{ListAuditLogsParams, OperationType, ResumePoint};
+use serde::{Deserialize, Serialize};
+
+use crate::{check::GuardState, cli::Format, parallel::Window, Failure};
+
+/// The journal format this version writes and reads.
+pub const JOURNAL_VERSION: u32 = 2;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    /// Where the entries come from.
+    pub target: Target,
+    pub filters: Filters,
+    pub format: Format,
+    pub page_size: u32,
+    /// The range as the command asked for it, both bounds inclusive.
+    pub requested: Window,
+    /// The range being exported; `--follow` moves it on to [old end, now]
+    /// after each pass.
+    pub range: Window,
+    /// When the export is finished.
+    pub until: Until,
+    /// What is left to fetch.
+    pub plan: Plan,
+    /// What the file holds, up to where this journal vouches for it.
+    pub written: Written,
+    /// What the order and overlap checks remember.
+    pub guard: GuardState,
+    /// The file held someone's content when the export started (`--overwrite`):
+    /// it is replaced when the first entries are written.
+    pub replaces_existing: bool,
+    /// The export created the file: a start that writes nothing removes it.
+    pub created_file: bool,
+}
+
+/// The API host and where the key comes from (never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub base_url: String,
+    pub key: KeySource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum KeySource {
+    /// `ARIZE_API_KEY`.
+    Env,
+    /// `--api-key-file`.
+    File { path: PathBuf },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filters {
+    pub user_id: Option<String>,
+    pub operation_type: Option<OperationType>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Until {
+    /// Every entry of the range.
+    RangeEnd,
+    /// `--max-entries`.
+    Entries { max: u64 },
+    /// `--follow`: never; poll every `interval_ms` for newer entries.
+    /// `at_end` are the ids written with `created_at` equal to the range's
+    /// end: the next range starts there (inclusive) and must not write them
+    /// again.
+    Follow {
+        interval_ms: u64,
+        at_end: Vec<String>,
+    },
+}
+
+/// The windows still to fetch, newest first; `resume` is the position in
+/// the first of them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub windows: Vec<Window>,
+    pub resume: ResumePoint,
+    /// Windows fetched at once (`--parallel`; 1: sequential).
+    pub workers: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    pub entries: u64,
+    pub bytes: u64,
+    pub pages: u64,
+    /// Entries the server sent again (overlapping pages), not written twice.
+    pub repeats: u64,
+    /// CRC-32 of the file's first `bytes` bytes.
+    pub crc32: u32,
+    pub last: Option<LastEntry>,
+}
+
+/// The last entry written: who it is and where its record starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastEntry {
+    pub id: String,
+    /// As the server sent it.
+    pub created_at: String,
+    pub offset: u64,
+}
+
+impl Journal {
+    /// The parameters every request of the export carries (the window aside).
+    pub fn params(&self) -> ListAuditLogsParams {
+        let mut params = ListAuditLogsParams::default();
+        params.start_time = Some(self.range.start);
+        params.end_time = Some(self.range.end);
+        params.user_id = self.filters.user_id.clone();
+        params.operation_type = self.filters.operation_type.clone();
+        params.limit = Some(self.page_size);
+        params
+    }
+
+    /// Whether the file holds nothing of this export yet.
+    pub fn nothing_written(&self) -> bool {
+        self.written.entries == 0 && self.written.bytes == 0
+    }
+}
+
+/// `FILE.checkpoint`.
+pub fn path_for(output: &Path) -> PathBuf {
+    let mut name = output.as_os_str().to_owned();
+    name.push(".checkpoint");
+    PathBuf::from(name)
+}
+
+/// Reads a journal; `None` when there is none.
+pub fn load(path: &Path) -> Result<Option<Journal>, Failure> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Failure::io(path, e)),
+    };
+    #[derive(Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    let unreadable = |why: String| {
+        Failure::Usage(format!(
+            "{} is not an export journal this version can read ({why}); move it away to start over",
+            path.display()
+        ))
+    };
+    let version: Version = serde_json::from_slice(&text).map_err(|e| unreadable(e.to_string()))?;
+    if version.version != JOURNAL_VERSION {
+        return Err(unreadable(format!(
+            "journal version {}, this version reads {JOURNAL_VERSION}",
+            version.version
+        )));
+    }
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(|e| unreadable(e.to_string()))
+}
+
+/// Replaces the journal atomically: written aside and synced, renamed over
+/// the old one, and the directory synced so the rename survives a crash.
+pub fn save(journal: &Journal, path: &Path) -> Result<(), Failure> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let json = serde_json::to_vec_pretty(journal).map_err(|e| Failure::Io(e.to_string()))?;
+    let write = || -> io::Result<()> {
+        let mut file = File::create(&tmp)?;
+        file.write_all(&json)?;
+        file.sync_all()
+    };
+    write().map_err(|e| Failure::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Failure::io(path, e))?;
+    sync_dir(path)
+}
+
+/// Removes the journal (the export is finished, or wrote nothing).
+pub fn remove(path: &Path) -> Result<(), Failure> {
+    match std::fs::remove_file(path) {
+        Ok(()) => sync_dir(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Failure::io(path, e)),
+    }
+}
+
+/// Syncs the directory that holds `path`, so a rename or removal in it is
+/// durable.
+pub fn sync_dir(path: &Path) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Failure::io(dir, e))
+}
