@@ -14,7 +14,7 @@ const OUTPUT: &str = "codegen.rs";
 
 /// Component schema → wrapper type that stands in for it in generated code.
 const REPLACEMENTS: &[(&str, &str)] = &[
-    ("AuditLog", "crate::AuditLog"),
+    ("AuditLog", "crate::RawAuditLog"),
     ("AuditLogOperationType", "crate::OperationType"),
     ("PaginationMetadata", "crate::Pagination"),
     ("Problem", "crate::Problem"),

@@ -70,7 +70,22 @@ pub struct AuditLog {
 }
 
 /// The documented members, in the document's order.
-const KNOWN_MEMBERS: [&str; 8] = [
+/// The index of a documented member in [`KNOWN_MEMBERS`].
+pub(crate) fn known_member(name: &str) -> Option<usize> {
+    Some(match name {
+        "id" => 0,
+        "user_id" => 1,
+        "ip" => 2,
+        "operation_type" => 3,
+        "operation_name" => 4,
+        "operation_text" => 5,
+        "variables" => 6,
+        "created_at" => 7,
+        _ => return None,
+    })
+}
+
+pub(crate) const KNOWN_MEMBERS: [&str; 8] = [
     "id",
     "user_id",
     "ip",
@@ -88,47 +103,37 @@ struct SentTimestamp {
     text: Box<str>,
 }
 
-/// The entry as it is on the wire, before `created_at` is parsed.
-#[derive(Deserialize)]
-struct WireAuditLog {
-    id: String,
-    user_id: String,
-    ip: String,
-    operation_type: OperationType,
-    #[serde(default)]
-    operation_name: Option<String>,
-    #[serde(default)]
-    operation_text: Option<String>,
-    #[serde(default)]
-    variables: Option<String>,
-    created_at: String,
-}
-
 impl<'de> Deserialize<'de> for AuditLog {
+    /// One validating pass by `serde_json` keeps the object's text; the
+    /// documented members are then taken from that text by a skim that
+    /// decodes only them (a string without escapes is copied as it is).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        let wire: WireAuditLog =
-            serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
-        let value: DateTime<Utc> = wire.created_at.parse().map_err(|e| {
-            serde::de::Error::custom(format_args!(
-                "created_at {:?} is not an RFC 3339 date-time: {e}",
-                crate::text::excerpt(wire.created_at.as_bytes(), 40)
-            ))
-        })?;
-        Ok(Self {
-            id: wire.id,
-            user_id: wire.user_id,
-            ip: wire.ip,
-            operation_type: wire.operation_type,
-            operation_name: wire.operation_name,
-            operation_text: wire.operation_text,
-            variables: wire.variables,
+        let found = crate::raw_audit_log::members(raw.get()).map_err(D::Error::custom)?;
+        // `members` checked every type, so these decode.
+        let string = |i: usize| -> Option<String> { found.values[i].and_then(json_text::string) };
+        let created_at_text = string(7).unwrap_or_default();
+        let value =
+            crate::raw_audit_log::parse_timestamp(&created_at_text).map_err(D::Error::custom)?;
+        let entry = Self {
+            id: string(0).unwrap_or_default(),
+            user_id: string(1).unwrap_or_default(),
+            ip: string(2).unwrap_or_default(),
+            operation_type: OperationType::from(string(3).unwrap_or_default()),
+            operation_name: string(4),
+            operation_text: string(5),
+            variables: string(6),
             created_at: value,
             sent_created_at: Some(SentTimestamp {
                 value,
-                text: wire.created_at.into_boxed_str(),
+                text: created_at_text.into_boxed_str(),
             }),
+            raw: None,
+        };
+        Ok(Self {
             raw: Some(raw),
+            ..entry
         })
     }
 }
@@ -144,7 +149,7 @@ impl Serialize for AuditLog {
         let mut map = serializer.serialize_map(None)?;
         let mut written = [false; KNOWN_MEMBERS.len()];
         for (name, value) in sent.iter().flatten() {
-            match KNOWN_MEMBERS.iter().position(|k| k == name) {
+            match known_member(name) {
                 Some(i) if !written[i] => {
                     self.serialize_known(&mut map, i)?;
                     written[i] = true;

@@ -1,7 +1,7 @@
 //! JSON as text: the members of an object without re-encoding their values,
 //! and whitespace removed without touching anything else.
 
-use std::{borrow::Cow, fmt};
+use std::{borrow::Cow, fmt, ops::Range};
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -26,6 +26,195 @@ pub(crate) fn members(object: &str) -> serde_json::Result<Vec<(String, &RawValue
     let members = deserializer.deserialize_map(Members)?;
     deserializer.end()?;
     Ok(members)
+}
+
+/// The top-level members of one JSON object that `serde_json` has already
+/// validated (a raw value), found without decoding anything: strings are
+/// skipped with `memchr`, so this costs a fraction of a parse. Each item is
+/// the member's name and the range of its value's text.
+pub(crate) struct Skim<'a> {
+    text: &'a str,
+    pos: usize,
+    started: bool,
+}
+
+/// One member: its name and the range of its value's text.
+pub(crate) type Member<'a> = (Cow<'a, str>, Range<usize>);
+
+/// The text is not the object it should be (never for a validated one).
+#[derive(Debug)]
+pub(crate) struct Malformed;
+
+impl<'a> Skim<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            pos: 0,
+            started: false,
+        }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(
+            self.bytes().get(self.pos),
+            Some(b' ' | b'\n' | b'\r' | b'\t')
+        ) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), Malformed> {
+        self.skip_ws();
+        if self.bytes().get(self.pos) == Some(&byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Malformed)
+        }
+    }
+
+    fn member(&mut self) -> Result<Option<Member<'a>>, Malformed> {
+        if self.started {
+            self.skip_ws();
+            match self.bytes().get(self.pos) {
+                Some(b'}') => return Ok(None),
+                Some(b',') => self.pos += 1,
+                _ => return Err(Malformed),
+            }
+        } else {
+            self.expect(b'{')?;
+            self.started = true;
+            self.skip_ws();
+            if self.bytes().get(self.pos) == Some(&b'}') {
+                return Ok(None);
+            }
+        }
+        self.skip_ws();
+        let key_start = self.pos;
+        let (key_end, escaped) = scan_string(self.bytes(), key_start).ok_or(Malformed)?;
+        let name = if escaped {
+            let quoted = self.text.get(key_start..key_end).ok_or(Malformed)?;
+            Cow::Owned(serde_json::from_str::<String>(quoted).map_err(|_| Malformed)?)
+        } else {
+            Cow::Borrowed(self.text.get(key_start + 1..key_end - 1).ok_or(Malformed)?)
+        };
+        self.pos = key_end;
+        self.expect(b':')?;
+        self.skip_ws();
+        let start = self.pos;
+        let end = value_end(self.bytes(), start).ok_or(Malformed)?;
+        self.pos = end;
+        Ok(Some((name, start..end)))
+    }
+}
+
+impl<'a> Iterator for Skim<'a> {
+    type Item = Result<Member<'a>, Malformed>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.member().transpose()
+    }
+}
+
+/// The index after the string that starts (with its quote) at `start`,
+/// scanning eight bytes at a time for a quote or a backslash.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    scan_string(bytes, start).map(|(end, _)| end)
+}
+
+/// [`string_end`], and whether the string has escapes.
+fn scan_string(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
+    if bytes.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    let mut escaped = false;
+    loop {
+        i += next_quote_or_backslash(bytes.get(i..)?)?;
+        if bytes[i] == b'"' {
+            return Some((i + 1, escaped));
+        }
+        escaped = true;
+        i += 2; // a backslash and the byte it escapes
+    }
+}
+
+/// The offset of the first `"` or `\` in `bytes`.
+fn next_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut offset = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // The lowest flagged byte is always a true match.
+        let found = zero_byte(x ^ QUOTES) | zero_byte(x ^ BACKSLASHES);
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| *b == b'"' || *b == b'\\')
+        .map(|p| offset + p)
+}
+
+/// The index after the value that starts at `start`.
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    match bytes.get(start)? {
+        b'"' => string_end(bytes, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = start;
+            loop {
+                match bytes.get(i)? {
+                    b'"' => {
+                        i = string_end(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let rest = bytes.get(start..)?;
+            let n = rest
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+                .unwrap_or(rest.len());
+            Some(start + n)
+        }
+    }
+}
+
+/// A JSON string value's text, decoded: copied as it is when it has no
+/// escapes, else decoded by `serde_json`.
+pub(crate) fn string(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        Some(inner.to_owned())
+    } else {
+        serde_json::from_str(value).ok()
+    }
 }
 
 /// `json` without insignificant whitespace. Strings, numbers and member
@@ -76,6 +265,62 @@ mod tests {
             "{\"a b\":[1,2.50,1e3],\"c\":\"x \\\" y\\n\"}"
         );
         assert!(matches!(compact("{\"a\":1}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn skim_finds_the_top_level_members_of_any_object() {
+        let text =
+            r#" { "a" : "x\"}" , "b\u0041":[1,{"c":"]"}], "n": -1.5e3 ,"t":true,"z":null } "#;
+        let got: Vec<(String, &str)> = Skim::new(text.trim())
+            .map(|m| m.map(|(k, r)| (k.into_owned(), &text.trim()[r])))
+            .collect::<Result<_, _>>()
+            .expect("valid");
+        assert_eq!(
+            got,
+            [
+                ("a".to_owned(), r#""x\"}""#),
+                ("bA".to_owned(), r#"[1,{"c":"]"}]"#),
+                ("n".to_owned(), "-1.5e3"),
+                ("t".to_owned(), "true"),
+                ("z".to_owned(), "null"),
+            ]
+        );
+        assert_eq!(Skim::new("{}").count(), 0);
+        for bad in [
+            "",
+            "[1]",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":\"x",
+            "{\"a\":1,",
+            "{\"a\" 1}",
+        ] {
+            assert!(Skim::new(bad).any(|m| m.is_err()), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_scanner_finds_the_first_quote_or_backslash_at_any_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                for needle in [b'"', b'\\'] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = needle;
+                    if at + 1 < len {
+                        bytes[at + 1] = b'"';
+                    }
+                    assert_eq!(next_quote_or_backslash(&bytes), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(next_quote_or_backslash(&vec![0x80 | b'"'; len]), None);
+        }
+    }
+
+    #[test]
+    fn strings_are_copied_or_decoded() {
+        assert_eq!(string(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(string(r#""a\"b\u00e9""#).as_deref(), Some("a\"bé"));
+        assert_eq!(string("1"), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod page;
 mod pagination;
 mod problem;
 mod rate_gate;
+mod raw_audit_log;
 mod region;
 mod retry;
 mod retry_after;
@@ -35,9 +36,10 @@ pub use error::{
     ValidationError, ValidationRule,
 };
 pub use json_text::compact as compact_json;
-pub use page::{Page, Pagination};
+pub use page::{Page, PageKind, Pagination, RawPage};
 pub use pagination::{Entries, Pages};
 pub use problem::Problem;
+pub use raw_audit_log::RawAuditLog;
 pub use region::Region;
 pub use retry::{RetryHistory, RetryPolicy};
 pub use retry_after::RetryAfter;

@@ -4,7 +4,7 @@ use reqwest::{header::HeaderMap, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::AuditLog;
+use crate::{AuditLog, DecodeError, Error, RawAuditLog, RetryHistory};
 
 /// Cursor-based pagination metadata (component schema `PaginationMetadata`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -81,4 +81,104 @@ impl Page {
     pub fn into_entries(self) -> Vec<AuditLog> {
         self.logs
     }
+}
+
+/// One page of entries exactly as the server sent them, as returned by
+/// [`ListAuditLogs::send_raw`](crate::ListAuditLogs::send_raw) and
+/// [`ListAuditLogs::raw_pages`](crate::ListAuditLogs::raw_pages): for
+/// callers that archive, at a fraction of the cost of typed entries.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RawPage {
+    /// The entries of this page, newest first, each as sent.
+    pub entries: Vec<RawAuditLog>,
+    /// The pagination metadata of this page.
+    pub pagination: Pagination,
+    /// The HTTP status of the response.
+    pub status: StatusCode,
+    /// The HTTP headers of the response.
+    pub headers: HeaderMap,
+}
+
+impl RawPage {
+    /// Builds a page from its parts.
+    pub fn new(
+        entries: Vec<RawAuditLog>,
+        pagination: Pagination,
+        status: StatusCode,
+        headers: HeaderMap,
+    ) -> Self {
+        Self {
+            entries,
+            pagination,
+            status,
+            headers,
+        }
+    }
+
+    /// The typed page. Never fails for an entry the raw decoding accepted
+    /// (it checked the documented members' types); the error is kept for
+    /// safety.
+    pub fn decode(self) -> Result<Page, Error> {
+        let logs = self
+            .entries
+            .iter()
+            .map(RawAuditLog::decode)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                Error::InvalidResponse(DecodeError {
+                    status: self.status,
+                    content_type: None,
+                    excerpt: String::new(),
+                    reason: e.to_string(),
+                    truncated: false,
+                    history: RetryHistory::default(),
+                })
+            })?;
+        Ok(Page::new(logs, self.pagination, self.status, self.headers))
+    }
+}
+
+/// What a page stream yields: [`Page`] or [`RawPage`].
+pub trait PageKind: Sized + Send + 'static + sealed::Sealed {
+    /// The entry type.
+    type Entry;
+    #[doc(hidden)]
+    fn from_raw(raw: RawPage) -> Result<Self, Error>;
+    #[doc(hidden)]
+    fn entries_mut(&mut self) -> &mut Vec<Self::Entry>;
+    #[doc(hidden)]
+    fn pagination(&self) -> &Pagination;
+}
+
+impl PageKind for Page {
+    type Entry = AuditLog;
+    fn from_raw(raw: RawPage) -> Result<Self, Error> {
+        raw.decode()
+    }
+    fn entries_mut(&mut self) -> &mut Vec<AuditLog> {
+        &mut self.logs
+    }
+    fn pagination(&self) -> &Pagination {
+        &self.pagination
+    }
+}
+
+impl PageKind for RawPage {
+    type Entry = RawAuditLog;
+    fn from_raw(raw: RawPage) -> Result<Self, Error> {
+        Ok(raw)
+    }
+    fn entries_mut(&mut self) -> &mut Vec<RawAuditLog> {
+        &mut self.entries
+    }
+    fn pagination(&self) -> &Pagination {
+        &self.pagination
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Page {}
+    impl Sealed for super::RawPage {}
 }

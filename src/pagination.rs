@@ -11,11 +11,13 @@ use std::{
 use futures::{future::BoxFuture, FutureExt, Stream};
 
 use crate::{
-    audit_logs::DEFAULT_LIMIT, AuditLog, Client, Error, ListAuditLogsParams, Page, PaginationError,
-    ResumePoint, ValidationError,
+    audit_logs::DEFAULT_LIMIT, page::PageKind, AuditLog, Client, Error, ListAuditLogsParams, Page,
+    PaginationError, RawPage, ResumePoint, ValidationError,
 };
 
-/// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages).
+/// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages)
+/// (typed [`Page`]s) or [`ListAuditLogs::raw_pages`](crate::ListAuditLogs::raw_pages)
+/// ([`RawPage`]s, entries as sent).
 ///
 /// Each page is requested only when the stream is polled, with the same
 /// filters as the first and the cursor of the page before. The stream ends
@@ -26,7 +28,7 @@ use crate::{
 /// `next_cursor` seen before, is delivered and followed by an
 /// [`Error::Pagination`]: never an endless loop, never a silent stop.
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages {
+pub struct Pages<P: PageKind = Page> {
     client: Client,
     /// The request for the next page; its cursor is the resume cursor.
     params: ListAuditLogsParams,
@@ -40,17 +42,18 @@ pub struct Pages {
     entries_yielded: u64,
     exhausted: bool,
     state: State,
+    kind: std::marker::PhantomData<fn() -> P>,
 }
 
 enum State {
     Ready,
-    Fetching(BoxFuture<'static, Result<Page, Error>>),
+    Fetching(BoxFuture<'static, Result<RawPage, Error>>),
     /// An error to deliver on the next poll, then the end.
     Failing(Error),
     Done,
 }
 
-impl Pages {
+impl<P: PageKind> Pages<P> {
     pub(crate) fn new(
         client: Client,
         params: ListAuditLogsParams,
@@ -76,6 +79,7 @@ impl Pages {
             entries_yielded: 0,
             exhausted: false,
             state,
+            kind: std::marker::PhantomData,
         }
     }
 
@@ -114,7 +118,7 @@ impl Pages {
         self.entries_yielded
     }
 
-    fn start_fetch(&mut self) -> BoxFuture<'static, Result<Page, Error>> {
+    fn start_fetch(&mut self) -> BoxFuture<'static, Result<RawPage, Error>> {
         let mut params = self.params.clone();
         if let Some(remaining) = self.remaining {
             // Ask for no more than the cap needs, so the stream stops at a
@@ -131,10 +135,11 @@ impl Pages {
 
     /// Applies the guards, the skip and the cap to a page that just arrived,
     /// and moves the resume point past it.
-    fn accept(&mut self, mut page: Page) -> Page {
+    fn accept(&mut self, mut page: P) -> P {
         self.pages_fetched += 1;
         let number = self.pages_fetched;
-        let next = match (page.has_more(), page.next_cursor()) {
+        let pagination = page.pagination();
+        let next = match (pagination.has_more, pagination.next_cursor.as_deref()) {
             (false, _) => None,
             (true, None) => {
                 self.state = State::Failing(PaginationError::MissingCursor { page: number }.into());
@@ -156,29 +161,31 @@ impl Pages {
             }
         };
 
-        let skipped = self.skip.min(page.logs.len());
-        page.logs.drain(..skipped);
+        let logs = page.entries_mut();
+        let skipped = self.skip.min(logs.len());
+        logs.drain(..skipped);
         if let Some(remaining) = self.remaining {
-            if page.logs.len() as u64 > remaining {
+            if logs.len() as u64 > remaining {
                 // The server sent more than asked for: keep what the cap
                 // allows and resume inside this page.
                 let keep = usize::try_from(remaining).unwrap_or(usize::MAX);
-                page.logs.truncate(keep);
+                logs.truncate(keep);
                 self.skip += keep;
                 self.remaining = Some(0);
                 self.entries_yielded += keep as u64;
                 self.state = State::Done;
                 return page;
             }
-            self.remaining = Some(remaining - page.logs.len() as u64);
+            self.remaining = Some(remaining - logs.len() as u64);
         }
-        self.entries_yielded += page.logs.len() as u64;
+        let delivered = logs.len();
+        self.entries_yielded += delivered as u64;
         self.skip = 0;
 
         if matches!(self.state, State::Failing(_)) {
             // Resume at this page again: the guard fires again rather than
             // silently skipping the rest of the range.
-            self.skip = skipped + page.logs.len();
+            self.skip = skipped + delivered;
             return page;
         }
         match next {
@@ -205,8 +212,8 @@ fn hash(cursor: &str) -> u64 {
     h.finish()
 }
 
-impl Stream for Pages {
-    type Item = Result<Page, Error>;
+impl<P: PageKind> Stream for Pages<P> {
+    type Item = Result<P, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -226,11 +233,15 @@ impl Stream for Pages {
                     }
                     // The resume point stays at the page that failed.
                     Poll::Ready(Err(error)) => return Poll::Ready(Some(Err(error))),
-                    Poll::Ready(Ok(page)) => {
-                        // `accept` sets the next state (guards may set `Failing`).
-                        this.state = State::Ready;
-                        return Poll::Ready(Some(Ok(this.accept(page))));
-                    }
+                    Poll::Ready(Ok(raw)) => match P::from_raw(raw) {
+                        // Like a failed fetch: the resume point stays here.
+                        Err(error) => return Poll::Ready(Some(Err(error))),
+                        Ok(page) => {
+                            // `accept` sets the next state (guards may set `Failing`).
+                            this.state = State::Ready;
+                            return Poll::Ready(Some(Ok(this.accept(page))));
+                        }
+                    },
                 },
             }
         }

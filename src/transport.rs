@@ -1,6 +1,6 @@
 //! Sending one request through the generated client: the progenitor hooks
 //! (authorization, user agent, timeout, bounded body), turning its outcome
-//! into a [`Page`] or an [`Error`], and the retry loop around it.
+//! into a [`RawPage`] or an [`Error`], and the retry loop around it.
 
 use std::{
     fmt,
@@ -16,7 +16,7 @@ use reqwest::{
 
 use crate::{
     client::Settings, generated, retry::Decision, text, ApiError, Client, DecodeError, Error,
-    ListAuditLogsParams, Page, Problem, RetryAfter, RetryHistory, TransportError,
+    ListAuditLogsParams, Problem, RawPage, RetryAfter, RetryHistory, TransportError,
 };
 
 /// The largest part of an error body kept (64 KiB).
@@ -147,7 +147,7 @@ impl ClientHooks<Hooks> for generated::Client {
 pub(crate) async fn fetch_page(
     client: &Client,
     params: &ListAuditLogsParams,
-) -> Result<Page, Error> {
+) -> Result<RawPage, Error> {
     let policy = &client.inner.settings.retry;
     let mut history = RetryHistory::default();
     let gate = &client.inner.settings.gate;
@@ -221,7 +221,7 @@ fn short_reason(error: &Error) -> String {
 
 /// One attempt: the generated builder sends the request, then its outcome is
 /// classified.
-async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<Page, Error> {
+async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<RawPage, Error> {
     let inner = &client.inner;
     let hooks = Hooks::new(inner.settings.clone());
     let generated =
@@ -260,7 +260,7 @@ async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<Page, 
             let status = value.status();
             let headers = value.headers().clone();
             let body = value.into_inner();
-            Ok(Page::new(body.logs, body.pagination, status, headers))
+            Ok(RawPage::new(body.logs, body.pagination, status, headers))
         }
         Err(progenitor_client::Error::ErrorResponse(value)) => {
             let status = value.status();

@@ -219,26 +219,27 @@ async fn killed_at_any_point_the_export_resumes_to_the_file_of_an_uninterrupted_
         };
         kills.push(Kill::At(point, n));
     }
-    for _ in 0..30 {
+    for _ in 0..40 {
         kills.push(Kill::After(Duration::from_millis(25 + rng.below(200))));
     }
-    assert!(kills.len() >= 65);
+    assert!(kills.len() >= 75);
 
-    server.set_faults(Faults::none().latency(Duration::from_millis(15)));
+    server.set_faults(Faults::none().latency(Duration::from_millis(20)));
     let cadences = ["0s", "1s", "1h"];
     let mut killed = 0;
     for (i, kill) in kills.iter().enumerate() {
         let f = i % formats.len();
         let path = dir.join(format!("run-{i}.{}", formats[f]));
+        // A hook point is counted per page with a journal each page; random
+        // times meet every cadence.
+        let cadence = match kill {
+            Kill::At(..) => "0s",
+            Kill::After(_) => cadences[(i / 3) % cadences.len()],
+        };
         let args = export_args(
             &uri,
             &path,
-            &[
-                "--format",
-                formats[f],
-                "--checkpoint-every",
-                cadences[(i / 3) % cadences.len()],
-            ],
+            &["--format", formats[f], "--checkpoint-every", cadence],
         );
         if run_and_kill(&args, &key, kill).await {
             let again = if journal(&path).exists() {

@@ -1,5 +1,6 @@
-//! A newer API never breaks a running client: unknown enum values and unknown
-//! members are kept or ignored, and the rest of the page is intact.
+//! A newer API never breaks a running client, and nothing it sends is lost:
+//! unknown enum values and unknown members are kept, and the rest of the page
+//! is intact.
 
 mod common;
 
@@ -139,4 +140,77 @@ async fn created_at_is_written_back_as_sent_unless_changed() {
         page.logs[2].clone(),
         "equality ignores the kept text"
     );
+}
+
+/// An entry with unknown members before, between and after the documented
+/// ones, flat and nested, with number texts a re-encoding would change.
+const ENTRY_WITH_UNKNOWN_MEMBERS: &str = r#"{"zone":"eu","id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","risk":{"score":7.50,"tags":["x",{"deep":[1e3,null,12345678901234567890123]}]},"operation_name":"getModels","created_at":"2026-05-18T12:00:02Z","seen":true}"#;
+
+#[tokio::test]
+async fn unknown_members_are_kept_exactly_as_sent() {
+    let server = MockServer::start().await;
+    let body =
+        format!(r#"{{"logs":[{ENTRY_WITH_UNKNOWN_MEMBERS}],"pagination":{{"has_more":false}}}}"#);
+    respond(200, "application/json", body.into_bytes())
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("page");
+    let entry = &page.logs[0];
+
+    assert_eq!(entry.raw_json(), Some(ENTRY_WITH_UNKNOWN_MEMBERS));
+    let unknown: Vec<(String, String)> = entry
+        .unknown_members()
+        .into_iter()
+        .map(|(name, value)| (name, value.get().to_owned()))
+        .collect();
+    assert_eq!(
+        unknown,
+        [
+            ("zone".to_owned(), r#""eu""#.to_owned()),
+            (
+                "risk".to_owned(),
+                r#"{"score":7.50,"tags":["x",{"deep":[1e3,null,12345678901234567890123]}]}"#
+                    .to_owned()
+            ),
+            ("seen".to_owned(), "true".to_owned()),
+        ]
+    );
+    assert_eq!(
+        entry.unknown_members_json().as_deref(),
+        Some(
+            r#"{"zone":"eu","risk":{"score":7.50,"tags":["x",{"deep":[1e3,null,12345678901234567890123]}]},"seen":true}"#
+        )
+    );
+    // Serialized: the server's order and values, byte for byte.
+    assert_eq!(
+        serde_json::to_string(entry).expect("serialises"),
+        ENTRY_WITH_UNKNOWN_MEMBERS
+    );
+}
+
+#[test]
+fn a_changed_field_is_serialized_as_changed_in_the_servers_order() {
+    let mut entry: arize_audit_logs::AuditLog =
+        serde_json::from_str(ENTRY_WITH_UNKNOWN_MEMBERS).expect("entry");
+    entry.operation_name = Some("renamed".into());
+    entry.variables = Some("{}".into());
+    let text = serde_json::to_string(&entry).expect("serialises");
+    assert_eq!(
+        text,
+        ENTRY_WITH_UNKNOWN_MEMBERS
+            .replace("getModels", "renamed")
+            .replace(r#","seen":true}"#, r#","seen":true,"variables":"{}"}"#)
+    );
+    assert_eq!(
+        entry.raw_json(),
+        Some(ENTRY_WITH_UNKNOWN_MEMBERS),
+        "the raw text is as sent"
+    );
+    let built =
+        arize_audit_logs::AuditLog::new("i", "u", "ip", OperationType::Query, chrono::Utc::now());
+    assert!(built.unknown_members().is_empty() && built.raw_json().is_none());
 }

@@ -8,9 +8,7 @@
 //! repeats, stops the export. Memory stays bounded: only the ids of the last
 //! page and of the boundary timestamp are kept.
 
-use std::collections::HashSet;
-
-use arize_audit_logs::{AuditLog, Error, PaginationError};
+use arize_audit_logs::{Error, PaginationError, RawAuditLog};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +35,7 @@ pub struct GuardState {
 
 /// A page that passed the checks.
 pub struct Checked {
-    pub entries: Vec<AuditLog>,
+    pub entries: Vec<RawAuditLog>,
     /// Entries dropped as repeats of earlier pages.
     pub repeats: u64,
 }
@@ -47,45 +45,54 @@ impl GuardState {
     /// the page; on failure it is unchanged and nothing may be written.
     pub fn check(
         &mut self,
-        entries: Vec<AuditLog>,
+        entries: Vec<RawAuditLog>,
         cursor: Option<&str>,
     ) -> Result<Checked, Error> {
         let received = entries.len();
-        let recent: HashSet<&str> = self.recent.iter().map(|m| m.id.as_str()).collect();
-        let boundary: HashSet<&str> = self.boundary.iter().map(String::as_str).collect();
-        let mut on_page: HashSet<String> = HashSet::with_capacity(received);
-        let mut kept = Vec::with_capacity(received);
+        let mut kept: Vec<RawAuditLog> = Vec::with_capacity(received);
         let mut repeats = 0u64;
         let mut expected = 0usize;
-        let mut last = self.last.clone();
         for entry in entries {
-            if boundary.contains(entry.id.as_str()) {
-                expected += 1;
-                continue;
-            }
-            if recent.contains(entry.id.as_str()) || on_page.contains(&entry.id) {
-                repeats += 1;
-                continue;
-            }
-            if let Some(previous) = &last {
-                if entry.created_at > previous.created_at {
-                    return Err(PaginationError::OutOfOrder {
-                        cursor: cursor.map(str::to_owned),
-                        id: entry.id.clone(),
-                        created_at: entry.created_at_text().into_owned(),
-                        previous_id: previous.id.clone(),
-                        previous_created_at: arize_audit_logs::format_timestamp(
-                            &previous.created_at,
-                        ),
+            let previous = kept
+                .last()
+                .map(|e| (e.id(), e.created_at()))
+                .or_else(|| self.last.as_ref().map(|m| (m.id.as_str(), m.created_at)));
+            // Only an entry that is not older than the one before can be a
+            // repeat or out of order: the rest pass without a lookup.
+            let suspect = !self.boundary.is_empty()
+                || previous.is_none_or(|(_, at)| entry.created_at() >= at);
+            if suspect {
+                if self.boundary.iter().any(|b| b == entry.id()) {
+                    expected += 1;
+                    continue;
+                }
+                // A repeat carries its original's timestamp: compare that first.
+                let at = entry.created_at();
+                if self
+                    .recent
+                    .iter()
+                    .any(|m| m.created_at == at && m.id == entry.id())
+                    || kept
+                        .iter()
+                        .rev()
+                        .any(|k| k.created_at() == at && k.id() == entry.id())
+                {
+                    repeats += 1;
+                    continue;
+                }
+                if let Some((previous_id, previous_at)) = previous {
+                    if entry.created_at() > previous_at {
+                        return Err(PaginationError::OutOfOrder {
+                            cursor: cursor.map(str::to_owned),
+                            id: entry.id().to_owned(),
+                            created_at: entry.created_at_text().into_owned(),
+                            previous_id: previous_id.to_owned(),
+                            previous_created_at: arize_audit_logs::format_timestamp(&previous_at),
+                        }
+                        .into());
                     }
-                    .into());
                 }
             }
-            last = Some(Mark {
-                id: entry.id.clone(),
-                created_at: entry.created_at,
-            });
-            on_page.insert(entry.id.clone());
             kept.push(entry);
         }
         if kept.is_empty() && repeats > 0 && received > expected {
@@ -95,21 +102,24 @@ impl GuardState {
             }
             .into());
         }
-        if !kept.is_empty() {
-            let reached = last.as_ref().map(|m| m.created_at);
+        if let Some(newest_last) = kept.last() {
+            let reached = newest_last.created_at();
             // Entries of earlier pages at the timestamp reached stay: a later
             // page may still repeat them.
             let mut next: Vec<Mark> = self
                 .recent
                 .drain(..)
-                .filter(|m| Some(m.created_at) == reached && !on_page.contains(&m.id))
+                .filter(|m| m.created_at == reached && !kept.iter().any(|k| k.id() == m.id))
                 .collect();
             next.extend(kept.iter().map(|e| Mark {
-                id: e.id.clone(),
-                created_at: e.created_at,
+                id: e.id().to_owned(),
+                created_at: e.created_at(),
             }));
             self.recent = next;
-            self.last = last;
+            self.last = Some(Mark {
+                id: newest_last.id().to_owned(),
+                created_at: reached,
+            });
         }
         Ok(Checked {
             entries: kept,
@@ -132,22 +142,16 @@ impl GuardState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arize_audit_logs::OperationType;
 
-    fn e(id: &str, second: u32) -> AuditLog {
-        AuditLog::new(
-            id,
-            "u",
-            "::1",
-            OperationType::Query,
-            format!("2026-05-18T12:00:{second:02}Z")
-                .parse()
-                .expect("ts"),
-        )
+    fn e(id: &str, second: u32) -> RawAuditLog {
+        serde_json::from_str(&format!(
+            r#"{{"id":"{id}","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:{second:02}Z"}}"#
+        ))
+        .expect("entry")
     }
 
     fn ids(c: &Checked) -> Vec<&str> {
-        c.entries.iter().map(|e| e.id.as_str()).collect()
+        c.entries.iter().map(RawAuditLog::id).collect()
     }
 
     #[test]

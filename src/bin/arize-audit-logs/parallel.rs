@@ -22,7 +22,7 @@ use std::sync::{
     Arc, Mutex,
 };
 
-use arize_audit_logs::{AuditLog, Client, Error, ListAuditLogsParams, ResumePoint};
+use arize_audit_logs::{Client, Error, ListAuditLogsParams, RawAuditLog, ResumePoint};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,7 @@ pub type WindowItem = Result<Delivery, Error>;
 pub struct Delivery {
     /// The cursor that fetched the page (`None`: the window's first request).
     pub cursor: Option<String>,
-    pub entries: Vec<AuditLog>,
+    pub entries: Vec<RawAuditLog>,
     /// Where this window continues after the page (`None`: it is complete).
     pub resume: Option<ResumePoint>,
 }
@@ -262,7 +262,7 @@ impl Plan {
     /// its cut (and off its upper bound unless it is the newest), recording
     /// progress. Runs under the plan's lock, so a split cannot come between
     /// the check and the record. `true` when the window reached its cut.
-    fn admit(&self, id: u64, entries: &mut Vec<AuditLog>) -> bool {
+    fn admit(&self, id: u64, entries: &mut Vec<RawAuditLog>) -> bool {
         let mut inner = self.lock();
         let Some(segment) = inner.segments.iter_mut().find(|s| s.id == id) else {
             return true;
@@ -270,10 +270,10 @@ impl Plan {
         let (cut, window_end) = (segment.window.cut, segment.window.end);
         let owns_upper_bound = self.newest == Some(window_end);
         let before = entries.len();
-        entries.retain(|e| cut.is_none_or(|c| e.created_at >= c));
+        entries.retain(|e| cut.is_none_or(|c| e.created_at() >= c));
         let reached_cut = entries.len() < before;
-        entries.retain(|e| owns_upper_bound || e.created_at != window_end);
-        if let Some(oldest) = entries.last().map(|e| e.created_at) {
+        entries.retain(|e| owns_upper_bound || e.created_at() != window_end);
+        if let Some(oldest) = entries.last().map(RawAuditLog::created_at) {
             segment.progress = Some(segment.progress.map_or(oldest, |p| p.min(oldest)));
         }
         reached_cut
@@ -375,7 +375,7 @@ async fn worker(shared: Arc<Shared>) {
         if let Some(max) = shared.max_entries {
             request = request.max_entries(max);
         }
-        let mut pages = request.pages();
+        let mut pages = request.raw_pages();
         loop {
             let cursor = pages.cursor().map(str::to_owned);
             let Ok(permit) = shared.concurrency.permits.acquire().await else {
@@ -395,7 +395,7 @@ async fn worker(shared: Arc<Shared>) {
                 }
                 Some(Ok(page)) => {
                     shared.concurrency.succeeded();
-                    let mut entries = page.into_entries();
+                    let mut entries = page.entries;
                     let reached_cut = shared.plan.admit(id, &mut entries);
                     let resume = if reached_cut {
                         None

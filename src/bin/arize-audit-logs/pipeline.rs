@@ -183,14 +183,17 @@ impl<W: Durable> Pipeline<W> {
         }
         self.mid_page = true;
         self.replace_existing()?;
-        let end = self.journal.range.end;
-        for entry in &entries {
-            self.sink.write(entry).map_err(|e| self.io_failure(e))?;
-            if let Until::Follow { at_end, .. } = &mut self.journal.until {
-                if entry.created_at == end {
-                    at_end.push(entry.id.clone());
-                }
-            }
+        self.sink
+            .write_page(&entries)
+            .map_err(|e| self.io_failure(e))?;
+        if let Until::Follow { at_end, .. } = &mut self.journal.until {
+            let end = self.journal.range.end;
+            at_end.extend(
+                entries
+                    .iter()
+                    .filter(|e| e.created_at() == end)
+                    .map(|e| e.id().to_owned()),
+            );
         }
         Ok(capped)
     }

@@ -10,7 +10,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use arize_audit_logs::AuditLog;
+use arize_audit_logs::{AuditLog, RawAuditLog};
 
 use crate::{
     cli::Format,
@@ -128,7 +128,29 @@ impl<W: Durable> Sink<W> {
         Ok(())
     }
 
-    pub fn write(&mut self, entry: &AuditLog) -> io::Result<()> {
+    /// Writes a page's entries, in order.
+    pub fn write_page(&mut self, entries: &[RawAuditLog]) -> io::Result<()> {
+        let mut offset = self.bytes;
+        for entry in entries {
+            offset = self.write_one(entry)?;
+        }
+        if let Some(last) = entries.last() {
+            self.last = Some(LastEntry {
+                id: last.id().to_owned(),
+                created_at: last.created_at_text().into_owned(),
+                offset,
+            });
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    pub fn write(&mut self, entry: &RawAuditLog) -> io::Result<()> {
+        self.write_page(std::slice::from_ref(entry))
+    }
+
+    /// Writes one entry; returns the offset its record starts at.
+    fn write_one(&mut self, entry: &RawAuditLog) -> io::Result<u64> {
         self.start()?;
         self.line.clear();
         match self.format {
@@ -143,9 +165,10 @@ impl<W: Durable> Sink<W> {
                 write_json(&mut self.line, entry)?;
             }
             Format::Csv => {
+                let entry = entry.decode().map_err(io::Error::other)?;
                 let mut writer = csv_writer();
                 writer
-                    .write_record(csv_record(entry))
+                    .write_record(csv_record(&entry))
                     .map_err(io::Error::other)?;
                 let record = writer
                     .into_inner()
@@ -159,12 +182,7 @@ impl<W: Durable> Sink<W> {
         self.line = line;
         result?;
         self.entries += 1;
-        self.last = Some(LastEntry {
-            id: entry.id.clone(),
-            created_at: entry.created_at_text().into_owned(),
-            offset,
-        });
-        Ok(())
+        Ok(offset)
     }
 
     /// Writes what closes the format (the JSON array's bracket) and syncs.
@@ -230,15 +248,13 @@ impl<W: Durable> Sink<W> {
     }
 }
 
-/// The entry as the server sent it (on one line), or serialized when it was
-/// built locally.
-fn write_json(out: &mut Vec<u8>, entry: &AuditLog) -> io::Result<()> {
-    match entry.raw_json() {
-        Some(raw) if raw.bytes().any(|b| b == b'\n' || b == b'\r') => {
-            out.extend_from_slice(arize_audit_logs::compact_json(raw).as_bytes());
-        }
-        Some(raw) => out.extend_from_slice(raw.as_bytes()),
-        None => serde_json::to_writer(&mut *out, entry)?,
+/// The entry as the server sent it, on one line.
+fn write_json(out: &mut Vec<u8>, entry: &RawAuditLog) -> io::Result<()> {
+    let raw = entry.json();
+    if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
+        out.extend_from_slice(arize_audit_logs::compact_json(raw).as_bytes());
+    } else {
+        out.extend_from_slice(raw.as_bytes());
     }
     Ok(())
 }
@@ -280,15 +296,16 @@ mod tests {
     use super::*;
     use arize_audit_logs::OperationType;
 
-    fn entry(name: &str) -> AuditLog {
-        AuditLog::new(
+    fn entry(name: &str) -> RawAuditLog {
+        let built = AuditLog::new(
             "i",
             "u",
             "1.2.3.4",
             OperationType::Query,
             "2026-05-18T12:00:00Z".parse().expect("ts"),
         )
-        .with_operation_name(Some(name.to_owned()))
+        .with_operation_name(Some(name.to_owned()));
+        serde_json::from_str(&serde_json::to_string(&built).expect("json")).expect("entry")
     }
 
     #[test]
@@ -343,7 +360,7 @@ mod tests {
     #[test]
     fn entries_from_the_server_are_written_as_sent_with_unknown_members() {
         let sent = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
-        let parsed: AuditLog = serde_json::from_str(sent).expect("entry");
+        let parsed: RawAuditLog = serde_json::from_str(sent).expect("entry");
         let mut jsonl = Sink::create(Vec::new(), Format::Jsonl);
         jsonl.write(&parsed).expect("write");
         assert_eq!(jsonl.out, format!("{sent}\n").into_bytes());
@@ -351,7 +368,7 @@ mod tests {
             &serde_json::from_str::<serde_json::Value>(sent).expect("v"),
         )
         .expect("p");
-        let parsed_pretty: AuditLog = serde_json::from_str(&pretty).expect("entry");
+        let parsed_pretty: RawAuditLog = serde_json::from_str(&pretty).expect("entry");
         let mut one_line = Sink::create(Vec::new(), Format::Jsonl);
         one_line.write(&parsed_pretty).expect("write");
         assert_eq!(

@@ -9,8 +9,9 @@ use http_body_util::Full;
 use hyper::{service::service_fn, Request, Response};
 use hyper_util::rt::TokioIo;
 
-/// The `logs` arrays of the prepared pages, served round and round with
-/// cursors `p1`, `p2`, … until `pages` pages have been served.
+/// The `logs` arrays of the prepared pages, served with cursors `p1`, `p2`, …
+/// until `pages` pages have been served (given fewer entries than that, they
+/// come round again, which an export rightly refuses as out of order).
 pub struct Prepared {
     bodies: Vec<Bytes>,
     pages: usize,
