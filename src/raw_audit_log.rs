@@ -15,12 +15,11 @@ use crate::{audit_log::KNOWN_MEMBERS, json_text, AuditLog};
 /// streams these.
 ///
 /// Decoding one is far cheaper than decoding an [`AuditLog`]: the object's
-/// text is kept exactly as sent, `id` and `created_at` are read from it, and
-/// the documented members are checked to have the documented JSON types
-/// (strings; the optional ones may be null or absent), but nothing else is
-/// decoded. So an entry that decodes as a `RawAuditLog` always
-/// [`decode`](Self::decode)s as an `AuditLog` too. Serializing one writes its
-/// text verbatim.
+/// text is kept exactly as sent (and was validated as JSON), `id` and
+/// `created_at` are read from it (a string, and an RFC 3339 date-time), and
+/// nothing else is decoded: the other members are kept whatever they hold,
+/// and [`decode`](Self::decode) checks them. Serializing one writes its text
+/// verbatim.
 ///
 /// It decodes from borrowed JSON (`serde_json::from_slice`, `from_str`),
 /// which is how every page is decoded.
@@ -168,22 +167,76 @@ impl<'de> Deserialize<'de> for RawAuditLog {
         // Borrowed: the one validating pass, and the text exactly as sent.
         let sent: &'de RawValue = Deserialize::deserialize(deserializer)?;
         let text = sent.get();
-        let found = members(text).map_err(D::Error::custom)?;
-        let id = found.values[0]
-            .and_then(json_text::string)
-            .unwrap_or_default();
-        let created_at_text = found.values[7]
-            .and_then(json_text::string)
-            .unwrap_or_default();
+        let (id, created_at_range) = identity(text).map_err(D::Error::custom)?;
+        let created_at_quoted = text.get(created_at_range.clone()).unwrap_or_default();
+        let created_at_text = json_text::string(created_at_quoted)
+            .ok_or_else(|| D::Error::custom(not_a_string(7, created_at_quoted, false)))?;
         let created_at = parse_timestamp(&created_at_text).map_err(D::Error::custom)?;
-        let range = found.ranges[7].clone();
         Ok(Self {
             raw: text.to_owned(),
             id,
             created_at,
-            created_at_text: range.start + 1..range.end.saturating_sub(1),
+            created_at_text: created_at_range.start + 1..created_at_range.end.saturating_sub(1),
         })
     }
+}
+
+/// The entry's `id` and the range of its `created_at` value (quotes
+/// included), in validated JSON text.
+///
+/// The fast path reads an entry in the documented order, which starts
+/// `{"id":"` and ends with the `created_at` member, without looking at the
+/// rest: the text ends `"}`, so its last member's value is a string, which
+/// starts at the last unescaped quote before that (a string value holds no
+/// unescaped quote); when `"created_at":` stands right before it, that is the
+/// last member. Anything else is found by a skim of the members.
+fn identity(text: &str) -> Result<(String, Range<usize>), String> {
+    const ID: &str = "{\"id\":\"";
+    const CREATED_AT: &str = "\"created_at\":";
+    let fast = (|| {
+        let rest = text.strip_prefix(ID)?;
+        let id_end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+        if rest.as_bytes()[id_end] != b'"' {
+            return None;
+        }
+        // The last value: from the quote before the closing `"}`.
+        let tail = text.strip_suffix("\"}")?;
+        let value_start = memchr::memrchr(b'"', tail.as_bytes())?;
+        if !tail[..value_start].ends_with(CREATED_AT)
+            || memchr::memchr(b'\\', &tail.as_bytes()[value_start..]).is_some()
+        {
+            return None;
+        }
+        Some((rest[..id_end].to_owned(), value_start..text.len() - 1))
+    })();
+    if let Some(found) = fast {
+        return Ok(found);
+    }
+    if !text.starts_with('{') {
+        return Err(format!(
+            "invalid type: {}, expected an audit-log entry object",
+            json_kind(text)
+        ));
+    }
+    let mut id = None;
+    let mut created_at = None;
+    for member in json_text::Skim::new(text) {
+        let (name, range) =
+            member.map_err(|_| "invalid type: expected an entry object".to_owned())?;
+        let slot = match name.as_ref() {
+            "id" => &mut id,
+            "created_at" => &mut created_at,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(format!("duplicate field `{name}`"));
+        }
+        *slot = Some(range);
+    }
+    let id = id.ok_or("missing field `id`")?;
+    let id_text = text.get(id).unwrap_or_default();
+    let id = json_text::string(id_text).ok_or_else(|| not_a_string(0, id_text, false))?;
+    Ok((id, created_at.ok_or("missing field `created_at`")?))
 }
 
 impl Serialize for RawAuditLog {
@@ -221,5 +274,67 @@ impl fmt::Debug for RawAuditLog {
             .field("created_at", &self.created_at)
             .field("json", &self.raw)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the skim alone finds.
+    fn skimmed(text: &str) -> (String, Range<usize>) {
+        let found = members(text).expect("members");
+        let id = json_text::string(found.values[0].expect("id")).expect("string");
+        (id, found.ranges[7].clone())
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_skim_on_every_shape() {
+        let cases = [
+            // the documented order: the fast path
+            r#"{"id":"QQ==","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+            // a member after created_at, nested created_at names, escapes
+            r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z","x":{"created_at":"1999-01-01T00:00:00Z"}}"#,
+            r#"{"x":{"created_at":"1999-01-01T00:00:00Z"},"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+            r#"{"id":"a\"b","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+            r#"{"id":"a","variables":"{\"created_at\":\"x\"}","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+            r#"{"created_at":"2026-05-18T12:00:00Z","id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","n":"\"created_at\":\"x"}"#,
+            r#"{ "id" : "a", "user_id":"u","ip":"::1","operation_type":"QUERY", "created_at" : "2026-05-18T12:00:00Z" }"#,
+        ];
+        for text in cases {
+            assert_eq!(identity(text).expect(text), skimmed(text), "{text}");
+            let entry: RawAuditLog = serde_json::from_str(text).expect(text);
+            assert_eq!(entry.created_at_text(), "2026-05-18T12:00:00Z", "{text}");
+            assert_eq!(entry.json(), text);
+            let typed = entry.decode().expect("decodes");
+            assert_eq!(
+                (typed.id.as_str(), typed.created_at),
+                (entry.id(), entry.created_at())
+            );
+        }
+    }
+
+    #[test]
+    fn id_and_created_at_are_required_and_checked() {
+        for (text, says) in [
+            (
+                r#"{"user_id":"u","created_at":"2026-05-18T12:00:00Z"}"#,
+                "missing field `id`",
+            ),
+            (r#"{"id":"a"}"#, "missing field `created_at`"),
+            (
+                r#"{"id":1,"created_at":"2026-05-18T12:00:00Z"}"#,
+                "invalid type: number",
+            ),
+            (
+                r#"{"id":"a","created_at":"yesterday"}"#,
+                "not an RFC 3339 date-time",
+            ),
+            (r#"{"id":"a","created_at":null}"#, "invalid type: null"),
+            (r#"[1]"#, "invalid type: sequence"),
+        ] {
+            let error = serde_json::from_str::<RawAuditLog>(text).expect_err(text);
+            assert!(error.to_string().contains(says), "{text}: {error}");
+        }
     }
 }

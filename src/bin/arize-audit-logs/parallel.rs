@@ -30,7 +30,7 @@ use tokio::sync::{mpsc, Semaphore};
 
 /// Windows per worker: enough to balance uneven windows, few enough that
 /// partial last pages cost little.
-pub const WINDOWS_PER_WORKER: usize = 4;
+pub const WINDOWS_PER_WORKER: usize = 2;
 /// Pages a window may hold before its worker waits for the writer.
 pub const WINDOW_BUFFER: usize = 64;
 /// Successful pages after which one more concurrent request is allowed again.
