@@ -3,7 +3,9 @@
 //!
 //! The wrapper's hand-written, forward-compatible types replace the generated
 //! ones for the response shapes (see `REPLACEMENTS`), so the generated code
-//! decodes straight into them: no second parse, no conversion copy. A test
+//! decodes straight into them, with no intermediate value. Entries decode
+//! into `RawAuditLog` (the text as sent, `id`, `created_at`), which an export
+//! writes as it is and a typed page decodes further into `AuditLog`. A test
 //! (`tests/schema_agreement.rs`) proves that those types agree with the
 //! document's component schemas.
 

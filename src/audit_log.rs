@@ -66,7 +66,7 @@ pub struct AuditLog {
     /// The whole object as the server sent it.
     #[serde(skip)]
     #[schemars(skip)]
-    raw: Option<Box<RawValue>>,
+    raw: Option<Box<str>>,
 }
 
 /// The documented members, in the document's order.
@@ -110,30 +110,45 @@ impl<'de> Deserialize<'de> for AuditLog {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        let found = crate::raw_audit_log::members(raw.get()).map_err(D::Error::custom)?;
-        // `members` checked every type, so these decode.
-        let string = |i: usize| -> Option<String> { found.values[i].and_then(json_text::string) };
-        let created_at_text = string(7).unwrap_or_default();
-        let value =
-            crate::raw_audit_log::parse_timestamp(&created_at_text).map_err(D::Error::custom)?;
-        let entry = Self {
-            id: string(0).unwrap_or_default(),
-            user_id: string(1).unwrap_or_default(),
-            ip: string(2).unwrap_or_default(),
-            operation_type: OperationType::from(string(3).unwrap_or_default()),
-            operation_name: string(4),
-            operation_text: string(5),
-            variables: string(6),
+        Self::from_validated(raw.into()).map_err(D::Error::custom)
+    }
+}
+
+impl AuditLog {
+    /// The typed entry of one object's JSON text that `serde_json` has
+    /// already validated.
+    pub(crate) fn from_validated(raw: Box<str>) -> Result<Self, String> {
+        /// The documented members, decoded by serde in one pass.
+        #[derive(Deserialize)]
+        struct Wire {
+            id: String,
+            user_id: String,
+            ip: String,
+            operation_type: OperationType,
+            #[serde(default)]
+            operation_name: Option<String>,
+            #[serde(default)]
+            operation_text: Option<String>,
+            #[serde(default)]
+            variables: Option<String>,
+            created_at: String,
+        }
+        let wire: Wire = serde_json::from_str(&raw).map_err(|e| e.to_string())?;
+        let value = crate::raw_audit_log::parse_timestamp(&wire.created_at)?;
+        Ok(Self {
+            id: wire.id,
+            user_id: wire.user_id,
+            ip: wire.ip,
+            operation_type: wire.operation_type,
+            operation_name: wire.operation_name,
+            operation_text: wire.operation_text,
+            variables: wire.variables,
             created_at: value,
             sent_created_at: Some(SentTimestamp {
                 value,
-                text: created_at_text.into_boxed_str(),
+                text: wire.created_at.into_boxed_str(),
             }),
-            raw: None,
-        };
-        Ok(Self {
             raw: Some(raw),
-            ..entry
         })
     }
 }
@@ -145,7 +160,7 @@ impl Serialize for AuditLog {
         let sent = self
             .raw
             .as_deref()
-            .and_then(|raw| json_text::members(raw.get()).ok());
+            .and_then(|raw| json_text::members(raw).ok());
         let mut map = serializer.serialize_map(None)?;
         let mut written = [false; KNOWN_MEMBERS.len()];
         for (name, value) in sent.iter().flatten() {
@@ -261,6 +276,10 @@ pub fn format_timestamp(t: &DateTime<Utc>) -> String {
 }
 
 impl AuditLog {
+    /// The members the document lists, in its order: what CSV columns and
+    /// [`unknown_members`](Self::unknown_members) are measured against.
+    pub const MEMBERS: [&'static str; 8] = KNOWN_MEMBERS;
+
     /// Creates an entry with the required fields; the optional ones start as
     /// `None`. Useful for tests and for the fake server.
     pub fn new(
@@ -289,7 +308,7 @@ impl AuditLog {
     /// built with [`AuditLog::new`]. It does not follow later changes to the
     /// fields: serialize the entry for that.
     pub fn raw_json(&self) -> Option<&str> {
-        self.raw.as_deref().map(RawValue::get)
+        self.raw.as_deref()
     }
 
     /// The members the server sent that the document does not list, in the
@@ -299,7 +318,7 @@ impl AuditLog {
         let Some(raw) = self.raw.as_deref() else {
             return Vec::new();
         };
-        json_text::members(raw.get())
+        json_text::members(raw)
             .map(|members| {
                 members
                     .into_iter()

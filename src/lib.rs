@@ -39,7 +39,7 @@ pub use json_text::compact as compact_json;
 pub use page::{Page, PageKind, Pagination, RawPage};
 pub use pagination::{Entries, Pages};
 pub use problem::Problem;
-pub use raw_audit_log::RawAuditLog;
+pub use raw_audit_log::{DecodeEntryError, RawAuditLog};
 pub use region::Region;
 pub use retry::{RetryHistory, RetryPolicy};
 pub use retry_after::RetryAfter;

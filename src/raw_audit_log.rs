@@ -66,63 +66,22 @@ impl RawAuditLog {
     }
 
     /// The typed entry, which keeps this text too
-    /// ([`AuditLog::raw_json`]).
-    pub fn decode(&self) -> serde_json::Result<AuditLog> {
-        serde_json::from_str(&self.raw)
+    /// ([`AuditLog::raw_json`]). The text was validated when it was decoded,
+    /// so only the documented members are read; an error names the member
+    /// that does not have its documented type.
+    pub fn decode(&self) -> Result<AuditLog, DecodeEntryError> {
+        AuditLog::from_validated(self.raw.clone().into_boxed_str()).map_err(DecodeEntryError)
     }
 }
 
-/// The documented members of an entry, found in its text.
-pub(crate) struct Members<'a> {
-    pub values: [Option<&'a str>; KNOWN_MEMBERS.len()],
-    pub ranges: [Range<usize>; KNOWN_MEMBERS.len()],
-}
-
-/// Finds the documented members and checks their JSON types: the required
-/// ones are strings, the optional ones strings or null.
-pub(crate) fn members(text: &str) -> Result<Members<'_>, String> {
-    if !text.starts_with('{') {
-        return Err(format!(
-            "invalid type: {}, expected an audit-log entry object",
-            json_kind(text)
-        ));
-    }
-    let mut found = Members {
-        values: [None; KNOWN_MEMBERS.len()],
-        ranges: std::array::from_fn(|_| 0..0),
-    };
-    for member in json_text::Skim::new(text) {
-        let (name, range) =
-            member.map_err(|_| "invalid type: expected an entry object".to_owned())?;
-        if let Some(i) = crate::audit_log::known_member(&name) {
-            if found.values[i].is_some() {
-                return Err(format!("duplicate field `{name}`"));
-            }
-            found.values[i] = text.get(range.clone());
-            found.ranges[i] = range;
-        }
-    }
-    check_types(&found.values)?;
-    Ok(found)
-}
-
-/// Checks that the documented members have the documented JSON types.
-fn check_types(values: &[Option<&str>; KNOWN_MEMBERS.len()]) -> Result<(), String> {
-    for (i, value) in values.iter().enumerate() {
-        let nullable = (4..=6).contains(&i);
-        match value {
-            None if nullable => {}
-            None => return Err(format!("missing field `{}`", KNOWN_MEMBERS[i])),
-            Some(v) if v.starts_with('"') || (nullable && *v == "null") => {}
-            Some(v) => return Err(not_a_string(i, v, nullable)),
-        }
-    }
-    Ok(())
-}
+/// Why an entry's documented members do not decode.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeEntryError(String);
 
 /// The error for a documented member whose value is not a string (or null,
 /// where that is allowed).
-pub(crate) fn not_a_string(index: usize, value: &str, nullable: bool) -> String {
+fn not_a_string(index: usize, value: &str, nullable: bool) -> String {
     format!(
         "invalid type: {} {}, expected {} for `{}`",
         json_kind(value),
@@ -283,9 +242,16 @@ mod tests {
 
     /// What the skim alone finds.
     fn skimmed(text: &str) -> (String, Range<usize>) {
-        let found = members(text).expect("members");
-        let id = json_text::string(found.values[0].expect("id")).expect("string");
-        (id, found.ranges[7].clone())
+        let (mut id, mut created_at) = (None, None);
+        for member in json_text::Skim::new(text) {
+            let (name, range) = member.expect("member");
+            match name.as_ref() {
+                "id" => id = json_text::string(&text[range]),
+                "created_at" => created_at = Some(range),
+                _ => {}
+            }
+        }
+        (id.expect("id"), created_at.expect("created_at"))
     }
 
     #[test]

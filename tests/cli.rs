@@ -6,28 +6,12 @@ mod common;
 
 use std::{path::Path, process::Output, time::Duration};
 
-use arize_audit_logs::{
-    mock::{Faults, MockConfig, MockServer},
-    AuditLog, OperationType,
-};
-use chrono::{DateTime, TimeDelta, Utc};
+use arize_audit_logs::{mock::Faults, AuditLog, OperationType};
+use chrono::{TimeDelta, Utc};
+
+use common::cli::{end, in_window, server, END, START};
 
 const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
-const START: &str = "2026-04-01T00:00:00Z";
-const END: &str = "2026-05-18T12:00:00Z";
-
-fn end() -> DateTime<Utc> {
-    END.parse().expect("ts")
-}
-
-async fn server(entries: usize, seed: u64) -> MockServer {
-    let config = MockConfig::default()
-        .entries(entries)
-        .seed(seed)
-        .end(end())
-        .span(TimeDelta::days(40));
-    MockServer::start(config).await.expect("fake server")
-}
 
 fn command(args: &[&str], key: Option<&str>) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
@@ -63,16 +47,6 @@ fn read_jsonl(path: &Path) -> Vec<AuditLog> {
 
 fn ids(entries: &[AuditLog]) -> Vec<&str> {
     entries.iter().map(|e| e.id.as_str()).collect()
-}
-
-/// Server entries inside [START, END].
-fn in_window(server: &MockServer) -> Vec<AuditLog> {
-    let start: DateTime<Utc> = START.parse().expect("ts");
-    server
-        .entries()
-        .into_iter()
-        .filter(|e| e.created_at >= start && e.created_at <= end())
-        .collect()
 }
 
 #[tokio::test]

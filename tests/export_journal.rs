@@ -13,28 +13,15 @@ use std::{
 };
 
 use arize_audit_logs::{
-    mock::{Faults, MockConfig, MockServer, PageFault},
+    mock::{Faults, MockServer, PageFault},
     AuditLog,
 };
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use common::cli::{end, server, END, START};
+
 const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
-const START: &str = "2026-04-01T00:00:00Z";
-const END: &str = "2026-05-18T12:00:00Z";
-
-fn end() -> DateTime<Utc> {
-    END.parse().expect("ts")
-}
-
-async fn server(entries: usize, seed: u64) -> MockServer {
-    let config = MockConfig::default()
-        .entries(entries)
-        .seed(seed)
-        .end(end())
-        .span(TimeDelta::days(40));
-    MockServer::start(config).await.expect("fake server")
-}
 
 fn command(args: &[String], key: Option<&str>) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
@@ -108,13 +95,10 @@ fn line_ids(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Server entries inside [START, END].
+/// The ids of the server's entries inside [START, END].
 fn in_window(server: &MockServer) -> Vec<String> {
-    let start: DateTime<Utc> = START.parse().expect("ts");
-    server
-        .entries()
+    common::cli::in_window(server)
         .into_iter()
-        .filter(|e| e.created_at >= start && e.created_at <= end())
         .map(|e| e.id)
         .collect()
 }
@@ -761,17 +745,22 @@ async fn members_the_document_does_not_list_reach_every_format_untouched() {
     }
 }
 
-#[tokio::test]
-async fn overlapping_pages_are_written_once_and_counted() {
-    let server = server(1_000, 32).await;
-    server.set_faults(Faults::none().pages(PageFault::Overlap));
-    let dir = common::temp_dir("journal-overlap");
-    let path = dir.join("o.jsonl");
+/// An export of 1,000 entries from a server that cuts its pages wrongly.
+async fn export_from_a_server_that(fault: PageFault, seed: u64) -> (MockServer, PathBuf, Output) {
+    let server = server(1_000, seed).await;
+    server.set_faults(Faults::none().pages(fault));
+    let path = common::temp_dir("journal-pages").join(format!("{fault:?}.jsonl"));
     let out = run(
         &export_args(&server.uri(), &path, &[]),
         Some(server.api_key()),
     )
     .await;
+    (server, path, out)
+}
+
+#[tokio::test]
+async fn overlapping_pages_are_written_once_and_counted() {
+    let (server, path, out) = export_from_a_server_that(PageFault::Overlap, 32).await;
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
@@ -798,15 +787,7 @@ async fn overlapping_pages_are_written_once_and_counted() {
 
 #[tokio::test]
 async fn a_server_that_repeats_its_pages_stops_the_export_naming_the_cursor() {
-    let server = server(1_000, 33).await;
-    server.set_faults(Faults::none().pages(PageFault::Loop));
-    let dir = common::temp_dir("journal-loop");
-    let path = dir.join("l.jsonl");
-    let out = run(
-        &export_args(&server.uri(), &path, &[]),
-        Some(server.api_key()),
-    )
-    .await;
+    let (server, path, out) = export_from_a_server_that(PageFault::Loop, 33).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
@@ -822,15 +803,7 @@ async fn a_server_that_repeats_its_pages_stops_the_export_naming_the_cursor() {
 
 #[tokio::test]
 async fn entries_out_of_order_stop_the_export_before_anything_of_the_page_is_written() {
-    let server = server(1_000, 34).await;
-    server.set_faults(Faults::none().pages(PageFault::OldestFirst));
-    let dir = common::temp_dir("journal-order");
-    let path = dir.join("r.jsonl");
-    let out = run(
-        &export_args(&server.uri(), &path, &[]),
-        Some(server.api_key()),
-    )
-    .await;
+    let (_server, path, out) = export_from_a_server_that(PageFault::OldestFirst, 34).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(

@@ -149,3 +149,41 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
     panic!("timed out waiting until {what}");
 }
+
+/// The window and the fake server the command-line tests export from.
+#[cfg(feature = "cli")]
+pub mod cli {
+    use arize_audit_logs::{
+        mock::{MockConfig, MockServer},
+        AuditLog,
+    };
+    use chrono::{DateTime, TimeDelta, Utc};
+
+    /// The window's inclusive bounds.
+    pub const START: &str = "2026-04-01T00:00:00Z";
+    pub const END: &str = "2026-05-18T12:00:00Z";
+
+    pub fn end() -> DateTime<Utc> {
+        END.parse().expect("ts")
+    }
+
+    /// A fake server whose entries reach 40 days back from [`END`].
+    pub async fn server(entries: usize, seed: u64) -> MockServer {
+        let config = MockConfig::default()
+            .entries(entries)
+            .seed(seed)
+            .end(end())
+            .span(TimeDelta::days(40));
+        MockServer::start(config).await.expect("fake server")
+    }
+
+    /// The server's entries inside [START, END], newest first.
+    pub fn in_window(server: &MockServer) -> Vec<AuditLog> {
+        let start: DateTime<Utc> = START.parse().expect("ts");
+        server
+            .entries()
+            .into_iter()
+            .filter(|e| e.created_at >= start && e.created_at <= end())
+            .collect()
+    }
+}

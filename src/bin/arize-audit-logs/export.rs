@@ -112,25 +112,8 @@ async fn start(
         output.remove_if_created();
         return Err(failure);
     }
-    let sink = Sink::create(
-        BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file)),
-        journal.format,
-    );
-    let store = Store::File {
-        output: path.to_owned(),
-        journal: journal_path,
-    };
-    Pipeline::new(
-        client,
-        journal,
-        sink,
-        store,
-        stop,
-        args.checkpoint_every,
-        progress,
-    )
-    .run()
-    .await
+    let run = (client, journal, args, stop, progress);
+    to_file(path, output, run).await
 }
 
 /// Continues the export of `path` from its journal, after checking that the
@@ -178,16 +161,33 @@ async fn resume(
             "dropped what was written after the journal's last save; those entries are fetched again"
         );
     }
-    let started = journal.written.bytes > 0;
+    let run = (client, journal, args, stop, progress);
+    to_file(path, output, run).await
+}
+
+/// What a pipeline runs with: the client, the journal, the arguments for its
+/// cadence, Ctrl-C and the progress line.
+type Run<'a> = (
+    Client,
+    Journal,
+    &'a ExportArgs,
+    watch::Receiver<bool>,
+    Progress,
+);
+
+/// Runs the pipeline into `output`, which holds what the journal records.
+async fn to_file(path: &Path, output: OutputFile, run: Run<'_>) -> Result<Summary, Failure> {
+    let (client, journal, args, stop, progress) = run;
+    let out = BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file));
     let sink = Sink::resume(
-        BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file)),
+        out,
         journal.format,
         &journal.written,
-        started,
+        journal.written.bytes > 0,
     );
     let store = Store::File {
         output: path.to_owned(),
-        journal: journal_path,
+        journal: journal::path_for(path),
     };
     Pipeline::new(
         client,

@@ -18,18 +18,10 @@ use crate::{
     journal::{LastEntry, Written},
 };
 
-/// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 9] = [
-    "id",
-    "user_id",
-    "ip",
-    "operation_type",
-    "operation_name",
-    "operation_text",
-    "variables",
-    "created_at",
-    "extra",
-];
+/// The CSV columns, in order: the documented members, then `extra`.
+fn csv_columns() -> impl Iterator<Item = &'static str> {
+    AuditLog::MEMBERS.into_iter().chain(["extra"])
+}
 
 /// An output that can be made durable.
 pub trait Durable: Write {
@@ -231,7 +223,9 @@ impl<W: Durable> Sink<W> {
             Format::Json => self.emit(b"[\n"),
             Format::Csv => {
                 let mut header = csv_writer();
-                header.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
+                header
+                    .write_record(csv_columns())
+                    .map_err(io::Error::other)?;
                 let bytes = header
                     .into_inner()
                     .map_err(|e| io::Error::other(e.to_string()))?;
