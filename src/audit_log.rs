@@ -134,7 +134,7 @@ impl AuditLog {
             created_at: String,
         }
         let wire: Wire = serde_json::from_str(&raw).map_err(|e| e.to_string())?;
-        let value = crate::raw_audit_log::parse_timestamp(&wire.created_at)?;
+        let value = parse_timestamp(&wire.created_at)?;
         Ok(Self {
             id: wire.id,
             user_id: wire.user_id,
@@ -261,6 +261,19 @@ impl AuditLog {
             _ => map.serialize_entry(name, &*self.created_at_text()),
         }
     }
+}
+
+/// RFC 3339 (the fast path), else anything chrono reads as a UTC date-time.
+pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| text.parse())
+        .map_err(|e| {
+            format!(
+                "created_at {:?} is not an RFC 3339 date-time: {e}",
+                crate::text::excerpt(text.as_bytes(), 40)
+            )
+        })
 }
 
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them

@@ -8,7 +8,10 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::{audit_log::KNOWN_MEMBERS, json_text, AuditLog};
+use crate::{
+    audit_log::{parse_timestamp, KNOWN_MEMBERS},
+    json_text, AuditLog,
+};
 
 /// An audit-log entry exactly as the server sent it (component schema
 /// `AuditLog`), for callers that archive: [`ListAuditLogs::raw_pages`]
@@ -105,19 +108,6 @@ fn json_kind(text: &str) -> &'static str {
         Some(b'"') => "string",
         _ => "number",
     }
-}
-
-/// RFC 3339 (the fast path), else anything chrono reads as a UTC date-time.
-pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| text.parse())
-        .map_err(|e| {
-            format!(
-                "created_at {:?} is not an RFC 3339 date-time: {e}",
-                crate::text::excerpt(text.as_bytes(), 40)
-            )
-        })
 }
 
 impl<'de> Deserialize<'de> for RawAuditLog {
