@@ -564,32 +564,3 @@ async fn demo_exports_from_the_embedded_server_and_checks_the_file() {
     assert!(stdout.contains("exactly once, newest first"));
     assert_eq!(read_jsonl(&path).len(), 321);
 }
-
-#[tokio::test]
-async fn two_exports_of_the_same_file_cannot_run_at_once() {
-    let server = server(2_000, 18).await;
-    server.set_faults(Faults::none().latency(Duration::from_millis(20)));
-    let dir = tempdir();
-    let path = dir.join("locked.jsonl");
-    let first = command(&export_args(&server.uri(), &path), Some(server.api_key()))
-        .spawn()
-        .expect("spawn");
-    wait_until("the first export is under way", || {
-        checkpointed(&path) >= 100
-    })
-    .await;
-    let second = run(&export_args(&server.uri(), &path), Some(server.api_key())).await;
-    assert_eq!(second.status.code(), Some(2));
-    assert!(
-        text(&second.stderr).contains("being written by another export"),
-        "{}",
-        text(&second.stderr)
-    );
-    let first = first.wait_with_output().await.expect("first finishes");
-    assert!(
-        first.status.success(),
-        "the first export was not disturbed: {}",
-        text(&first.stderr)
-    );
-    assert_eq!(read_jsonl(&path).len(), in_window(&server).len());
-}

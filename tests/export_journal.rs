@@ -435,8 +435,9 @@ async fn every_writer_holds_the_lock_resume_included() {
         common::checkpointed(&path) >= 100
     })
     .await;
-    for _ in 0..2 {
-        let out = run(&resume_args(&path), Some(key)).await;
+    // A second export, and two resumes, while the first one writes.
+    for other in [args.clone(), resume_args(&path), resume_args(&path)] {
+        let out = run(&other, Some(key)).await;
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         assert!(
             text(&out.stderr).contains("being written by another export"),
