@@ -137,6 +137,7 @@ pub struct ListAuditLogs {
     params: ListAuditLogsParams,
     skip: usize,
     max_entries: Option<u64>,
+    prefetch: bool,
     range_error: Option<ValidationError>,
 }
 
@@ -147,6 +148,7 @@ impl ListAuditLogs {
             params: ListAuditLogsParams::default(),
             skip: 0,
             max_entries: None,
+            prefetch: false,
             range_error: None,
         }
     }
@@ -243,6 +245,18 @@ impl ListAuditLogs {
         self
     }
 
+    /// Streams request each next page as soon as the current one's body has
+    /// arrived, before it is decoded and handed over, so the server works
+    /// while this side decodes and the caller consumes (off by default). The
+    /// cursor is read off the end of the body and checked against the
+    /// decoded page: a wrong guess costs one request, never a wrong page. At
+    /// most one request runs ahead; not used with
+    /// [`max_entries`](Self::max_entries).
+    pub fn prefetch(mut self, on: bool) -> Self {
+        self.prefetch = on;
+        self
+    }
+
     /// The parameters as they stand.
     pub fn get_params(&self) -> &ListAuditLogsParams {
         &self.params
@@ -267,7 +281,7 @@ impl ListAuditLogs {
     /// fraction of the decoding cost.
     pub async fn send_raw(self) -> Result<RawPage, Error> {
         self.validate()?;
-        crate::transport::fetch_page(&self.client, &self.params).await
+        crate::transport::fetch_page(&self.client, &self.params, None).await
     }
 
     /// All pages, fetched lazily one after another as the stream is polled,
@@ -289,6 +303,7 @@ impl ListAuditLogs {
             self.params,
             self.skip,
             self.max_entries,
+            self.prefetch,
             validation,
         )
     }

@@ -14,6 +14,7 @@ mod json_text;
 pub mod mock;
 mod page;
 mod pagination;
+mod prefetch;
 mod problem;
 mod rate_gate;
 mod raw_audit_log;

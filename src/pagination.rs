@@ -11,8 +11,8 @@ use std::{
 use futures::{future::BoxFuture, FutureExt, Stream};
 
 use crate::{
-    audit_logs::DEFAULT_LIMIT, page::PageKind, AuditLog, Client, Error, ListAuditLogsParams, Page,
-    PaginationError, RawPage, ResumePoint, ValidationError,
+    audit_logs::DEFAULT_LIMIT, page::PageKind, prefetch::Prefetch, AuditLog, Client, Error,
+    ListAuditLogsParams, Page, PaginationError, RawPage, ResumePoint, ValidationError,
 };
 
 /// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages)
@@ -42,6 +42,8 @@ pub struct Pages<P: PageKind = Page> {
     entries_yielded: u64,
     exhausted: bool,
     state: State,
+    /// The next page requested ahead, when asked for.
+    prefetch: Option<Prefetch>,
     kind: std::marker::PhantomData<fn() -> P>,
 }
 
@@ -59,6 +61,7 @@ impl<P: PageKind> Pages<P> {
         params: ListAuditLogsParams,
         skip: usize,
         max_entries: Option<u64>,
+        prefetch: bool,
         validation: Result<(), ValidationError>,
     ) -> Self {
         let state = match validation {
@@ -69,7 +72,11 @@ impl<P: PageKind> Pages<P> {
         if let Some(cursor) = &params.cursor {
             seen.insert(hash(cursor));
         }
+        // A cap changes the last request's limit: no guessing then.
+        let prefetch = (prefetch && max_entries.is_none())
+            .then(|| Prefetch::new(client.clone(), params.clone()));
         Self {
+            prefetch,
             client,
             params,
             skip,
@@ -130,7 +137,20 @@ impl<P: PageKind> Pages<P> {
             }
         }
         let client = self.client.clone();
-        async move { crate::transport::fetch_page(&client, &params).await }.boxed()
+        let Some(prefetch) = &self.prefetch else {
+            return async move { crate::transport::fetch_page(&client, &params, None).await }
+                .boxed();
+        };
+        if let Some(ahead) = params.cursor.as_deref().and_then(|c| prefetch.take(c)) {
+            return async move {
+                ahead.await.unwrap_or_else(|e| {
+                    Err(Error::Internal(format!("a prefetched request failed: {e}")))
+                })
+            }
+            .boxed();
+        }
+        let seen = prefetch.on_body();
+        async move { crate::transport::fetch_page(&client, &params, Some(seen)).await }.boxed()
     }
 
     /// Applies the guards, the skip and the cap to a page that just arrived,
@@ -203,6 +223,14 @@ impl<P: PageKind> Pages<P> {
             }
         }
         page
+    }
+}
+
+impl<P: PageKind> Drop for Pages<P> {
+    fn drop(&mut self) {
+        if let Some(prefetch) = &self.prefetch {
+            prefetch.cancel();
+        }
     }
 }
 

@@ -15,8 +15,9 @@ use reqwest::{
 };
 
 use crate::{
-    client::Settings, generated, retry::Decision, text, ApiError, Client, DecodeError, Error,
-    ListAuditLogsParams, Problem, RawPage, RetryAfter, RetryHistory, TransportError,
+    client::Settings, generated, prefetch::BodySeen, retry::Decision, text, ApiError, Client,
+    DecodeError, Error, ListAuditLogsParams, Problem, RawPage, RetryAfter, RetryHistory,
+    TransportError,
 };
 
 /// The largest part of an error body kept (64 KiB).
@@ -33,6 +34,8 @@ const ACCEPTED_TYPES: &str = "application/json, application/problem+json";
 pub struct Hooks {
     settings: Arc<Settings>,
     observed: Arc<Mutex<Observed>>,
+    /// Told each success body as soon as it is read (prefetching).
+    body_seen: Option<BodySeen>,
 }
 
 #[derive(Default)]
@@ -47,6 +50,7 @@ impl Hooks {
         Self {
             settings,
             observed: Arc::default(),
+            body_seen: None,
         }
     }
 
@@ -127,6 +131,11 @@ impl ClientHooks<Hooks> for generated::Client {
         if too_large {
             hooks.observe(|o| o.too_large = true);
             body.clear();
+        } else if let (true, Some(seen)) = (status.is_success(), &hooks.body_seen) {
+            if seen(&body) {
+                // Let the next page's request go out before this one is decoded.
+                tokio::task::yield_now().await;
+            }
         }
 
         let mut builder = http::Response::builder()
@@ -147,6 +156,7 @@ impl ClientHooks<Hooks> for generated::Client {
 pub(crate) async fn fetch_page(
     client: &Client,
     params: &ListAuditLogsParams,
+    body_seen: Option<BodySeen>,
 ) -> Result<RawPage, Error> {
     let policy = &client.inner.settings.retry;
     let mut history = RetryHistory::default();
@@ -154,7 +164,7 @@ pub(crate) async fn fetch_page(
     loop {
         history.attempts += 1;
         gate.pass().await;
-        let error = match attempt(client, params).await {
+        let error = match attempt(client, params, body_seen.clone()).await {
             Ok(page) => {
                 if history.attempts > 1 {
                     tracing::info!(
@@ -221,9 +231,14 @@ fn short_reason(error: &Error) -> String {
 
 /// One attempt: the generated builder sends the request, then its outcome is
 /// classified.
-async fn attempt(client: &Client, params: &ListAuditLogsParams) -> Result<RawPage, Error> {
+async fn attempt(
+    client: &Client,
+    params: &ListAuditLogsParams,
+    body_seen: Option<BodySeen>,
+) -> Result<RawPage, Error> {
     let inner = &client.inner;
-    let hooks = Hooks::new(inner.settings.clone());
+    let mut hooks = Hooks::new(inner.settings.clone());
+    hooks.body_seen = body_seen;
     let generated =
         generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();

@@ -288,3 +288,64 @@ async fn failed_page_ends_the_stream_and_resume_point_stays_on_it() {
     );
     assert!(entries.next().await.is_none());
 }
+
+#[tokio::test]
+async fn prefetching_requests_the_next_page_before_it_is_asked_for() {
+    let server = three_pages().await;
+    let client = client(&server);
+    let mut pages = client.list_audit_logs().limit(2).prefetch(true).pages();
+    let first = pages.next().await.expect("a page").expect("ok");
+    assert_eq!(first.logs.len(), 4);
+    // Not polled again, yet the second page is on its way.
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = server.received_requests().await.map_or(0, |r| r.len());
+        if seen >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen, 2, "one request ahead, not more");
+    let rest: Vec<_> = pages.try_collect().await.expect("the rest");
+    let ids: Vec<String> = first
+        .logs
+        .iter()
+        .chain(rest.iter().flat_map(|p| p.logs.iter()))
+        .map(|e| e.id.clone())
+        .collect();
+    let expected: Vec<String> = (0..10).rev().map(|n| format!("id-{n}")).collect();
+    assert_eq!(ids, expected, "every entry once, in order");
+    let requests = server.received_requests().await.map_or(0, |r| r.len());
+    assert_eq!(requests, 3, "three pages: none fetched twice");
+}
+
+#[tokio::test]
+async fn a_wrong_guess_costs_a_request_never_a_page() {
+    let server = MockServer::start().await;
+    // The body's tail names a decoy cursor after the real pagination.
+    let decoy = |logs: std::ops::Range<u32>, next: &str| {
+        let logs: Vec<_> = logs.rev().map(entry).collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "logs": logs,
+            "pagination": { "has_more": true, "next_cursor": next },
+            "debug": { "next_cursor": "decoy" },
+        }))
+    };
+    mount_page(&server, None, decoy(4..6, "c2")).await;
+    mount_page(&server, Some("c2"), page(2..4, None)).await;
+    // The guess may or may not be sent before it is cancelled.
+    Mock::given(matchers::query_param("cursor", "decoy"))
+        .respond_with(page(0..2, None))
+        .mount(&server)
+        .await;
+    let entries: Vec<String> = client(&server)
+        .list_audit_logs()
+        .limit(2)
+        .prefetch(true)
+        .entries()
+        .map_ok(|e| e.id)
+        .try_collect()
+        .await
+        .expect("entries");
+    assert_eq!(entries, ["id-5", "id-4", "id-3", "id-2"]);
+}

@@ -367,11 +367,14 @@ async fn worker(shared: Arc<Shared>) {
         let mut params = shared.base.clone();
         params.start_time = Some(window.start);
         params.end_time = Some(window.end);
+        // One worker: request each next page while this one is decoded.
+        // Several already overlap, and must stay within `workers`.
         let mut request = shared
             .client
             .list_audit_logs()
             .params(params)
-            .resume(resume);
+            .resume(resume)
+            .prefetch(shared.concurrency.max == 1);
         if let Some(max) = shared.max_entries {
             request = request.max_entries(max);
         }

@@ -57,7 +57,16 @@ pub struct Pipeline<W: Durable> {
     /// A page is partly written: the file is ahead of the plan, so the
     /// journal must not be saved until the page is complete.
     mid_page: bool,
+    /// Bytes written when background writeback was last started, and that
+    /// writeback while it runs.
+    writeback_at: u64,
+    writeback: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// Start writing a file back to disk in the background every this many
+/// bytes, so the sync that ends the export has little left to do. It only
+/// saves time; the journal's order does not depend on it.
+const WRITEBACK_EVERY: u64 = 4 << 20;
 
 impl<W: Durable> Pipeline<W> {
     pub fn new(
@@ -83,6 +92,8 @@ impl<W: Durable> Pipeline<W> {
             last_save: Instant::now(),
             started: Instant::now(),
             mid_page: false,
+            writeback_at: 0,
+            writeback: None,
         }
     }
 
@@ -155,6 +166,8 @@ impl<W: Durable> Pipeline<W> {
                 hooks::pause("page-written");
                 if self.last_save.elapsed() >= self.checkpoint_every {
                     self.commit()?;
+                } else {
+                    self.start_writeback();
                 }
                 self.progress.update(self.sink.entries(), self.pages);
             }
@@ -196,6 +209,22 @@ impl<W: Durable> Pipeline<W> {
             );
         }
         Ok(capped)
+    }
+
+    /// Every few MiB, starts syncing the file on the blocking pool (one at a
+    /// time) while the export goes on waiting for the network.
+    fn start_writeback(&mut self) {
+        if self.sink.bytes() < self.writeback_at + WRITEBACK_EVERY
+            || self.writeback.as_ref().is_some_and(|w| !w.is_finished())
+        {
+            return;
+        }
+        self.writeback_at = self.sink.bytes();
+        if let Some(file) = self.sink.writeback_handle() {
+            self.writeback = Some(tokio::task::spawn_blocking(move || {
+                let _ = file.sync_data();
+            }));
+        }
     }
 
     /// With `--overwrite`, the old content goes when the first entries come.

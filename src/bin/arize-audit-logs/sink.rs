@@ -30,12 +30,22 @@ pub trait Durable: Write {
     /// Empties a file and writes from its start (`--overwrite`, or undoing a
     /// failed start); nothing for a stream.
     fn discard_existing(&mut self) -> io::Result<()>;
+    /// Hands what is written to the kernel and returns a handle to the file,
+    /// so its writeback can start in the background; `None` for a stream.
+    fn writeback_handle(&mut self) -> Option<std::fs::File> {
+        None
+    }
 }
 
 impl Durable for BufWriter<FileOut> {
     fn sync(&mut self) -> io::Result<()> {
         self.flush()?;
         self.get_ref().file().sync_data()
+    }
+
+    fn writeback_handle(&mut self) -> Option<std::fs::File> {
+        self.flush().ok()?;
+        self.get_ref().file().try_clone().ok()
     }
 
     fn discard_existing(&mut self) -> io::Result<()> {
@@ -191,6 +201,11 @@ impl<W: Durable> Sink<W> {
     pub fn sync(&mut self) -> io::Result<Written> {
         self.out.sync()?;
         Ok(self.written())
+    }
+
+    /// A handle for background writeback (see [`Durable::writeback_handle`]).
+    pub fn writeback_handle(&mut self) -> Option<std::fs::File> {
+        self.out.writeback_handle()
     }
 
     /// What has been handed to the output so far (durable or not).
