@@ -263,8 +263,13 @@ impl AuditLog {
     }
 }
 
-/// RFC 3339 (the fast path), else anything chrono reads as a UTC date-time.
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` read directly (the form the API
+/// sends), else RFC 3339 by chrono, else anything chrono reads as a UTC
+/// date-time.
 pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Some(t) = parse_utc_z(text) {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| text.parse())
@@ -274,6 +279,47 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
                 crate::text::excerpt(text.as_bytes(), 40)
             )
         })
+}
+
+/// The common form only; `None` sends anything else to chrono.
+fn parse_utc_z(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b.last() != Some(&b'Z')
+    {
+        return None;
+    }
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            let value = digits(20..b.len() - 1)?;
+            value * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(digits(0..4)?).ok()?,
+        digits(5..7)?,
+        digits(8..10)?,
+    )?;
+    let seconds = digits(17..19)?;
+    if seconds > 59 {
+        return None; // a leap second: chrono decides
+    }
+    Some(
+        date.and_hms_nano_opt(digits(11..13)?, digits(14..16)?, seconds, nanos)?
+            .and_utc(),
+    )
 }
 
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
@@ -438,6 +484,40 @@ impl OperationType {
     /// Whether the value is one the document lists.
     pub fn is_known(&self) -> bool {
         !matches!(self, Self::Unknown(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_timestamp_form_is_read_as_chrono_reads_it() {
+        for text in [
+            "2026-05-18T12:00:00Z",
+            "2026-05-18T12:00:00.5Z",
+            "2026-05-18T12:00:00.000Z",
+            "2026-05-18T23:59:59.123456789Z",
+            "2024-02-29T00:00:00Z",
+        ] {
+            let chrono: DateTime<Utc> = DateTime::parse_from_rfc3339(text).expect(text).into();
+            assert_eq!(parse_utc_z(text), Some(chrono), "{text}");
+        }
+        for other in [
+            "2026-05-18T12:00:00+02:00",
+            "2026-05-18 12:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-05-18T12:00:60Z",
+            "2026-05-18T12:00:00.Z",
+            "2026-05-18T12:00:00.1234567890Z",
+            "2026-05-18T1a:00:00Z",
+        ] {
+            assert_eq!(parse_utc_z(other), None, "{other}");
+        }
+        assert_eq!(
+            parse_timestamp("2026-05-18T14:00:00+02:00").expect("chrono"),
+            parse_timestamp("2026-05-18T12:00:00Z").expect("fast")
+        );
     }
 }
 
