@@ -487,40 +487,6 @@ impl OperationType {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_common_timestamp_form_is_read_as_chrono_reads_it() {
-        for text in [
-            "2026-05-18T12:00:00Z",
-            "2026-05-18T12:00:00.5Z",
-            "2026-05-18T12:00:00.000Z",
-            "2026-05-18T23:59:59.123456789Z",
-            "2024-02-29T00:00:00Z",
-        ] {
-            let chrono: DateTime<Utc> = DateTime::parse_from_rfc3339(text).expect(text).into();
-            assert_eq!(parse_utc_z(text), Some(chrono), "{text}");
-        }
-        for other in [
-            "2026-05-18T12:00:00+02:00",
-            "2026-05-18 12:00:00Z",
-            "2026-02-30T00:00:00Z",
-            "2026-05-18T12:00:60Z",
-            "2026-05-18T12:00:00.Z",
-            "2026-05-18T12:00:00.1234567890Z",
-            "2026-05-18T1a:00:00Z",
-        ] {
-            assert_eq!(parse_utc_z(other), None, "{other}");
-        }
-        assert_eq!(
-            parse_timestamp("2026-05-18T14:00:00+02:00").expect("chrono"),
-            parse_timestamp("2026-05-18T12:00:00Z").expect("fast")
-        );
-    }
-}
-
 impl fmt::Display for OperationType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -600,5 +566,39 @@ impl JsonSchema for OperationType {
                 { "description": "A value the API added after this crate was generated." }
             ]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_timestamp_form_is_read_as_chrono_reads_it() {
+        for text in [
+            "2026-05-18T12:00:00Z",
+            "2026-05-18T12:00:00.5Z",
+            "2026-05-18T12:00:00.000Z",
+            "2026-05-18T23:59:59.123456789Z",
+            "2024-02-29T00:00:00Z",
+        ] {
+            let chrono: DateTime<Utc> = DateTime::parse_from_rfc3339(text).expect(text).into();
+            assert_eq!(parse_utc_z(text), Some(chrono), "{text}");
+        }
+        for other in [
+            "2026-05-18T12:00:00+02:00",
+            "2026-05-18 12:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-05-18T12:00:60Z",
+            "2026-05-18T12:00:00.Z",
+            "2026-05-18T12:00:00.1234567890Z",
+            "2026-05-18T1a:00:00Z",
+        ] {
+            assert_eq!(parse_utc_z(other), None, "{other}");
+        }
+        assert_eq!(
+            parse_timestamp("2026-05-18T14:00:00+02:00").expect("chrono"),
+            parse_timestamp("2026-05-18T12:00:00Z").expect("fast")
+        );
     }
 }
