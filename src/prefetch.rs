@@ -9,11 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 
-use crate::{transport, Client, Error, ListAuditLogsParams, RawPage};
-
-/// Called with a success body as soon as it has been read; `true` when it
-/// started a request.
-pub(crate) type BodySeen = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
+use crate::{
+    transport::{self, BodySeen},
+    Client, Error, ListAuditLogsParams, RawPage,
+};
 
 /// How far from the end of a body the cursor is looked for.
 const TAIL: usize = 4 * 1024;

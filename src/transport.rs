@@ -15,9 +15,8 @@ use reqwest::{
 };
 
 use crate::{
-    client::Settings, generated, prefetch::BodySeen, retry::Decision, text, ApiError, Client,
-    DecodeError, Error, ListAuditLogsParams, Problem, RawPage, RetryAfter, RetryHistory,
-    TransportError,
+    client::Settings, generated, retry::Decision, text, ApiError, Client, DecodeError, Error,
+    ListAuditLogsParams, Problem, RawPage, RetryAfter, RetryHistory, TransportError,
 };
 
 /// The largest part of an error body kept (64 KiB).
@@ -27,6 +26,11 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 const API_VERSION_HEADER: &str = "api-version";
 /// The media types the operation answers with.
 const ACCEPTED_TYPES: &str = "application/json, application/problem+json";
+
+/// Called with a success body as soon as it has been read, before it is
+/// decoded (prefetching); `true` when it started a request, so the fetch
+/// yields once to let that request go out.
+pub(crate) type BodySeen = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
 
 /// The generated client's inner value: settings shared by all requests, and
 /// what the current request observed that the generated code does not keep.
