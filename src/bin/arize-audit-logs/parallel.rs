@@ -10,9 +10,13 @@
 //! (where the boundary is the lower bound), and the older one drops it. Each
 //! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory. When
 //! no window is left to start, an idle worker splits the running window with
-//! the most time left: that window's worker stops at the midpoint (between its
-//! lower bound and the oldest entry it has delivered), and the older half
-//! becomes a new window, written right after it. A 429
+//! the most entries left, estimated from the density it has shown so far
+//! (entries delivered per millisecond covered): that window's worker stops at
+//! the midpoint (between its lower bound and the oldest entry it has
+//! delivered), and the older half becomes a new window, written right after
+//! it. A window expected to hold less than two pages more is not split (the
+//! split would cost more requests than it saves). An idle worker with nothing
+//! to split waits until a window shows progress or every window is done. A 429
 //! slows everyone: the client's shared gate holds every request for the wait,
 //! and the number of concurrent requests drops by one (down to one), growing
 //! back after a run of successes.
@@ -26,11 +30,12 @@ use arize_audit_logs::{Client, Error, ListAuditLogsParams, RawAuditLog, ResumePo
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 
-/// Windows per worker: enough to balance uneven windows, few enough that
-/// partial last pages cost little.
-pub const WINDOWS_PER_WORKER: usize = 2;
+/// Windows per worker at the start. One: every window ends with a partial
+/// page, and idle workers split running windows by the density they show, so
+/// uneven windows balance without more of them.
+pub const WINDOWS_PER_WORKER: usize = 1;
 /// Pages a window may hold before its worker waits for the writer.
 pub const WINDOW_BUFFER: usize = 64;
 /// Successful pages after which one more concurrent request is allowed again.
@@ -150,6 +155,11 @@ pub struct Plan {
     /// The newest instant of the export: only the window ending there keeps
     /// entries on its upper bound.
     newest: Option<DateTime<Utc>>,
+    /// Entries a page holds: a window is split only when it is expected to
+    /// hold at least two more.
+    page_size: u64,
+    /// Wakes idle workers when a window makes progress or finishes.
+    changed: Notify,
 }
 
 struct PlanInner {
@@ -163,6 +173,8 @@ struct Segment {
     state: SegmentState,
     /// The oldest `created_at` delivered so far.
     progress: Option<DateTime<Utc>>,
+    /// Entries delivered so far.
+    delivered: u64,
     tx: Option<mpsc::Sender<WindowItem>>,
     rx: Option<mpsc::Receiver<WindowItem>>,
 }
@@ -182,6 +194,7 @@ impl Segment {
             window,
             state: SegmentState::Pending,
             progress: None,
+            delivered: 0,
             tx: Some(tx),
             rx: Some(rx),
         }
@@ -212,8 +225,9 @@ impl Plan {
     }
 
     /// The next window to fetch: the first pending one, else a split of the
-    /// running window with the most time left.
-    fn claim(&self) -> Option<Claim> {
+    /// running window with the most entries left. `Err(())` when every window
+    /// is done or running and none is worth splitting yet.
+    fn claim(&self) -> Result<Option<Claim>, ()> {
         let mut inner = self.lock();
         if let Some(i) = inner
             .segments
@@ -222,40 +236,67 @@ impl Plan {
         {
             let segment = &mut inner.segments[i];
             segment.state = SegmentState::Running;
-            return Some(Claim {
+            return Ok(segment.tx.take().map(|tx| Claim {
                 id: segment.id,
                 first: i == 0,
                 window: segment.window,
-                tx: segment.tx.take()?,
-            });
+                tx,
+            }));
         }
-        // Split: the running window whose undelivered span is longest.
-        let (i, lower, mid) = inner
+        if inner.segments.iter().all(|s| s.state == SegmentState::Done) {
+            return Ok(None);
+        }
+        let min_left = 2 * self.page_size;
+        let Some((i, lower, mid)) = inner
             .segments
             .iter()
             .enumerate()
             .filter(|(_, s)| s.state == SegmentState::Running)
             .filter_map(|(i, s)| {
                 let lower = s.window.lower();
-                let span = (s.progress? - lower).num_milliseconds();
-                (span >= MIN_SPLIT_MS)
-                    .then(|| (i, lower, lower + TimeDelta::milliseconds(span / 2), span))
+                let progress = s.progress?;
+                let left_ms = (progress - lower).num_milliseconds();
+                let covered_ms = (s.window.end - progress).num_milliseconds().max(1);
+                // Entries expected below the progress, at the density so far.
+                let left = u128::from(s.delivered) * u128::try_from(left_ms).ok()?
+                    / u128::try_from(covered_ms).ok()?;
+                (left_ms >= MIN_SPLIT_MS && left >= u128::from(min_left))
+                    .then(|| (i, lower, lower + TimeDelta::milliseconds(left_ms / 2), left))
             })
             .max_by_key(|c| c.3)
-            .map(|(i, lower, mid, _)| (i, lower, mid))?;
+            .map(|(i, lower, mid, _)| (i, lower, mid))
+        else {
+            return Err(());
+        };
         inner.segments[i].window.cut = Some(mid);
         let id = inner.next_id;
         inner.next_id += 1;
         let mut split = Segment::new(id, Window::new(lower, mid));
         split.state = SegmentState::Running;
-        let tx = split.tx.take()?;
+        let tx = split.tx.take();
         inner.segments.insert(i + 1, split);
-        Some(Claim {
+        Ok(tx.map(|tx| Claim {
             id,
             first: false,
             window: Window::new(lower, mid),
             tx,
-        })
+        }))
+    }
+
+    /// The next claim, waiting while windows run that cannot be split yet.
+    /// `None` when every window is done.
+    async fn next_claim(&self) -> Option<Claim> {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            // Registered before looking, so no change between the look and
+            // the wait is missed.
+            changed.as_mut().enable();
+            match self.claim() {
+                Ok(claim) => return claim,
+                Err(()) => changed.await,
+            }
+        }
     }
 
     /// Keeps what window `index` may deliver of a page: entries at or above
@@ -276,6 +317,9 @@ impl Plan {
         if let Some(oldest) = entries.last().map(RawAuditLog::created_at) {
             segment.progress = Some(segment.progress.map_or(oldest, |p| p.min(oldest)));
         }
+        segment.delivered += entries.len() as u64;
+        drop(inner);
+        self.changed.notify_waiters();
         reached_cut
     }
 
@@ -284,6 +328,8 @@ impl Plan {
         if let Some(segment) = inner.segments.iter_mut().find(|s| s.id == id) {
             segment.state = SegmentState::Done;
         }
+        drop(inner);
+        self.changed.notify_waiters();
     }
 }
 
@@ -320,6 +366,8 @@ pub fn start(
             next_id: windows.len() as u64,
         }),
         newest: base.end_time,
+        page_size: u64::from(base.limit.unwrap_or(arize_audit_logs::DEFAULT_LIMIT)),
+        changed: Notify::new(),
     });
     let shared = Arc::new(Shared {
         client: client.clone(),
@@ -352,7 +400,7 @@ async fn worker(shared: Arc<Shared>) {
         first,
         window,
         tx,
-    }) = shared.plan.claim()
+    }) = shared.plan.next_claim().await
     {
         let resume = if first {
             shared
@@ -456,5 +504,84 @@ mod tests {
         let t = ts("2026-05-01T00:00:00Z");
         assert_eq!(plan(t, t, 8), vec![Window::new(t, t)]);
         assert_eq!(plan(t, t + TimeDelta::milliseconds(2), 8).len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod scheduling_tests {
+    use super::*;
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        s.parse().expect("ts")
+    }
+
+    fn plan_of(windows: &[Window], page_size: u64) -> Plan {
+        Plan {
+            inner: Mutex::new(PlanInner {
+                segments: (0u64..)
+                    .zip(windows.iter().copied())
+                    .map(|(id, w)| Segment::new(id, w))
+                    .collect(),
+                next_id: windows.len() as u64,
+            }),
+            newest: windows.first().map(|w| w.end),
+            page_size,
+            changed: Notify::new(),
+        }
+    }
+
+    fn entries(times: &[&str]) -> Vec<RawAuditLog> {
+        times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                serde_json::from_str(&format!(
+                    r#"{{"id":"e{i}","user_id":"u","user_email":"u@example.com","operation_type":"QUERY","operation_name":"q","operation_text":null,"variables":null,"created_at":"{t}"}}"#
+                ))
+                .expect("entry")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_idle_worker_waits_for_a_running_window_instead_of_quitting() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-11T00:00:00Z"));
+        let plan = plan_of(&plan(start, end, 2), 2);
+        let first = plan.claim().expect("claimable").expect("window 0");
+        let second = plan.claim().expect("claimable").expect("window 1");
+        // Window 1 was empty; window 0 has shown nothing yet: nothing to
+        // split, but the export is not over.
+        plan.finish(second.id);
+        assert!(plan.claim().is_err(), "wait, do not quit");
+        // Window 0 delivers a page covering its newest day: nine days left
+        // at that density is far more than two pages, so it is split.
+        let mut page = entries(&["2026-05-11T00:00:00Z", "2026-05-10T00:00:00Z"]);
+        assert!(!plan.admit(first.id, &mut page));
+        let split = plan.claim().expect("claimable").expect("a split");
+        assert_eq!(
+            split.window.end.date_naive(),
+            ts("2026-05-08T00:00:00Z").date_naive()
+        );
+        plan.finish(first.id);
+        plan.finish(split.id);
+        assert!(matches!(plan.claim(), Ok(None)), "every window is done");
+    }
+
+    #[test]
+    fn a_window_expected_to_end_within_two_pages_is_not_split() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-11T00:00:00Z"));
+        let plan = plan_of(&[Window::new(start, end)], 100);
+        let only = plan.claim().expect("claimable").expect("window");
+        // 100 entries over nine days: about 11 more in the last day.
+        let times: Vec<String> = (0..100)
+            .map(|i| (end - TimeDelta::minutes(i * 9 * 24 * 60 / 99)).to_rfc3339())
+            .collect();
+        let times: Vec<&str> = times.iter().map(String::as_str).collect();
+        let mut page = entries(&times);
+        assert!(!plan.admit(only.id, &mut page));
+        assert!(
+            plan.claim().is_err(),
+            "not worth a split: wait for it to end"
+        );
     }
 }
