@@ -11,8 +11,12 @@
 
 use std::{fmt, path::Path, process::ExitCode};
 
+#[path = "build/query.rs"]
+mod query;
+
 const SPEC: &str = "openapi/arize-audit-logs.yaml";
 const OUTPUT: &str = "codegen.rs";
+const QUERY_OUTPUT: &str = "query.rs";
 
 /// Component schema → wrapper type that stands in for it in generated code.
 const REPLACEMENTS: &[(&str, &str)] = &[
@@ -22,7 +26,7 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ("Problem", "crate::Problem"),
 ];
 
-struct BuildError(String);
+pub(crate) struct BuildError(pub(crate) String);
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -33,6 +37,7 @@ impl fmt::Display for BuildError {
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/query.rs");
     match generate() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -69,6 +74,17 @@ fn generate() -> Result<(), BuildError> {
     let out_dir = std::env::var("OUT_DIR").map_err(|_| BuildError("OUT_DIR is not set".into()))?;
     let out = Path::new(&out_dir).join(OUTPUT);
     std::fs::write(&out, code)
+        .map_err(|e| BuildError(format!("cannot write {}: {e}", out.display())))?;
+
+    // The query parameters, for every layer above the generated code.
+    let query = query::generate(&spec, "list_audit_logs", REPLACEMENTS)?;
+    let file: syn::File = syn::parse_str(&query).map_err(|e| {
+        BuildError(format!(
+            "build/query.rs produced code that does not parse: {e}"
+        ))
+    })?;
+    let out = Path::new(&out_dir).join(QUERY_OUTPUT);
+    std::fs::write(&out, prettyplease::unparse(&file))
         .map_err(|e| BuildError(format!("cannot write {}: {e}", out.display())))
 }
 

@@ -305,18 +305,52 @@ pub enum ConfigError {
 
 /// A request parameter that breaks a rule known client-side.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid `{parameter}`: {rule}")]
 #[non_exhaustive]
 pub struct ValidationError {
     /// The API's name of the parameter (`limit`, `start_time`, …).
     pub parameter: &'static str,
+    /// For an array parameter, the position of the item that breaks it.
+    pub item: Option<usize>,
     /// The rule it breaks.
     pub rule: ValidationRule,
 }
 
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.item {
+            Some(item) => write!(
+                f,
+                "invalid `{}` (item {}): {}",
+                self.parameter,
+                item + 1,
+                self.rule
+            ),
+            None => write!(f, "invalid `{}`: {}", self.parameter, self.rule),
+        }
+    }
+}
+
 impl ValidationError {
     pub(crate) fn new(parameter: &'static str, rule: ValidationRule) -> Self {
-        Self { parameter, rule }
+        Self {
+            parameter,
+            item: None,
+            rule,
+        }
+    }
+
+    pub(crate) fn at_item(mut self, item: Option<usize>) -> Self {
+        self.item = item;
+        self
+    }
+
+    pub(crate) fn unknown_parameter(name: &str) -> Self {
+        Self::new(
+            "(unknown)",
+            ValidationRule::UnknownParameter {
+                name: name.to_owned(),
+            },
+        )
     }
 }
 
@@ -326,12 +360,60 @@ impl ValidationError {
 pub enum ValidationRule {
     /// A number outside its allowed range.
     OutOfRange {
-        /// The value given.
-        value: u64,
+        /// The value given (clamped to the range of `i64`).
+        value: i64,
         /// The smallest allowed value.
-        min: u64,
+        min: i64,
         /// The largest allowed value.
-        max: u64,
+        max: i64,
+    },
+    /// A string shorter than the schema's `minLength` (in characters).
+    TooShort {
+        /// Its length.
+        length: usize,
+        /// The fewest characters allowed.
+        min: usize,
+    },
+    /// A string longer than the schema's `maxLength` (in characters).
+    TooLong {
+        /// Its length.
+        length: usize,
+        /// The most characters allowed.
+        max: usize,
+    },
+    /// Fewer values than the schema's `minItems`.
+    TooFew {
+        /// How many were given.
+        count: usize,
+        /// The fewest allowed.
+        min: usize,
+    },
+    /// More values than the schema's `maxItems` (or than one, for a
+    /// parameter that takes one).
+    TooMany {
+        /// How many were given.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// A value the schema's `enum` does not list.
+    NotOneOf {
+        /// The value given.
+        value: String,
+        /// The documented values.
+        allowed: &'static [&'static str],
+    },
+    /// A text that cannot be read as the parameter's type.
+    Malformed {
+        /// The text given.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A name that is not one of the operation's query parameters.
+    UnknownParameter {
+        /// The name given.
+        name: String,
     },
     /// `start_time` after `end_time`.
     StartAfterEnd {
@@ -354,6 +436,32 @@ impl fmt::Display for ValidationRule {
             Self::OutOfRange { value, min, max } => {
                 write!(f, "{value} is outside the allowed range {min}..={max}")
             }
+            Self::TooShort { length, min } => write!(
+                f,
+                "{length} characters is too short: at least {min} are required"
+            ),
+            Self::TooLong { length, max } => write!(
+                f,
+                "{length} characters is too long: at most {max} are allowed"
+            ),
+            Self::TooFew { count, min } => {
+                write!(f, "{count} given, but at least {min} are required")
+            }
+            Self::TooMany { count, max } => {
+                write!(f, "{count} given, but at most {max} are allowed")
+            }
+            Self::NotOneOf { value, allowed } => write!(
+                f,
+                "{value:?} is not one of the documented values {}",
+                allowed.join(", ")
+            ),
+            Self::Malformed { value, expected } => {
+                write!(f, "{value:?} is not {expected}")
+            }
+            Self::UnknownParameter { name } => write!(
+                f,
+                "`{name}` is not a query parameter of GET /v2/audit-logs"
+            ),
             Self::StartAfterEnd { start, end } => write!(
                 f,
                 "start_time {} is after end_time {}; the start of the range must not be after its end",

@@ -4,17 +4,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit_log;
-mod audit_logs;
 mod client;
 mod error;
 pub mod generated;
 mod json_text;
+mod list;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 mod page;
-mod pagination;
-mod prefetch;
 mod problem;
 mod rate_gate;
 mod raw_audit_log;
@@ -25,9 +23,6 @@ mod text;
 mod transport;
 
 pub use audit_log::{format_timestamp, AuditLog, OperationType};
-pub use audit_logs::{
-    ListAuditLogs, ListAuditLogsParams, ResumePoint, DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT,
-};
 pub use client::{
     Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
@@ -37,8 +32,13 @@ pub use error::{
     ValidationError, ValidationRule,
 };
 pub use json_text::compact as compact_json;
+pub use list::{
+    builder::{ListAuditLogs, ResumePoint, DEFAULT_LIMIT, MAX_LIMIT, MIN_LIMIT},
+    parameter::{Parameter, ParameterKind, Values},
+    params::ListAuditLogsParams,
+    stream::{Entries, Pages},
+};
 pub use page::{Page, PageKind, Pagination, RawPage};
-pub use pagination::{Entries, Pages};
 pub use problem::Problem;
 pub use raw_audit_log::{DecodeEntryError, RawAuditLog};
 pub use region::Region;

@@ -246,24 +246,7 @@ async fn attempt(
     let generated =
         generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();
-    if let Some(v) = params.start_time {
-        request = request.start_time(v);
-    }
-    if let Some(v) = params.end_time {
-        request = request.end_time(v);
-    }
-    if let Some(v) = &params.user_id {
-        request = request.user_id(v.clone());
-    }
-    if let Some(v) = &params.operation_type {
-        request = request.operation_type(v.clone());
-    }
-    if let Some(v) = params.limit {
-        request = request.limit(u64::from(v));
-    }
-    if let Some(v) = &params.cursor {
-        request = request.cursor(v.clone());
-    }
+    request = params.apply(request);
     let outcome = request.send().await;
 
     let endpoint = || inner.endpoint.clone();

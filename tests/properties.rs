@@ -20,7 +20,6 @@ fn operation_type() -> impl Strategy<Value = OperationType> {
         Just(OperationType::Query),
         Just(OperationType::Mutation),
         Just(OperationType::Subscription),
-        "\\PC{1,12}".prop_map(OperationType::from),
     ]
 }
 

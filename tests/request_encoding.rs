@@ -87,9 +87,30 @@ async fn operation_type_alone() {
 }
 
 #[tokio::test]
-async fn unknown_operation_type_is_sent_as_given() {
-    let request = wire(|r| r.operation_type("WEBHOOK")).await;
-    assert_eq!(request.query, [("operation_type".into(), "WEBHOOK".into())]);
+async fn an_operation_type_the_document_does_not_list_is_refused_before_sending() {
+    let client = arize_audit_logs::Client::builder()
+        .ignore_environment()
+        .api_key("k")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .expect("client");
+    let e = client
+        .list_audit_logs()
+        .operation_type("WEBHOOK")
+        .send()
+        .await
+        .expect_err("refused");
+    let arize_audit_logs::Error::InvalidParameter(e) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(e.parameter, "operation_type");
+    assert_eq!(
+        e.rule,
+        arize_audit_logs::ValidationRule::NotOneOf {
+            value: "WEBHOOK".into(),
+            allowed: &["QUERY", "MUTATION", "SUBSCRIPTION"],
+        }
+    );
 }
 
 #[tokio::test]

@@ -62,9 +62,10 @@ pub(super) fn fingerprint(
     end: Option<&str>,
     user_id: Option<&str>,
     operation_type: Option<&str>,
+    operation_names: &[String],
 ) -> u64 {
     let mut h = DefaultHasher::new();
-    (start, end, user_id, operation_type).hash(&mut h);
+    (start, end, user_id, operation_type, operation_names).hash(&mut h);
     h.finish()
 }
 

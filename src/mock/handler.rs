@@ -177,8 +177,13 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     let mut operation_type = None;
     let mut limit_raw = None;
     let mut cursor_raw = None;
+    let mut operation_names: Vec<String> = Vec::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         let slot = match name.as_ref() {
+            "operation_name" => {
+                operation_names.push(value.into_owned());
+                continue;
+            }
             "start_time" => &mut start_raw,
             "end_time" => &mut end_raw,
             "user_id" => &mut user_id,
@@ -227,11 +232,21 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     if user_id.as_deref() == Some("") {
         return Err(bad_request("The 'user_id' parameter must not be empty."));
     }
+    if operation_names.len() > 20
+        || operation_names
+            .iter()
+            .any(|n| n.is_empty() || n.chars().count() > 255)
+    {
+        return Err(bad_request(
+            "The 'operation_name' parameter takes 1 to 20 names of 1 to 255 characters each.",
+        ));
+    }
     let filters = fingerprint(
         start_raw.as_deref(),
         end_raw.as_deref(),
         user_id.as_deref(),
         operation_type.as_deref(),
+        &operation_names,
     );
 
     let (window, after) = match cursor_raw.as_deref() {
@@ -275,6 +290,11 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
             || operation_type
                 .as_deref()
                 .is_some_and(|t| t != entry.operation_type.as_str())
+            || (!operation_names.is_empty()
+                && !entry
+                    .operation_name
+                    .as_ref()
+                    .is_some_and(|n| operation_names.contains(n)))
         {
             continue;
         }

@@ -202,6 +202,26 @@ pub fn normalise(extracted: &Value) -> Result<String, DocumentError> {
     // servers, paths, components, …); maps inside come sorted from `extract`.
     let mut value = serde_norway::to_value(&typed)
         .map_err(|e| DocumentError(format!("cannot serialise the document: {e}")))?;
+    // openapiv3 writes a server variable's absent description as null.
+    if let Some(servers) = value
+        .get_mut("servers")
+        .and_then(serde_norway::Value::as_sequence_mut)
+    {
+        for variable in servers
+            .iter_mut()
+            .filter_map(|s| s.get_mut("variables"))
+            .filter_map(serde_norway::Value::as_mapping_mut)
+            .flat_map(|vars| vars.values_mut())
+            .filter_map(serde_norway::Value::as_mapping_mut)
+        {
+            if variable
+                .get("description")
+                .is_some_and(serde_norway::Value::is_null)
+            {
+                variable.remove("description");
+            }
+        }
+    }
     if let Some(components) = value
         .get_mut("components")
         .and_then(serde_norway::Value::as_mapping_mut)

@@ -582,10 +582,13 @@ impl Docs<'_> {
                 .unwrap_or_default()
         };
         let (old_schemes, new_schemes) = (schemes(self.old), schemes(self.new));
+        // `bearerFormat` is a hint "primarily for documentation purposes"
+        // (OpenAPI 3.0.3): the header sent stays the same.
         let without_docs = |v: &Value| {
             let mut v = v.clone();
             if let Some(m) = v.as_object_mut() {
                 m.remove("description");
+                m.remove("bearerFormat");
             }
             v
         };
@@ -597,9 +600,11 @@ impl Docs<'_> {
                     &sloc,
                     format!("security scheme `{name}` changed"),
                 ),
-                Some(prev) if prev != scheme => {
-                    out.push(Class::Docs, &sloc, "the description changed")
-                }
+                Some(prev) if prev != scheme => out.push(
+                    Class::Docs,
+                    &sloc,
+                    "the description or bearer format changed",
+                ),
                 Some(_) => {}
                 None => out.push(
                     Class::Breaking,

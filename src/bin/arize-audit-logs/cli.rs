@@ -2,9 +2,11 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use arize_audit_logs::{OperationType, Region};
+use arize_audit_logs::Region;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::query_flags::QueryFlags;
 
 /// Export and inspect the Arize AX audit log (GET /v2/audit-logs).
 ///
@@ -69,12 +71,9 @@ pub struct FilterArgs {
     /// The window ending at --end (or now): e.g. 7d, 24h, 90m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub since: Option<Duration>,
-    /// Only entries of this user (base64 global user id).
-    #[arg(long, value_name = "ID")]
-    pub user_id: Option<String>,
-    /// Only entries of this operation type: QUERY, MUTATION or SUBSCRIPTION.
-    #[arg(long, value_name = "TYPE", value_parser = parse_operation_type)]
-    pub operation_type: Option<OperationType>,
+    /// One flag per other query parameter of the document.
+    #[command(flatten)]
+    pub query: QueryFlags,
 }
 
 #[derive(Debug, Args)]
@@ -271,14 +270,4 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
         .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-05-18T12:00:00Z) nor a date (2026-05-18)"))
-}
-
-fn parse_operation_type(text: &str) -> Result<OperationType, String> {
-    let upper = text.to_ascii_uppercase();
-    let parsed = OperationType::from(upper.as_str());
-    if parsed.is_known() {
-        Ok(parsed)
-    } else {
-        Err(format!("{text:?} is not QUERY, MUTATION or SUBSCRIPTION"))
-    }
 }

@@ -4,14 +4,15 @@
 use std::{io, io::BufWriter, path::Path};
 
 use arize_audit_logs::{Client, ListAuditLogsParams, ResumePoint};
-use chrono::{SubsecRound, TimeDelta, Utc};
+use chrono::{SubsecRound, Utc};
 use tokio::sync::watch;
 
 use crate::{
     check::GuardState,
     cli::{ExportArgs, Format, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    filters::{self, OpenRange},
     hooks::FileOut,
-    journal::{self, Filters, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
+    journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
     output::OutputFile,
     parallel::{self, Window},
     pipeline::{Pipeline, Store, Summary},
@@ -205,31 +206,15 @@ async fn to_file(path: &Path, output: OutputFile, run: Run<'_>) -> Result<Summar
 /// The journal of a new export: the window pinned so that every page, and a
 /// resumed run, asks for the same range.
 fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
-    let f = &args.filters;
-    let end = f.end.unwrap_or_else(|| Utc::now().trunc_subsecs(3));
-    let start = match (f.start, f.since) {
-        (Some(start), _) => start,
-        (None, Some(since)) => {
-            let span = TimeDelta::from_std(since)
-                .map_err(|_| Failure::Usage(format!("--since {since:?} is too long")))?;
-            end.checked_sub_signed(span)
-                .ok_or_else(|| Failure::Usage("--since reaches too far back".into()))?
-        }
-        // The server's own default, pinned.
-        (None, None) => end - TimeDelta::days(30),
-    };
+    let mut params = filters::resolve(&args.filters, Utc::now().trunc_subsecs(3), OpenRange::Pin)
+        .map_err(Failure::Usage)?;
     let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-    let filters = Filters {
-        user_id: f.user_id.clone(),
-        operation_type: f.operation_type.clone(),
-    };
-    let mut params = ListAuditLogsParams::default();
-    params.start_time = Some(start);
-    params.end_time = Some(end);
-    params.user_id = filters.user_id.clone();
-    params.operation_type = filters.operation_type.clone();
     params.limit = Some(page_size);
     params.validate().map_err(|e| Failure::Api(e.into()))?;
+    let (Some(start), Some(end)) = (params.start_time, params.end_time) else {
+        return Err(Failure::Usage("the export's range is not pinned".into()));
+    };
+    let filters = params.filters();
 
     let range = Window::new(start, end);
     let workers = usize::from(args.parallel.unwrap_or(1));
@@ -276,15 +261,13 @@ fn millis(d: std::time::Duration) -> u64 {
 fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(), Failure> {
     let ts = arize_audit_logs::format_timestamp;
     let f = &args.filters;
-    let mut found: Vec<(&str, String, String)> = Vec::new();
-    let differs = |found: &mut Vec<(&str, String, String)>,
-                   flag: &'static str,
-                   given: String,
-                   recorded: String| {
-        if given != recorded {
-            found.push((flag, given, recorded));
-        }
-    };
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    let differs =
+        |found: &mut Vec<(String, String, String)>, flag: &str, given: String, recorded: String| {
+            if given != recorded {
+                found.push((flag.to_owned(), given, recorded));
+            }
+        };
     if let Some(start) = &f.start {
         differs(
             &mut found,
@@ -298,7 +281,7 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
     }
     if let Some(since) = f.since {
         found.push((
-            "--since",
+            "--since".into(),
             humantime::format_duration(since).to_string(),
             format!(
                 "the window {} to {} (--since is relative to now, so it cannot name it again)",
@@ -307,21 +290,19 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
             ),
         ));
     }
-    let shown = |v: Option<&str>| v.map_or_else(|| "(none)".to_owned(), str::to_owned);
-    if let Some(user) = &f.user_id {
+    for (parameter, values) in &f.query.given {
+        let mut given = ListAuditLogsParams::default();
+        let texts: Vec<&str> = values.iter().map(String::as_str).collect();
+        let given = match given.set_text(parameter.name, &texts) {
+            Ok(()) => values_of(&given, parameter.name),
+            Err(_) => values.join(", "),
+        };
+        let recorded = values_of(&journal.filters, parameter.name);
         differs(
             &mut found,
-            "--user-id",
-            user.clone(),
-            shown(journal.filters.user_id.as_deref()),
-        );
-    }
-    if let Some(t) = &f.operation_type {
-        differs(
-            &mut found,
-            "--operation-type",
-            t.to_string(),
-            shown(journal.filters.operation_type.as_ref().map(|t| t.as_str())),
+            &crate::query_flags::flag(parameter),
+            given,
+            recorded,
         );
     }
     if let Some(format) = args.format {
@@ -352,7 +333,7 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
         _ => None,
     };
     if args.follow && following.is_none() {
-        found.push(("--follow", "given".into(), "not following".into()));
+        found.push(("--follow".into(), "given".into(), "not following".into()));
     }
     if let (Some(interval), Some(recorded)) = (args.interval, following) {
         differs(
@@ -382,5 +363,20 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
                 String::new()
             }
         ))),
+    }
+}
+
+/// A parameter's values as the journal would print them; `(none)` when unset.
+fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
+    let values: Vec<String> = params
+        .to_query()
+        .into_iter()
+        .filter(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .collect();
+    if values.is_empty() {
+        "(none)".into()
+    } else {
+        values.join(", ")
     }
 }

@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use arize_audit_logs::{ListAuditLogsParams, OperationType, ResumePoint};
+use arize_audit_logs::{ListAuditLogsParams, ResumePoint};
 use serde::{Deserialize, Serialize};
 
 use crate::{check::GuardState, cli::Format, parallel::Window, Failure};
@@ -25,7 +25,9 @@ pub struct Journal {
     pub version: u32,
     /// Where the entries come from.
     pub target: Target,
-    pub filters: Filters,
+    /// The query parameters that select entries (the range and paging
+    /// aside), in the document's names.
+    pub filters: ListAuditLogsParams,
     pub format: Format,
     pub page_size: u32,
     /// The range as the command asked for it, both bounds inclusive.
@@ -62,12 +64,6 @@ pub enum KeySource {
     Env,
     /// `--api-key-file`.
     File { path: PathBuf },
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Filters {
-    pub user_id: Option<String>,
-    pub operation_type: Option<OperationType>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,11 +117,9 @@ pub struct LastEntry {
 impl Journal {
     /// The parameters every request of the export carries (the window aside).
     pub fn params(&self) -> ListAuditLogsParams {
-        let mut params = ListAuditLogsParams::default();
+        let mut params = self.filters.filters();
         params.start_time = Some(self.range.start);
         params.end_time = Some(self.range.end);
-        params.user_id = self.filters.user_id.clone();
-        params.operation_type = self.filters.operation_type.clone();
         params.limit = Some(self.page_size);
         params
     }

@@ -3,12 +3,14 @@
 mod check;
 mod cli;
 mod export;
+mod filters;
 mod hooks;
 mod journal;
 mod output;
 mod parallel;
 mod pipeline;
 mod progress;
+mod query_flags;
 mod sink;
 mod table;
 
@@ -261,32 +263,18 @@ fn client_for(
 
 async fn list(args: ListArgs) -> Result<(), Failure> {
     let client = client(&args.connection)?;
-    let f = &args.filters;
-    let mut request = client.list_audit_logs();
-    let end = f.end;
-    if let Some(end) = end {
-        request = request.end_time(end);
-    }
-    if let Some(start) = f.start {
-        request = request.start_time(start);
-    } else if let Some(since) = f.since {
-        let end = end.unwrap_or_else(chrono::Utc::now);
-        let span = chrono::TimeDelta::from_std(since)
-            .map_err(|_| Failure::Usage("--since is too long".into()))?;
-        request = request.time_range(end - span, end);
-    }
-    if let Some(user) = &f.user_id {
-        request = request.user_id(user.clone());
-    }
-    if let Some(t) = &f.operation_type {
-        request = request.operation_type(t.clone());
-    }
-    if let Some(limit) = args.limit {
-        request = request.limit(limit);
-    }
-    if let Some(cursor) = &args.cursor {
-        request = request.cursor(cursor.clone());
-    }
+    let mut params = filters::resolve(
+        &args.filters,
+        chrono::Utc::now(),
+        filters::OpenRange::ServerDefault,
+    )
+    .map_err(Failure::Usage)?;
+    params.limit = args.limit;
+    params.cursor.clone_from(&args.cursor);
+    params
+        .validate()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let request = client.list_audit_logs().params(params);
     let mut out = std::io::stdout().lock();
     let write_err = |e: std::io::Error| Failure::io(Path::new("stdout"), e);
     if args.all {

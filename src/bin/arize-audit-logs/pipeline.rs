@@ -401,11 +401,8 @@ impl<W: Durable> Pipeline<W> {
             );
         }
         cmd += &format!(" --start {} --end {}", ts(&window.start), ts(&window.end));
-        if let Some(u) = &j.filters.user_id {
-            cmd += &format!(" --user-id {}", shell_quote(u));
-        }
-        if let Some(t) = &j.filters.operation_type {
-            cmd += &format!(" --operation-type {}", shell_quote(t.as_str()));
+        for (name, value) in j.filters.to_query() {
+            cmd += &format!(" --{} {}", name.replace('_', "-"), shell_quote(&value));
         }
         cmd += &format!(" --format {} --page-size {}", j.format.name(), j.page_size);
         if let Until::Entries { max } = j.until {

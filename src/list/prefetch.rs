@@ -10,8 +10,11 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::{
+    client::Client,
+    error::Error,
+    list::params::ListAuditLogsParams,
+    page::RawPage,
     transport::{self, BodySeen},
-    Client, Error, ListAuditLogsParams, RawPage,
 };
 
 /// How far from the end of a body the cursor is looked for.

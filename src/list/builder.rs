@@ -1,13 +1,17 @@
-//! The `list_audit_logs` operation: its parameters, their validation, and the
-//! request builder.
+//! The request builder of `list_audit_logs`. Its per-parameter methods are
+//! generated with the parameters (`params.rs`); the conveniences are here.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    page::PageKind,
-    pagination::{Entries, Pages},
-    Client, Error, OperationType, Page, RawPage, ValidationError, ValidationRule,
+    client::Client,
+    error::{Error, ValidationError, ValidationRule},
+    list::{
+        params::ListAuditLogsParams,
+        stream::{Entries, Pages},
+    },
+    page::{Page, PageKind, RawPage},
 };
 
 /// The smallest `limit` the API accepts.
@@ -16,71 +20,6 @@ pub const MIN_LIMIT: u32 = 1;
 pub const MAX_LIMIT: u32 = 100;
 /// The `limit` the API applies when none is sent.
 pub const DEFAULT_LIMIT: u32 = 50;
-
-/// The query parameters of `GET /v2/audit-logs`, all optional.
-///
-/// Serialisable, so an export can store them beside its checkpoint and resume
-/// with exactly the same filters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ListAuditLogsParams {
-    /// Inclusive lower bound on `created_at` (server default: 30 days before
-    /// `end_time`).
-    pub start_time: Option<DateTime<Utc>>,
-    /// Inclusive upper bound on `created_at` (server default: now).
-    pub end_time: Option<DateTime<Utc>>,
-    /// Only entries of this user (base64 global user id).
-    pub user_id: Option<String>,
-    /// Only entries of this operation type.
-    pub operation_type: Option<OperationType>,
-    /// Page size, 1..=100 (server default 50).
-    pub limit: Option<u32>,
-    /// The opaque `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl ListAuditLogsParams {
-    /// Checks every rule known client-side; the first broken one is returned.
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(limit) = self.limit {
-            if !(MIN_LIMIT..=MAX_LIMIT).contains(&limit) {
-                return Err(ValidationError::new(
-                    "limit",
-                    ValidationRule::OutOfRange {
-                        value: limit.into(),
-                        min: MIN_LIMIT.into(),
-                        max: MAX_LIMIT.into(),
-                    },
-                ));
-            }
-        }
-        if let (Some(start), Some(end)) = (self.start_time, self.end_time) {
-            if start > end {
-                return Err(ValidationError::new(
-                    "start_time",
-                    ValidationRule::StartAfterEnd { start, end },
-                ));
-            }
-        }
-        if self.user_id.as_deref().is_some_and(str::is_empty) {
-            return Err(ValidationError::new("user_id", ValidationRule::Empty));
-        }
-        if self
-            .operation_type
-            .as_ref()
-            .is_some_and(|t| t.as_str().is_empty())
-        {
-            return Err(ValidationError::new(
-                "operation_type",
-                ValidationRule::Empty,
-            ));
-        }
-        if self.cursor.as_deref().is_some_and(str::is_empty) {
-            return Err(ValidationError::new("cursor", ValidationRule::Empty));
-        }
-        Ok(())
-    }
-}
 
 /// Where a stream of pages or entries stopped, to continue exactly there
 /// later with [`ListAuditLogs::resume`].
@@ -134,7 +73,7 @@ impl ResumePoint {
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct ListAuditLogs {
     client: Client,
-    params: ListAuditLogsParams,
+    pub(crate) params: ListAuditLogsParams,
     skip: usize,
     max_entries: Option<u64>,
     prefetch: bool,
@@ -151,18 +90,6 @@ impl ListAuditLogs {
             prefetch: false,
             range_error: None,
         }
-    }
-
-    /// `start_time`: inclusive lower bound on `created_at`.
-    pub fn start_time(mut self, start: DateTime<Utc>) -> Self {
-        self.params.start_time = Some(start);
-        self
-    }
-
-    /// `end_time`: inclusive upper bound on `created_at`.
-    pub fn end_time(mut self, end: DateTime<Utc>) -> Self {
-        self.params.end_time = Some(end);
-        self
     }
 
     /// `start_time` and `end_time` together, both inclusive.
@@ -195,31 +122,6 @@ impl ListAuditLogs {
     /// The last `days` days, ending now (see [`last`](Self::last)).
     pub fn last_days(self, days: u32) -> Self {
         self.last(TimeDelta::days(days.into()))
-    }
-
-    /// `user_id`: only entries of this user (base64 global user id).
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.params.user_id = Some(user_id.into());
-        self
-    }
-
-    /// `operation_type`: only entries of this type.
-    pub fn operation_type(mut self, operation_type: impl Into<OperationType>) -> Self {
-        self.params.operation_type = Some(operation_type.into());
-        self
-    }
-
-    /// `limit`: entries per page, 1..=100 (the server's default is 50).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.params.limit = Some(limit);
-        self
-    }
-
-    /// `cursor`: the opaque `next_cursor` of a previous page of the same
-    /// query. Never parse or build one.
-    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
-        self.params.cursor = Some(cursor.into());
-        self
     }
 
     /// Replaces every parameter at once.
@@ -258,7 +160,7 @@ impl ListAuditLogs {
     }
 
     /// The parameters as they stand.
-    pub fn get_params(&self) -> &ListAuditLogsParams {
+    pub fn as_params(&self) -> &ListAuditLogsParams {
         &self.params
     }
 

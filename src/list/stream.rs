@@ -11,8 +11,15 @@ use std::{
 use futures::{future::BoxFuture, FutureExt, Stream};
 
 use crate::{
-    audit_logs::DEFAULT_LIMIT, page::PageKind, prefetch::Prefetch, AuditLog, Client, Error,
-    ListAuditLogsParams, Page, PaginationError, RawPage, ResumePoint, ValidationError,
+    audit_log::AuditLog,
+    client::Client,
+    error::{Error, PaginationError, ValidationError},
+    list::{
+        builder::{ResumePoint, DEFAULT_LIMIT},
+        params::ListAuditLogsParams,
+        prefetch::Prefetch,
+    },
+    page::{Page, PageKind, RawPage},
 };
 
 /// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages)
