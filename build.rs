@@ -70,6 +70,7 @@ fn generate() -> Result<(), BuildError> {
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| BuildError(format!("progenitor produced code that does not parse: {e}")))?;
     let code = prettyplease::unparse(&file);
+    let generated = file;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|_| BuildError("OUT_DIR is not set".into()))?;
     let out = Path::new(&out_dir).join(OUTPUT);
@@ -77,7 +78,7 @@ fn generate() -> Result<(), BuildError> {
         .map_err(|e| BuildError(format!("cannot write {}: {e}", out.display())))?;
 
     // The query parameters, for every layer above the generated code.
-    let query = query::generate(&spec, "list_audit_logs", REPLACEMENTS)?;
+    let query = query::generate(&spec, "list_audit_logs", REPLACEMENTS, &generated)?;
     let file: syn::File = syn::parse_str(&query).map_err(|e| {
         BuildError(format!(
             "build/query.rs produced code that does not parse: {e}"

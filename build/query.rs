@@ -274,11 +274,66 @@ impl Kind {
     }
 }
 
-/// The Rust source of the query parameters of `operation_id`.
+/// The item type progenitor's builder takes for array parameter `name`:
+/// `T` of its setter's bound `V: TryInto<Vec<T>>`, as a path from the crate
+/// root (`String`, or a constrained newtype such as
+/// `crate::generated::types::ListAuditLogsOperationNameItem`).
+fn setter_item_type(generated: &syn::File, name: &str) -> Result<String, BuildError> {
+    let missing = || {
+        BuildError(format!(
+            "progenitor's builder has no setter `{name}` of the form `V: TryInto<Vec<T>>`"
+        ))
+    };
+    let builder = generated
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .ok_or_else(missing)?;
+    let setter = builder
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) => Some(i),
+            _ => None,
+        })
+        .flat_map(|i| &i.items)
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
+            _ => None,
+        })
+        .ok_or_else(missing)?;
+    let bound = setter
+        .sig
+        .generics
+        .where_clause
+        .as_ref()
+        .and_then(|w| w.predicates.first())
+        .ok_or_else(missing)?;
+    let text: String = quote::ToTokens::to_token_stream(bound)
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let inner = text
+        .split_once("TryInto<::std::vec::Vec<")
+        .and_then(|(_, rest)| rest.strip_suffix(">>"))
+        .ok_or_else(missing)?;
+    Ok(match inner.strip_prefix("types::") {
+        Some(local) => format!("crate::generated::types::{local}"),
+        None => inner.to_owned(),
+    })
+}
+
+/// The Rust source of the query parameters of `operation_id`; `generated`
+/// is progenitor's code for it, whose setters the copy calls.
 pub fn generate(
     spec: &OpenAPI,
     operation_id: &str,
     replacements: &[(&str, &str)],
+    generated: &syn::File,
 ) -> Result<String, BuildError> {
     let params = params(spec, operation_id, replacements)?;
     let mut s = String::new();
@@ -440,16 +495,23 @@ pub fn generate(
 
     let _ = writeln!(
         w,
-        "/// Copies every parameter that is set onto progenitor's request builder.\n\
+        "/// Copies every parameter that is set onto progenitor's request builder. An array \
+         item that\n/// progenitor's item type refuses is an error (validation refuses it first).\n\
          pub(crate) fn apply<'a>(&self, mut request: crate::generated::builder::ListAuditLogs<'a>) \
-         -> crate::generated::builder::ListAuditLogs<'a> {{"
+         -> Result<crate::generated::builder::ListAuditLogs<'a>, crate::ValidationError> {{"
     );
-    for p in &params {
+    for (i, p) in params.iter().enumerate() {
         let n = &p.name;
         let value = match &p.kind {
             Kind::DateTime | Kind::Boolean => "*v".to_owned(),
             Kind::Integer { .. } if p.kind.rust_type() == "u32" => "u64::from(*v)".to_owned(),
             Kind::Integer { .. } => "*v".to_owned(),
+            Kind::TextList { .. } => {
+                let item = setter_item_type(generated, n)?;
+                format!(
+                    "v.iter().enumerate().map(|(i, item)| <{item} as ::std::convert::TryFrom<&str>>::try_from(item.as_str()).map_err(|_| crate::list::text::refused(&Self::PARAMETERS[{i}], item, i))).collect::<Result<Vec<_>, _>>()?"
+                )
+            }
             _ => "v.clone()".to_owned(),
         };
         let _ = writeln!(
@@ -457,7 +519,7 @@ pub fn generate(
             "if let Some(v) = &self.{n} {{ request = request.{n}({value}); }}"
         );
     }
-    let _ = writeln!(w, "request\n}}\n}}\n");
+    let _ = writeln!(w, "Ok(request)\n}}\n}}\n");
 
     // The request builder's methods.
     let _ = writeln!(w, "impl crate::ListAuditLogs {{");

@@ -246,7 +246,7 @@ async fn attempt(
     let generated =
         generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();
-    request = params.apply(request);
+    request = params.apply(request)?;
     let outcome = request.send().await;
 
     let endpoint = || inner.endpoint.clone();

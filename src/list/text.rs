@@ -96,3 +96,9 @@ pub(crate) fn enum_value(
             )
         })
 }
+
+/// An array item that progenitor's item type refuses, at position `item`.
+#[allow(dead_code)] // for array parameters, when the document has one
+pub(crate) fn refused(parameter: &Parameter, value: &str, item: usize) -> ValidationError {
+    malformed(parameter, value, "accepted by the generated bindings").at_item(Some(item))
+}

@@ -32,6 +32,10 @@ enum Command {
         /// Do not run cargo to refresh (or check) the generated-code snapshot.
         #[arg(long)]
         no_snapshot: bool,
+        /// What the source is, in words, recorded in the provenance (for
+        /// example where a file came from).
+        #[arg(long, value_name = "TEXT", conflicts_with = "check")]
+        note: Option<String>,
         /// Time allowed to fetch a URL, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
@@ -85,6 +89,10 @@ enum Command {
         /// The upstream document: a URL or a file (YAML or JSON, OpenAPI 3.0.x).
         #[arg(long, value_name = "URL|PATH", default_value = source::UPSTREAM_URL)]
         upstream: String,
+        /// Compare this document instead of the checked-in one (for example
+        /// the one checked in before a regeneration, against the new one).
+        #[arg(long, value_name = "PATH")]
+        checked_in: Option<std::path::PathBuf>,
         /// Print stable JSON instead of the grouped report.
         #[arg(long)]
         json: bool,
@@ -115,14 +123,21 @@ fn main() -> ExitCode {
         Command::Regen {
             from,
             no_snapshot,
+            note,
             timeout,
             ..
-        } => regen(&from, no_snapshot, Duration::from_secs(timeout)),
+        } => regen(&from, no_snapshot, note, Duration::from_secs(timeout)),
         Command::Drift {
             upstream,
+            checked_in,
             json,
             timeout,
-        } => drift_command(&upstream, json, Duration::from_secs(timeout)),
+        } => drift_command(
+            &upstream,
+            checked_in.as_deref(),
+            json,
+            Duration::from_secs(timeout),
+        ),
         Command::Bench {
             runs,
             no_python,
@@ -160,7 +175,12 @@ fn checked_in() -> Result<Vec<u8>, String> {
     std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String> {
+fn regen(
+    from: &str,
+    no_snapshot: bool,
+    note: Option<String>,
+    timeout: Duration,
+) -> Result<u8, String> {
     let upstream = source::read(from, timeout)?;
     let normalised = document::extract_normalised(&upstream).map_err(|e| format!("{from}: {e}"))?;
     let old = checked_in().ok();
@@ -168,13 +188,16 @@ fn regen(from: &str, no_snapshot: bool, timeout: Duration) -> Result<u8, String>
     let path = root().join(DOCUMENT);
     std::fs::write(&path, &normalised)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let provenance = serde_json::json!({
+    let mut provenance = serde_json::json!({
         "source": from,
         "sha256": hex(&Sha256::digest(&upstream)),
         "retrieved": chrono::Utc::now().format("%Y-%m-%d").to_string(),
         "operation": document::OPERATION_ID,
         "tool": "cargo xtask regen",
     });
+    if let Some(note) = note {
+        provenance["note"] = note.into();
+    }
     let provenance_path = root().join(PROVENANCE);
     std::fs::write(&provenance_path, format!("{:#}\n", provenance))
         .map_err(|e| format!("cannot write {}: {e}", provenance_path.display()))?;
@@ -247,15 +270,27 @@ fn run_snapshot_test(update: &str) -> Result<(), String> {
     )
 }
 
-fn drift_command(upstream: &str, json: bool, timeout: Duration) -> Result<u8, String> {
-    let checked = xtask::extracted_typed(&checked_in()?).map_err(|e| format!("{DOCUMENT}: {e}"))?;
+fn drift_command(
+    upstream: &str,
+    ours: Option<&std::path::Path>,
+    json: bool,
+    timeout: Duration,
+) -> Result<u8, String> {
+    let (bytes, name) = match ours {
+        Some(path) => (
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            path.display().to_string(),
+        ),
+        None => (checked_in()?, DOCUMENT.to_owned()),
+    };
+    let checked = xtask::extracted_typed(&bytes).map_err(|e| format!("{name}: {e}"))?;
     let bytes = source::read(upstream, timeout)?;
     let theirs = xtask::extracted_typed(&bytes).map_err(|e| format!("{upstream}: {e}"))?;
     let findings = drift::compare(&checked, &theirs);
     if json {
         println!("{}", report::json(&findings));
     } else {
-        print!("{}", report::human(&findings, DOCUMENT, upstream));
+        print!("{}", report::human(&findings, &name, upstream));
     }
     Ok(report::exit_code(&findings))
 }

@@ -28,6 +28,16 @@ fn checked_in() -> Vec<u8> {
     std::fs::read(root().join(DOCUMENT)).expect("the checked-in document")
 }
 
+/// `base.yaml` extracted and normalised: the document checked in before the
+/// 2026-11-28 regeneration, which the variants are classified against.
+fn base_extracted_path() -> PathBuf {
+    fixtures().join("base.extracted.yaml")
+}
+
+fn base_extracted() -> Vec<u8> {
+    std::fs::read(base_extracted_path()).expect("base.extracted.yaml")
+}
+
 #[derive(Deserialize)]
 struct Variant {
     description: String,
@@ -72,7 +82,7 @@ fn upstream_of(variant: &Variant) -> Vec<u8> {
 
 #[test]
 fn every_variant_gets_its_verdict_and_findings() {
-    let ours = xtask::extracted_typed(&checked_in()).expect("checked-in document");
+    let ours = xtask::extracted_typed(&base_extracted()).expect("base.extracted.yaml");
     let all = variants();
     assert!(all.len() >= 10, "at least ten variants");
     let mut failures = Vec::new();
@@ -124,9 +134,62 @@ fn regen_from_an_identical_upstream_changes_nothing() {
     let regenerated = document::extract_normalised(&upstream).expect("extracts");
     assert_eq!(
         regenerated.as_bytes(),
+        base_extracted().as_slice(),
+        "byte for byte"
+    );
+}
+
+#[test]
+fn the_checked_in_document_is_the_recorded_upstream_regenerated() {
+    let upstream = std::fs::read(fixtures().join("arize-2026-11-28.yaml")).expect("upstream");
+    let regenerated = document::extract_normalised(&upstream).expect("extracts");
+    assert_eq!(
+        regenerated.as_bytes(),
         checked_in().as_slice(),
         "byte for byte"
     );
+    let provenance: Value = serde_json::from_slice(
+        &std::fs::read(root().join(xtask::PROVENANCE)).expect("provenance.json"),
+    )
+    .expect("JSON");
+    let sha = <sha2::Sha256 as sha2::Digest>::digest(&upstream);
+    let hex: String = sha.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        provenance["sha256"],
+        hex.as_str(),
+        "provenance names its sha256"
+    );
+    assert!(provenance["source"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("2026-11-28.yaml")));
+}
+
+#[test]
+fn the_2026_11_28_regeneration_reads_as_additive_adding_operation_name() {
+    let before = xtask::extracted_typed(&base_extracted()).expect("before");
+    let after = xtask::extracted_typed(&checked_in()).expect("after");
+    let findings = drift::compare(&before, &after);
+    assert_eq!(
+        drift::verdict(&findings).map(|c| c.to_string()).as_deref(),
+        Some("additive"),
+        "{}",
+        report::human(&findings, "before", "after")
+    );
+    assert!(findings
+        .iter()
+        .any(|f| f.location == "/paths/~1v2~1audit-logs/get/parameters/operation_name"));
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "drift",
+            "--checked-in",
+            base_extracted_path().to_str().expect("utf8"),
+            "--upstream",
+            root().join(DOCUMENT).to_str().expect("utf8"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "additive");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verdict: ADDITIVE"));
 }
 
 #[test]
@@ -224,6 +287,10 @@ fn drift_exit_status_is_0_none_1_additive_or_docs_2_breaking_3_unusable() {
         let path = write_temp(&format!("{name}.json"), &upstream_of(find(name)));
         let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(["drift", "--upstream", path.to_str().expect("utf8")])
+            .args([
+                "--checked-in",
+                base_extracted_path().to_str().expect("utf8"),
+            ])
             .output()
             .expect("runs");
         assert_eq!(
@@ -256,6 +323,10 @@ fn drift_json_is_stable_and_the_human_report_is_grouped() {
     let run = |json: bool| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
         cmd.args(["drift", "--upstream", path.to_str().expect("utf8")]);
+        cmd.args([
+            "--checked-in",
+            base_extracted_path().to_str().expect("utf8"),
+        ]);
         if json {
             cmd.arg("--json");
         }
@@ -284,7 +355,7 @@ fn enum_value_added_to_a_response_says_unknown_values_are_kept() {
         .iter()
         .find(|(n, _)| n == "enum-value-added")
         .expect("variant");
-    let ours = xtask::extracted_typed(&checked_in()).expect("ours");
+    let ours = xtask::extracted_typed(&base_extracted()).expect("ours");
     let theirs = xtask::extracted_typed(&upstream_of(variant)).expect("theirs");
     let findings = drift::compare(&ours, &theirs);
     assert!(
