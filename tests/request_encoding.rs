@@ -157,3 +157,34 @@ async fn last_days_sends_a_fixed_window_ending_now() {
     assert!(before <= end && end <= after);
     assert_eq!(end - start, chrono::TimeDelta::days(7));
 }
+
+#[tokio::test]
+async fn one_operation_name_is_sent_once() {
+    let request = wire(|r| r.operation_name("createAiIntegration")).await;
+    assert_eq!(
+        request.query,
+        [("operation_name".into(), "createAiIntegration".into())]
+    );
+}
+
+#[tokio::test]
+async fn several_operation_names_repeat_the_key_in_order() {
+    let request = wire(|r| {
+        r.operation_type(OperationType::Mutation).operation_name([
+            "createAiIntegration",
+            "deleteApiKey",
+            "with space&amp",
+        ])
+    })
+    .await;
+    assert_eq!(
+        request.query,
+        [
+            ("operation_name".into(), "createAiIntegration".into()),
+            ("operation_name".into(), "deleteApiKey".into()),
+            ("operation_name".into(), "with space&amp".into()),
+            ("operation_type".into(), "MUTATION".into()),
+        ]
+    );
+    assert_wire_snapshot!("operation_names", &request);
+}

@@ -144,3 +144,79 @@ async fn equal_start_and_end_is_a_valid_one_instant_range() {
         .await
         .expect("valid");
 }
+
+#[tokio::test]
+async fn no_operation_name_in_the_list_is_rejected_before_sending() {
+    let e = rejected(|r| r.operation_name(Vec::<String>::new())).await;
+    assert_eq!(
+        (e.parameter, e.item, e.rule),
+        (
+            "operation_name",
+            None,
+            ValidationRule::TooFew { count: 0, min: 1 }
+        )
+    );
+}
+
+#[tokio::test]
+async fn more_than_twenty_operation_names_are_rejected_before_sending() {
+    let names: Vec<String> = (0..21).map(|i| format!("op{i}")).collect();
+    let e = rejected(|r| r.operation_name(names.clone())).await;
+    assert_eq!(
+        (e.parameter, e.rule),
+        (
+            "operation_name",
+            ValidationRule::TooMany { count: 21, max: 20 }
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_empty_operation_name_is_rejected_naming_its_position() {
+    let e = rejected(|r| r.operation_name(["getModels", ""])).await;
+    assert_eq!(
+        (e.parameter, e.item, e.rule.clone()),
+        ("operation_name", Some(1), ValidationRule::Empty)
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid `operation_name` (item 2): must not be empty when given"
+    );
+}
+
+#[tokio::test]
+async fn an_operation_name_over_255_characters_is_rejected_before_sending() {
+    let long = "é".repeat(256);
+    let e = rejected(|r| r.operation_name(long.as_str())).await;
+    assert_eq!(
+        (e.parameter, e.item, e.rule),
+        (
+            "operation_name",
+            Some(0),
+            ValidationRule::TooLong {
+                length: 256,
+                max: 255
+            }
+        )
+    );
+}
+
+#[tokio::test]
+async fn twenty_names_of_255_characters_are_sent() {
+    let server = MockServer::start().await;
+    respond(
+        200,
+        "application/json",
+        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let names: Vec<String> = (0..20).map(|i| format!("{i:0>255}")).collect();
+    client(&server)
+        .list_audit_logs()
+        .operation_name(names)
+        .send()
+        .await
+        .expect("at the limits, sent");
+}
