@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod document;
 pub mod drift;
+pub mod regen;
 pub mod rehearse;
 pub mod report;
 pub mod source;
@@ -23,6 +24,31 @@ pub fn root() -> PathBuf {
 pub const DOCUMENT: &str = "openapi/arize-audit-logs.yaml";
 /// Where regen records where the document came from.
 pub const PROVENANCE: &str = "openapi/provenance.json";
+
+/// The snapshot tests whose snapshots follow from the document: the
+/// generated bindings, and the command line's help (a new query parameter is
+/// a new flag). `(test target, name filter)`.
+pub const DOCUMENT_SNAPSHOTS: &[(&str, &str)] = &[
+    ("generated_code", ""),
+    ("cli", "help_texts_document_every_command"),
+];
+
+/// Runs the snapshot tests of [`DOCUMENT_SNAPSHOTS`] in `dir`: with `update`
+/// `always` they are rewritten for review; with `no` a stale one fails.
+pub fn document_snapshots(
+    dir: &std::path::Path,
+    update: &str,
+    target_dir: Option<&std::path::Path>,
+) -> Result<(), String> {
+    for (test, filter) in DOCUMENT_SNAPSHOTS {
+        let mut args = vec!["test", "--quiet", "--all-features", "--test", test];
+        if !filter.is_empty() {
+            args.push(filter);
+        }
+        cargo_with_snapshots(dir, &args, update, target_dir)?;
+    }
+    Ok(())
+}
 
 /// Runs cargo in `dir` with `INSTA_UPDATE` set (`always` refreshes
 /// snapshots, `no` fails on a stale one), optionally with another target dir.

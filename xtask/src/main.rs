@@ -3,7 +3,6 @@
 use std::{process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand};
-use sha2::{Digest, Sha256};
 use xtask::{document, drift, report, root, source, DOCUMENT, PROVENANCE};
 
 /// Maintenance tasks for arize-audit-logs.
@@ -54,6 +53,10 @@ enum Command {
         /// An extra test file to run in the regenerated crate.
         #[arg(long, value_name = "FILE")]
         with_test: Vec<std::path::PathBuf>,
+        /// Run only the tests a new parameter touches (snapshots, request
+        /// encoding, validation, the command line) and the extra ones.
+        #[arg(long)]
+        parameter_tests_only: bool,
         /// Time allowed to fetch a URL, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
@@ -153,11 +156,17 @@ fn main() -> ExitCode {
             from,
             patch,
             with_test,
+            parameter_tests_only,
             timeout,
         } => rehearse_command(
             &from,
             patch.as_deref(),
             &with_test,
+            if parameter_tests_only {
+                xtask::rehearse::Tests::Parameters
+            } else {
+                xtask::rehearse::Tests::All
+            },
             Duration::from_secs(timeout),
         ),
     };
@@ -182,33 +191,16 @@ fn regen(
     timeout: Duration,
 ) -> Result<u8, String> {
     let upstream = source::read(from, timeout)?;
-    let normalised = document::extract_normalised(&upstream).map_err(|e| format!("{from}: {e}"))?;
     let old = checked_in().ok();
-
-    let path = root().join(DOCUMENT);
-    std::fs::write(&path, &normalised)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let mut provenance = serde_json::json!({
-        "source": from,
-        "sha256": hex(&Sha256::digest(&upstream)),
-        "retrieved": chrono::Utc::now().format("%Y-%m-%d").to_string(),
-        "operation": document::OPERATION_ID,
-        "tool": "cargo xtask regen",
-    });
-    if let Some(note) = note {
-        provenance["note"] = note.into();
-    }
-    let provenance_path = root().join(PROVENANCE);
-    std::fs::write(&provenance_path, format!("{:#}\n", provenance))
-        .map_err(|e| format!("cannot write {}: {e}", provenance_path.display()))?;
+    let normalised = xtask::regen::write(&root(), &upstream, from, note.as_deref())?;
     println!("Wrote {DOCUMENT} and {PROVENANCE} from {from}.");
 
     if !no_snapshot {
-        println!("Refreshing the generated-code snapshot (cargo test --test generated_code)…");
-        run_snapshot_test("always")?;
         println!(
-            "Review the change: git diff tests/snapshots/generated_code__generated_bindings.snap"
+            "Refreshing the snapshots that follow from the document (generated code, CLI help)…"
         );
+        run_snapshot_test("always")?;
+        println!("Review the change: git diff tests/snapshots/");
     }
 
     match old {
@@ -253,21 +245,10 @@ fn check(no_snapshot: bool) -> Result<u8, String> {
     Ok(0)
 }
 
-/// Runs the generated-code snapshot test; `update` is INSTA_UPDATE.
+/// Runs the snapshot tests that follow from the document; `update` is
+/// INSTA_UPDATE.
 fn run_snapshot_test(update: &str) -> Result<(), String> {
-    xtask::cargo_with_snapshots(
-        &root(),
-        &[
-            "test",
-            "--quiet",
-            "-p",
-            "arize-audit-logs",
-            "--test",
-            "generated_code",
-        ],
-        update,
-        None,
-    )
+    xtask::document_snapshots(&root(), update, None)
 }
 
 fn drift_command(
@@ -299,6 +280,7 @@ fn rehearse_command(
     from: &str,
     patch: Option<&std::path::Path>,
     tests: &[std::path::PathBuf],
+    which: xtask::rehearse::Tests,
     timeout: Duration,
 ) -> Result<u8, String> {
     let mut upstream = source::read(from, timeout)?;
@@ -311,10 +293,6 @@ fn rehearse_command(
         "{}",
         report::human(&drift::compare(&before, &after), DOCUMENT, from)
     );
-    xtask::rehearse::rehearse(&upstream, tests)?;
+    xtask::rehearse::rehearse(&upstream, tests, which)?;
     Ok(0)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

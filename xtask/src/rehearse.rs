@@ -1,13 +1,15 @@
-//! A regeneration rehearsed on a copy of the crate: regenerate there, build,
-//! and run its tests (and extra ones), leaving the working tree untouched.
+//! A regeneration rehearsed on a copy of the crate: regenerate there, check
+//! that it changed nothing but the document and snapshots, build, and run its
+//! tests (and extra ones), leaving the working tree untouched.
 
 use std::path::{Path, PathBuf};
 
-use crate::{document, root, DOCUMENT};
+use crate::{document, root};
 
 /// What the copy is made of, relative to the root.
 const COPIED: &[&str] = &[
     "build.rs",
+    "build",
     "Cargo.lock",
     "README.md",
     "LICENSE-MIT",
@@ -32,10 +34,29 @@ pub fn patched(upstream: &[u8], patch_file: &Path) -> Result<Vec<u8>, String> {
     serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())
 }
 
+/// What a regeneration may change in the copy: the document (and its
+/// provenance) and snapshot files. Anything else would be a hand edit.
+fn regen_may_change(path: &str) -> bool {
+    path.starts_with("openapi/")
+        || (path.starts_with("tests/snapshots/") && path.ends_with(".snap"))
+}
+
+/// Which tests the regenerated copy runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tests {
+    /// Every test of the crate, plus the extra ones.
+    All,
+    /// The snapshot, request-encoding and validation tests, plus the extra
+    /// ones (what a new parameter touches).
+    Parameters,
+}
+
 /// Copies the crate to `target/rehearsal/crate`, regenerates it from
-/// `upstream`, adds `extra_tests`, refreshes its generated-code snapshot and
-/// runs all its tests (in a target directory of its own).
-pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> {
+/// `upstream` exactly as `cargo xtask regen` would (document, provenance,
+/// generated-code snapshot), fails if that changed any file besides the
+/// document and snapshots, then adds `extra_tests` and runs the tests (in a
+/// target directory of its own).
+pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf], tests: Tests) -> Result<(), String> {
     let root = root();
     let dest = root.join("target/rehearsal/crate");
     if dest.exists() {
@@ -51,34 +72,102 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf]) -> Result<(), String> 
     let manifest = manifest.replace(r#"members = [".", "xtask"]"#, r#"members = ["."]"#);
     std::fs::write(dest.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
 
-    let normalised = document::extract_normalised(upstream).map_err(|e| e.to_string())?;
-    std::fs::write(dest.join(DOCUMENT), normalised).map_err(|e| e.to_string())?;
+    crate::regen::write(&dest, upstream, "(rehearsal)", None)?;
+    println!(
+        "Rehearsing in {}: refreshing the snapshots that follow from the document…",
+        dest.display()
+    );
+    crate::document_snapshots(&dest, "always", Some(&root.join("target/rehearsal/target")))
+        .map_err(|e| format!("{e} in the rehearsal"))?;
+
+    let changed = changed_files(&root, &dest)?;
+    println!("The regeneration changed:");
+    for path in &changed {
+        println!("  {path}");
+    }
+    let hand_edits: Vec<&String> = changed.iter().filter(|p| !regen_may_change(p)).collect();
+    if !hand_edits.is_empty() {
+        return Err(format!(
+            "the regeneration changed files besides openapi/ and snapshots: {}",
+            hand_edits
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    println!("Only the document and snapshots changed: nothing needs a hand edit.");
+
+    let mut names = Vec::new();
     for test in extra_tests {
         let name = test
             .file_name()
             .ok_or_else(|| format!("{} is not a file", test.display()))?;
         std::fs::copy(test, dest.join("tests").join(name))
             .map_err(|e| format!("cannot copy {}: {e}", test.display()))?;
+        names.push(
+            Path::new(name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .ok_or_else(|| format!("{} is not a UTF-8 name", test.display()))?
+                .to_owned(),
+        );
     }
-
-    println!(
-        "Rehearsing in {}: refreshing the generated-code snapshot…",
-        dest.display()
-    );
-    cargo(
-        &dest,
-        &[
-            "test",
-            "--quiet",
-            "--all-features",
-            "--test",
-            "generated_code",
-        ],
-        "always",
-    )?;
-    println!("Running every test of the regenerated crate…");
-    cargo(&dest, &["test", "--all-features"], "no")?;
+    match tests {
+        Tests::All => {
+            println!("Running every test of the regenerated crate…");
+            cargo(&dest, &["test", "--all-features"], "no")?;
+        }
+        Tests::Parameters => {
+            println!("Running the regenerated crate's parameter tests…");
+            let mut args = vec!["test", "--all-features"];
+            for name in ["generated_code", "request_encoding", "validation", "cli"]
+                .into_iter()
+                .chain(names.iter().map(String::as_str))
+            {
+                args.extend(["--test", name]);
+            }
+            cargo(&dest, &args, "no")?;
+        }
+    }
     println!("The regenerated crate builds and passes its tests.");
+    Ok(())
+}
+
+/// Every file under [`COPIED`] whose bytes differ between `root` and `copy`,
+/// or that exists in only one of them, relative and sorted.
+fn changed_files(root: &Path, copy: &Path) -> Result<Vec<String>, String> {
+    let mut files = std::collections::BTreeSet::new();
+    // Cargo.lock is copied to pin versions, and cargo prunes the copy's of
+    // the xtask member's dependencies: not a change the regeneration made.
+    for item in COPIED.iter().filter(|item| **item != "Cargo.lock") {
+        list(root, Path::new(item), &mut files)?;
+        list(copy, Path::new(item), &mut files)?;
+    }
+    Ok(files
+        .into_iter()
+        .filter(|rel| std::fs::read(root.join(rel)).ok() != std::fs::read(copy.join(rel)).ok())
+        .map(|rel| rel.to_string_lossy().into_owned())
+        .collect())
+}
+
+fn list(
+    base: &Path,
+    rel: &Path,
+    out: &mut std::collections::BTreeSet<PathBuf>,
+) -> Result<(), String> {
+    let path = base.join(rel);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(());
+    };
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(&path).map_err(|e| e.to_string())? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            list(base, &rel.join(entry.file_name()), out)?;
+        }
+    } else {
+        out.insert(rel.to_owned());
+    }
     Ok(())
 }
 
