@@ -20,10 +20,13 @@ const QUERY_OUTPUT: &str = "query.rs";
 
 /// Component schema → wrapper type that stands in for it in generated code.
 const REPLACEMENTS: &[(&str, &str)] = &[
-    ("AuditLog", "crate::RawAuditLog"),
-    ("AuditLogOperationType", "crate::OperationType"),
-    ("PaginationMetadata", "crate::Pagination"),
-    ("Problem", "crate::Problem"),
+    ("AuditLog", "crate::model::raw_audit_log::RawAuditLog"),
+    (
+        "AuditLogOperationType",
+        "crate::model::audit_log::OperationType",
+    ),
+    ("PaginationMetadata", "crate::model::page::Pagination"),
+    ("Problem", "crate::model::problem::Problem"),
 ];
 
 pub(crate) struct BuildError(pub(crate) String);
@@ -58,7 +61,7 @@ fn generate() -> Result<(), BuildError> {
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
-        .with_inner_type(quote_path("crate::transport::Hooks")?)
+        .with_inner_type(quote_path("crate::http::hooks::Hooks")?)
         .with_hooks(progenitor::HooksMode::Expected);
     for (schema, replacement) in REPLACEMENTS {
         settings.with_replacement(*schema, *replacement, std::iter::empty());

@@ -244,27 +244,27 @@ impl Kind {
         let opt = |v: Option<usize>| v.map_or_else(|| "None".into(), |v| format!("Some({v})"));
         let opt_i = |v: Option<i64>| v.map_or_else(|| "None".into(), |v| format!("Some({v})"));
         match self {
-            Self::DateTime => "crate::ParameterKind::DateTime".into(),
+            Self::DateTime => "crate::list::parameter::ParameterKind::DateTime".into(),
             Self::Integer { minimum, maximum } => format!(
-                "crate::ParameterKind::Integer {{ minimum: {}, maximum: {} }}",
+                "crate::list::parameter::ParameterKind::Integer {{ minimum: {}, maximum: {} }}",
                 opt_i(*minimum),
                 opt_i(*maximum)
             ),
             Self::Text(l) => format!(
-                "crate::ParameterKind::Text {{ min_length: {}, max_length: {} }}",
+                "crate::list::parameter::ParameterKind::Text {{ min_length: {}, max_length: {} }}",
                 opt(l.min),
                 opt(l.max)
             ),
             Self::Enum { values, .. } => {
-                format!("crate::ParameterKind::Enum {{ values: &{values:?} }}")
+                format!("crate::list::parameter::ParameterKind::Enum {{ values: &{values:?} }}")
             }
-            Self::Boolean => "crate::ParameterKind::Boolean".into(),
+            Self::Boolean => "crate::list::parameter::ParameterKind::Boolean".into(),
             Self::TextList {
                 min_items,
                 max_items,
                 item,
             } => format!(
-                "crate::ParameterKind::TextList {{ min_items: {}, max_items: {}, min_length: {}, max_length: {} }}",
+                "crate::list::parameter::ParameterKind::TextList {{ min_items: {}, max_items: {}, min_length: {}, max_length: {} }}",
                 opt(*min_items),
                 opt(*max_items),
                 opt(item.min),
@@ -371,12 +371,12 @@ pub fn generate(
     let _ = writeln!(w, "impl ListAuditLogsParams {{");
     let _ = writeln!(
         w,
-        "/// The operation's query parameters as the document defines them, in its order.\npub const PARAMETERS: &'static [crate::Parameter] = &["
+        "/// The operation's query parameters as the document defines them, in its order.\npub const PARAMETERS: &'static [crate::list::parameter::Parameter] = &["
     );
     for p in &params {
         let _ = writeln!(
             w,
-            "crate::Parameter {{ name: {:?}, description: {:?}, kind: {} }},",
+            "crate::list::parameter::Parameter {{ name: {:?}, description: {:?}, kind: {} }},",
             p.name,
             p.description,
             p.kind.descriptor()
@@ -387,7 +387,7 @@ pub fn generate(
     let _ = writeln!(
         w,
         "/// Checks every parameter against its schema (bounds, lengths, item counts, enums).\n\
-         pub(crate) fn check_schema(&self) -> Result<(), crate::ValidationError> {{\n\
+         pub(crate) fn check_schema(&self) -> Result<(), crate::error::ValidationError> {{\n\
          use crate::list::check;"
     );
     for (i, p) in params.iter().enumerate() {
@@ -429,10 +429,10 @@ pub fn generate(
          line:\n/// one value, or one per item of an array parameter. A value that cannot be \
          read as the\n/// parameter's type is an error naming the parameter; the schema's \
          rules are checked by\n/// [`validate`](Self::validate).\n\
-         pub fn set_text(&mut self, name: &str, values: &[&str]) -> Result<(), crate::ValidationError> {{\n\
+         pub fn set_text(&mut self, name: &str, values: &[&str]) -> Result<(), crate::error::ValidationError> {{\n\
          use crate::list::text;\n\
          let Some(parameter) = Self::PARAMETERS.iter().find(|p| p.name == name) else {{\n\
-         return Err(crate::ValidationError::unknown_parameter(name));\n}};\n\
+         return Err(crate::error::ValidationError::unknown_parameter(name));\n}};\n\
          match parameter.name {{"
     );
     for p in &params {
@@ -498,7 +498,7 @@ pub fn generate(
         "/// Copies every parameter that is set onto progenitor's request builder. An array \
          item that\n/// progenitor's item type refuses is an error (validation refuses it first).\n\
          pub(crate) fn apply<'a>(&self, mut request: crate::generated::builder::ListAuditLogs<'a>) \
-         -> Result<crate::generated::builder::ListAuditLogs<'a>, crate::ValidationError> {{"
+         -> Result<crate::generated::builder::ListAuditLogs<'a>, crate::error::ValidationError> {{"
     );
     for (i, p) in params.iter().enumerate() {
         let n = &p.name;
@@ -522,7 +522,7 @@ pub fn generate(
     let _ = writeln!(w, "Ok(request)\n}}\n}}\n");
 
     // The request builder's methods.
-    let _ = writeln!(w, "impl crate::ListAuditLogs {{");
+    let _ = writeln!(w, "impl crate::list::builder::ListAuditLogs {{");
     for p in &params {
         let n = &p.name;
         doc(w, &format!("`{n}`: {}", p.description));
@@ -539,7 +539,7 @@ pub fn generate(
                 ..
             } => (format!("impl Into<{path}>"), "value.into()".to_owned()),
             Kind::TextList { .. } => (
-                "impl crate::Values".to_owned(),
+                "impl crate::list::parameter::Values".to_owned(),
                 "value.into_values()".to_owned(),
             ),
         };

@@ -4,7 +4,16 @@ use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
 
 use reqwest::header::HeaderValue;
 
-use crate::{ConfigError, Error, ListAuditLogs, Region, RetryPolicy};
+use crate::{
+    error::{ConfigError, Error},
+    http::{
+        hooks::Hooks,
+        settings::{ClientInner, Settings},
+    },
+    list::builder::ListAuditLogs,
+    region::Region,
+    retry::{gate::RateGate, policy::RetryPolicy},
+};
 
 /// The environment variable the API key is read from when none is given.
 pub const API_KEY_ENV: &str = "ARIZE_API_KEY";
@@ -40,36 +49,6 @@ pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
 }
 
-#[derive(Debug)]
-pub(crate) struct ClientInner {
-    pub(crate) base_url: String,
-    pub(crate) endpoint: String,
-    pub(crate) http: reqwest::Client,
-    pub(crate) settings: Arc<Settings>,
-}
-
-/// What every request carries; shared with the generated client's hooks.
-pub(crate) struct Settings {
-    pub(crate) authorization: HeaderValue,
-    pub(crate) user_agent: HeaderValue,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) gate: crate::rate_gate::RateGate,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("authorization", &"Bearer <redacted>")
-            .field("user_agent", &self.user_agent)
-            .field("timeout", &self.timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("retry", &self.retry)
-            .finish()
-    }
-}
-
 impl Client {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
@@ -85,7 +64,7 @@ impl Client {
     /// `GET /v2/audit-logs`: a request builder for one page, or for all of
     /// them as a stream.
     pub fn list_audit_logs(&self) -> ListAuditLogs {
-        ListAuditLogs::new(self.clone())
+        ListAuditLogs::new(self.inner.clone())
     }
 
     /// The base URL requests go to, such as `https://api.arize.com`.
@@ -114,7 +93,7 @@ impl Client {
         crate::generated::Client::new_with_client(
             &self.inner.base_url,
             self.inner.http.clone(),
-            crate::transport::Hooks::new(self.inner.settings.clone()),
+            Hooks::new(self.inner.settings.clone()),
         )
     }
 }
@@ -295,7 +274,7 @@ impl ClientBuilder {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             retry: self.retry.unwrap_or_default(),
-            gate: crate::rate_gate::RateGate::default(),
+            gate: RateGate::default(),
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
         Ok(Client {
@@ -317,7 +296,7 @@ fn check_base_url(
     allow_insecure: bool,
 ) -> Result<String, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidBaseUrl {
-        url: crate::text::escape_control(raw),
+        url: crate::model::text::escape_control(raw),
         setting,
         reason,
     };
@@ -333,7 +312,7 @@ fn check_base_url(
             };
             if !loopback && !allow_insecure {
                 return Err(ConfigError::InsecureBaseUrl {
-                    url: crate::text::escape_control(raw),
+                    url: crate::model::text::escape_control(raw),
                 });
             }
         }

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::StatusCode;
 
-use crate::{text, Problem, RetryAfter, RetryHistory};
+use crate::{model::problem::Problem, model::text, retry::retry_after::RetryAfter};
 
 /// Every way a call can fail.
 ///
@@ -98,20 +98,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// The error this client returns for a response with a non-success
-    /// status: the class by status, the RFC 9457 Problem when the body is one,
-    /// else the body text, and `Retry-After`. Useful with
-    /// [`Client::generated`](crate::Client::generated), whose error bodies are
-    /// untyped. Never panics, whatever the bytes.
-    pub fn from_response(
-        status: StatusCode,
-        headers: &reqwest::header::HeaderMap,
-        body: &[u8],
-        endpoint: impl Into<String>,
-    ) -> Self {
-        crate::transport::api_error(status, headers, body, endpoint.into())
-    }
-
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -637,7 +623,30 @@ pub enum PaginationError {
 
 fn cursor_text(cursor: Option<&str>) -> String {
     match cursor {
-        Some(c) => format!("cursor {}", crate::text::escape_control(c)),
+        Some(c) => format!("cursor {}", crate::model::text::escape_control(c)),
         None => "the first request".to_owned(),
+    }
+}
+
+/// Why the earlier attempts of a request failed, kept on the final error.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryHistory {
+    /// How many attempts were made in all (the failing one included).
+    pub attempts: u32,
+    /// Why each earlier attempt failed, in order, with the wait that followed.
+    pub earlier: Vec<String>,
+}
+
+impl fmt::Display for RetryHistory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.attempts <= 1 {
+            return Ok(());
+        }
+        write!(f, " [after {} attempts; earlier:", self.attempts)?;
+        for (i, why) in self.earlier.iter().enumerate() {
+            write!(f, " #{} {why};", i + 1)?;
+        }
+        f.write_str(" then this]")
     }
 }

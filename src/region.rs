@@ -3,7 +3,7 @@
 
 use std::{fmt, str::FromStr};
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// An Arize deployment. API keys are valid only in the region where they were
 /// created.
@@ -69,7 +69,7 @@ impl FromStr for Region {
                 Ok(Self::Other(other.to_owned()))
             }
             other => Err(ConfigError::InvalidRegion {
-                region: crate::text::escape_control(other),
+                region: crate::model::text::escape_control(other),
             }),
         }
     }

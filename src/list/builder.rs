@@ -2,50 +2,14 @@
 //! generated with the parameters (`params.rs`); the conveniences are here.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+
+use std::sync::Arc;
 
 use crate::{
-    client::Client,
-    error::{Error, ValidationError, ValidationRule},
-    list::{
-        params::ListAuditLogsParams,
-        stream::{Entries, Pages},
-    },
-    page::{Page, PageKind, RawPage},
+    error::Error, error::ValidationError, error::ValidationRule, http::settings::ClientInner,
+    list::params::ListAuditLogsParams, list::resume::ResumePoint, list::stream::Entries,
+    list::stream::Pages, model::page::Page, model::page::PageKind, model::page::RawPage,
 };
-
-/// The smallest `limit` the API accepts.
-pub const MIN_LIMIT: u32 = 1;
-/// The largest `limit` the API accepts.
-pub const MAX_LIMIT: u32 = 100;
-/// The `limit` the API applies when none is sent.
-pub const DEFAULT_LIMIT: u32 = 50;
-
-/// Where a stream of pages or entries stopped, to continue exactly there
-/// later with [`ListAuditLogs::resume`].
-///
-/// `cursor` is the cursor of the page to fetch next (`None`: the first page);
-/// `skip` is how many entries of that page were already delivered.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ResumePoint {
-    /// The cursor to request, or `None` for the first page.
-    pub cursor: Option<String>,
-    /// How many leading entries of that page to skip.
-    pub skip: usize,
-}
-
-impl ResumePoint {
-    /// A resume point at a page boundary.
-    pub fn at_cursor(cursor: Option<String>) -> Self {
-        Self { cursor, skip: 0 }
-    }
-
-    /// A resume point inside a page.
-    pub fn new(cursor: Option<String>, skip: usize) -> Self {
-        Self { cursor, skip }
-    }
-}
 
 /// A `GET /v2/audit-logs` request being built: [`send`](Self::send) fetches one
 /// page, [`pages`](Self::pages) and [`entries`](Self::entries) stream all of
@@ -72,7 +36,7 @@ impl ResumePoint {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct ListAuditLogs {
-    client: Client,
+    client: Arc<ClientInner>,
     pub(crate) params: ListAuditLogsParams,
     skip: usize,
     max_entries: Option<u64>,
@@ -81,7 +45,7 @@ pub struct ListAuditLogs {
 }
 
 impl ListAuditLogs {
-    pub(crate) fn new(client: Client) -> Self {
+    pub(crate) fn new(client: Arc<ClientInner>) -> Self {
         Self {
             client,
             params: ListAuditLogsParams::default(),
@@ -183,7 +147,7 @@ impl ListAuditLogs {
     /// fraction of the decoding cost.
     pub async fn send_raw(self) -> Result<RawPage, Error> {
         self.validate()?;
-        crate::transport::fetch_page(&self.client, &self.params, None).await
+        crate::http::send::fetch_page(&self.client, &self.params, None).await
     }
 
     /// All pages, fetched lazily one after another as the stream is polled,

@@ -1,6 +1,9 @@
 //! The schema rules of query parameters, checked before anything is sent.
 
-use crate::{Parameter, ParameterKind, ValidationError, ValidationRule};
+use crate::{
+    error::ValidationError, error::ValidationRule, list::parameter::Parameter,
+    list::parameter::ParameterKind,
+};
 
 /// An integer against its bounds.
 pub(crate) fn integer(parameter: &Parameter, value: i128) -> Result<(), ValidationError> {

@@ -6,5 +6,6 @@ pub(crate) mod check;
 pub(crate) mod parameter;
 pub(crate) mod params;
 pub(crate) mod prefetch;
+pub(crate) mod resume;
 pub(crate) mod stream;
 pub(crate) mod text;

@@ -2,9 +2,16 @@
 //! `build.rs` (`build/query.rs`), with the rules that span parameters added
 //! here.
 
-use crate::{ValidationError, ValidationRule};
+use crate::{error::ValidationError, error::ValidationRule};
 
 include!(concat!(env!("OUT_DIR"), "/query.rs"));
+
+/// The smallest `limit` the API accepts.
+pub const MIN_LIMIT: u32 = 1;
+/// The largest `limit` the API accepts.
+pub const MAX_LIMIT: u32 = 100;
+/// The `limit` the API applies when none is sent.
+pub const DEFAULT_LIMIT: u32 = 50;
 
 impl ListAuditLogsParams {
     /// Checks every rule known client-side: each parameter's schema, and

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::{
-    client::Client,
     error::Error,
+    http::settings::ClientInner,
+    http::{hooks::BodySeen, send},
     list::params::ListAuditLogsParams,
-    page::RawPage,
-    transport::{self, BodySeen},
+    model::page::RawPage,
 };
 
 /// How far from the end of a body the cursor is looked for.
@@ -27,7 +27,7 @@ pub(crate) struct Prefetch {
 }
 
 struct Inner {
-    client: Client,
+    client: Arc<ClientInner>,
     /// The stream's parameters; each speculation sets the cursor.
     params: ListAuditLogsParams,
     slot: Mutex<Option<Speculation>>,
@@ -39,7 +39,7 @@ struct Speculation {
 }
 
 impl Prefetch {
-    pub fn new(client: Client, params: ListAuditLogsParams) -> Self {
+    pub fn new(client: Arc<ClientInner>, params: ListAuditLogsParams) -> Self {
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -75,7 +75,7 @@ impl Prefetch {
         let client = self.inner.client.clone();
         let seen = self.on_body();
         let fetch =
-            runtime.spawn(async move { transport::fetch_page(&client, &params, Some(seen)).await });
+            runtime.spawn(async move { send::fetch_page(&client, &params, Some(seen)).await });
         *slot = Some(Speculation { cursor, fetch });
         true
     }

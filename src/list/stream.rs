@@ -10,16 +10,13 @@ use std::{
 
 use futures::{future::BoxFuture, FutureExt, Stream};
 
+use std::sync::Arc;
+
 use crate::{
-    audit_log::AuditLog,
-    client::Client,
-    error::{Error, PaginationError, ValidationError},
-    list::{
-        builder::{ResumePoint, DEFAULT_LIMIT},
-        params::ListAuditLogsParams,
-        prefetch::Prefetch,
-    },
-    page::{Page, PageKind, RawPage},
+    error::Error, error::PaginationError, error::ValidationError, http::settings::ClientInner,
+    list::params::ListAuditLogsParams, list::params::DEFAULT_LIMIT, list::prefetch::Prefetch,
+    list::resume::ResumePoint, model::audit_log::AuditLog, model::page::Page,
+    model::page::PageKind, model::page::RawPage,
 };
 
 /// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages)
@@ -36,7 +33,7 @@ use crate::{
 /// [`Error::Pagination`]: never an endless loop, never a silent stop.
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<P: PageKind = Page> {
-    client: Client,
+    client: Arc<ClientInner>,
     /// The request for the next page; its cursor is the resume cursor.
     params: ListAuditLogsParams,
     /// Entries of the next page already delivered before a resume.
@@ -64,7 +61,7 @@ enum State {
 
 impl<P: PageKind> Pages<P> {
     pub(crate) fn new(
-        client: Client,
+        client: Arc<ClientInner>,
         params: ListAuditLogsParams,
         skip: usize,
         max_entries: Option<u64>,
@@ -145,7 +142,7 @@ impl<P: PageKind> Pages<P> {
         }
         let client = self.client.clone();
         let Some(prefetch) = &self.prefetch else {
-            return async move { crate::transport::fetch_page(&client, &params, None).await }
+            return async move { crate::http::send::fetch_page(&client, &params, None).await }
                 .boxed();
         };
         if let Some(ahead) = params.cursor.as_deref().and_then(|c| prefetch.take(c)) {
@@ -157,7 +154,7 @@ impl<P: PageKind> Pages<P> {
             .boxed();
         }
         let seen = prefetch.on_body();
-        async move { crate::transport::fetch_page(&client, &params, Some(seen)).await }.boxed()
+        async move { crate::http::send::fetch_page(&client, &params, Some(seen)).await }.boxed()
     }
 
     /// Applies the guards, the skip and the cap to a page that just arrived,

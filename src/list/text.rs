@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::{Parameter, ParameterKind, ValidationError, ValidationRule};
+use crate::{
+    error::ValidationError, error::ValidationRule, list::parameter::Parameter,
+    list::parameter::ParameterKind,
+};
 
 /// The one value of a parameter that takes one.
 pub(crate) fn single<'a>(

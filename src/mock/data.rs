@@ -3,7 +3,7 @@
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::{AuditLog, OperationType};
+use crate::{model::audit_log::AuditLog, model::audit_log::OperationType};
 
 const OPERATIONS: &[(&str, &str, OperationType)] = &[
     ("getModels", "query getModels($space: ID!) { space(id: $space) { models(first: 50) { edges { node { id name modelType createdAt } } } } }", OperationType::Query),

@@ -13,7 +13,7 @@ use super::{
     cursor::{fingerprint, Cursor},
     Faults, PageFault, Shared, Stored,
 };
-use crate::{AuditLog, Pagination};
+use crate::{model::audit_log::AuditLog, model::page::Pagination};
 
 pub(super) type Body = BoxBody<Bytes, std::io::Error>;
 

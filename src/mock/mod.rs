@@ -52,7 +52,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
-use crate::{AuditLog, Client, Error};
+use crate::{client::Client, error::Error, model::audit_log::AuditLog};
 
 /// What the fake server holds and how it behaves.
 #[derive(Clone, Debug)]

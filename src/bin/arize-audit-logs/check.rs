@@ -87,7 +87,7 @@ impl GuardState {
                             id: entry.id().to_owned(),
                             created_at: entry.created_at_text().into_owned(),
                             previous_id: previous_id.to_owned(),
-                            previous_created_at: arize_audit_logs::format_timestamp(&previous_at),
+                            previous_created_at: crate::filters::timestamp(&previous_at),
                         }
                         .into());
                     }

@@ -259,7 +259,7 @@ fn millis(d: std::time::Duration) -> u64 {
 /// Refuses a flag given beside `--resume` that contradicts the journal,
 /// naming the flag and both values.
 fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(), Failure> {
-    let ts = arize_audit_logs::format_timestamp;
+    let ts = crate::filters::timestamp;
     let f = &args.filters;
     let mut found: Vec<(String, String, String)> = Vec::new();
     let differs =

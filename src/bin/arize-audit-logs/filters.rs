@@ -7,6 +7,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::FilterArgs;
 
+/// A time as the time flags take it: RFC 3339 in UTC, with the fractional
+/// digits it needs.
+pub fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// The range the server applies when none is given: 30 days before the end.
 pub const DEFAULT_SPAN: TimeDelta = TimeDelta::days(30);
 

@@ -389,7 +389,7 @@ impl<W: Durable> Pipeline<W> {
     /// The command that continues a stdout export where it stopped.
     fn stdout_command(&self, window: &Window) -> String {
         let j = &self.journal;
-        let ts = arize_audit_logs::format_timestamp;
+        let ts = crate::filters::timestamp;
         let mut cmd = format!(
             "arize-audit-logs export --base-url {}",
             shell_quote(&j.target.base_url)

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::{
-    audit_log::{parse_timestamp, KNOWN_MEMBERS},
-    json_text, AuditLog,
+    model::audit_log::parse_timestamp, model::audit_log::AuditLog, model::audit_log::KNOWN_MEMBERS,
+    model::json_text,
 };
 
 /// An audit-log entry exactly as the server sent it (component schema
@@ -88,7 +88,7 @@ fn not_a_string(index: usize, value: &str, nullable: bool) -> String {
     format!(
         "invalid type: {} {}, expected {} for `{}`",
         json_kind(value),
-        crate::text::excerpt(value.as_bytes(), 40),
+        crate::model::text::excerpt(value.as_bytes(), 40),
         if nullable {
             "a string or null"
         } else {

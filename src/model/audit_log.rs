@@ -7,7 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{ser::SerializeMap, Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::json_text;
+use crate::model::json_text;
 
 /// A single audit log entry recording an authenticated user action
 /// (component schema `AuditLog`).
@@ -276,7 +276,7 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| {
             format!(
                 "created_at {:?} is not an RFC 3339 date-time: {e}",
-                crate::text::excerpt(text.as_bytes(), 40)
+                crate::model::text::excerpt(text.as_bytes(), 40)
             )
         })
 }
@@ -324,7 +324,7 @@ fn parse_utc_z(text: &str) -> Option<DateTime<Utc>> {
 
 /// RFC 3339 in UTC with `Z`: milliseconds, as the API writes them
 /// (`2026-05-18T12:00:00.000Z`), or more digits when the value has them.
-pub fn format_timestamp(t: &DateTime<Utc>) -> String {
+pub(crate) fn format_timestamp(t: &DateTime<Utc>) -> String {
     use chrono::{SecondsFormat, Timelike};
     let format = if t.nanosecond().is_multiple_of(1_000_000) {
         SecondsFormat::Millis
@@ -411,7 +411,7 @@ impl AuditLog {
 
     /// `created_at` as it is written back: the server's text when the entry
     /// came from the API and `created_at` was not changed since, else RFC
-    /// 3339 in UTC (see [`format_timestamp`]).
+    /// 3339 in UTC (milliseconds, as the API writes them).
     pub fn created_at_text(&self) -> Cow<'_, str> {
         match &self.sent_created_at {
             Some(sent) if sent.value == self.created_at => Cow::Borrowed(&sent.text),

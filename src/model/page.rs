@@ -4,7 +4,10 @@ use reqwest::{header::HeaderMap, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{AuditLog, DecodeError, Error, RawAuditLog, RetryHistory};
+use crate::{
+    error::DecodeError, error::Error, error::RetryHistory, model::audit_log::AuditLog,
+    model::raw_audit_log::RawAuditLog,
+};
 
 /// Cursor-based pagination metadata (component schema `PaginationMetadata`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

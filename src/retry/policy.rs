@@ -2,7 +2,7 @@
 
 use std::{fmt, time::Duration};
 
-use crate::Error;
+use crate::error::Error;
 
 /// How failed requests are retried. On by default.
 ///
@@ -142,29 +142,6 @@ pub(crate) enum Decision {
     RetryAfter(Duration),
     /// Return the error.
     GiveUp,
-}
-
-/// Why the earlier attempts of a request failed, kept on the final error.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryHistory {
-    /// How many attempts were made in all (the failing one included).
-    pub attempts: u32,
-    /// Why each earlier attempt failed, in order, with the wait that followed.
-    pub earlier: Vec<String>,
-}
-
-impl fmt::Display for RetryHistory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.attempts <= 1 {
-            return Ok(());
-        }
-        write!(f, " [after {} attempts; earlier:", self.attempts)?;
-        for (i, why) in self.earlier.iter().enumerate() {
-            write!(f, " #{} {why};", i + 1)?;
-        }
-        f.write_str(" then this]")
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,152 @@
+//! The progenitor hooks of every request: authorization, user agent and
+//! timeout set before it goes out; the response read to the end within a
+//! bound, what the generated code does not keep (status, content type, an
+//! overflow) noted, and a success body shown to a prefetcher first.
+
+use std::{
+    fmt,
+    sync::{Arc, Mutex},
+};
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{
+    header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT},
+    StatusCode,
+};
+
+use crate::{generated, http::settings::Settings};
+
+/// The header progenitor adds with the document's `info.version`; the API
+/// documents no such header, so it is not sent.
+const API_VERSION_HEADER: &str = "api-version";
+/// The media types the operation answers with.
+const ACCEPTED_TYPES: &str = "application/json, application/problem+json";
+
+/// Called with a success body as soon as it has been read, before it is
+/// decoded (prefetching); `true` when it started a request, so the fetch
+/// yields once to let that request go out.
+pub(crate) type BodySeen = Arc<dyn Fn(&[u8]) -> bool + Send + Sync>;
+
+/// The generated client's inner value: settings shared by all requests, and
+/// what the current request observed that the generated code does not keep.
+#[derive(Clone)]
+pub struct Hooks {
+    settings: Arc<Settings>,
+    observed: Arc<Mutex<Observed>>,
+    /// Told each success body as soon as it is read (prefetching).
+    pub(crate) body_seen: Option<BodySeen>,
+}
+
+#[derive(Default)]
+pub(crate) struct Observed {
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) too_large: bool,
+}
+
+impl Hooks {
+    pub(crate) fn new(settings: Arc<Settings>) -> Self {
+        Self {
+            settings,
+            observed: Arc::default(),
+            body_seen: None,
+        }
+    }
+
+    fn observe(&self, f: impl FnOnce(&mut Observed)) {
+        // A poisoned lock only means another thread panicked mid-update of
+        // plain data; the data is still usable.
+        let mut guard = self.observed.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard);
+    }
+
+    pub(crate) fn observed<T>(&self, f: impl FnOnce(&Observed) -> T) -> T {
+        let guard = self.observed.lock().unwrap_or_else(|p| p.into_inner());
+        f(&guard)
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl ClientHooks<Hooks> for generated::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let settings = &self.inner().settings;
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION_HEADER);
+        // Success bodies are JSON; the documented errors are problem+json.
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED_TYPES));
+        headers.insert(AUTHORIZATION, settings.authorization.clone());
+        headers.insert(USER_AGENT, settings.user_agent.clone());
+        if settings.timeout.is_some() {
+            *request.timeout_mut() = settings.timeout;
+        }
+        Ok(())
+    }
+
+    /// Sends the request and reads the body, at most `max_response_bytes` of
+    /// it, so that nothing a server sends can exhaust memory.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let hooks = self.inner();
+        let limit = hooks.settings.max_response_bytes;
+        let mut response = self.client().execute(request).await?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        hooks.observe(|o| {
+            o.status = Some(status);
+            o.content_type = content_type;
+        });
+
+        let declared = response.content_length().map(|n| n as usize);
+        let mut body = BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(limit));
+        let mut too_large = declared.is_some_and(|n| n > limit);
+        while !too_large {
+            let Some(chunk) = response.chunk().await? else {
+                break;
+            };
+            if body.len() + chunk.len() > limit {
+                too_large = true;
+            } else {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        if too_large {
+            hooks.observe(|o| o.too_large = true);
+            body.clear();
+        } else if let (true, Some(seen)) = (status.is_success(), &hooks.body_seen) {
+            if seen(&body) {
+                // Let the next page's request go out before this one is decoded.
+                tokio::task::yield_now().await;
+            }
+        }
+
+        let mut builder = http::Response::builder()
+            .status(status)
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = std::mem::take(response.headers_mut());
+        }
+        let buffered = builder
+            .body(body.freeze())
+            .unwrap_or_else(|_| http::Response::new(Bytes::new()));
+        Ok(reqwest::Response::from(buffered))
+    }
+}

@@ -1,0 +1,163 @@
+//! Sending one request through the generated client, and the retry loop
+//! around it: each attempt's outcome becomes a [`RawPage`] or an [`Error`].
+
+use reqwest::StatusCode;
+
+use crate::{
+    error::DecodeError, error::Error, error::RetryHistory, error::TransportError, generated,
+    http::errors::api_error, http::hooks::BodySeen, http::hooks::Hooks,
+    http::settings::ClientInner, list::params::ListAuditLogsParams, model::page::RawPage,
+    model::text, retry::policy::Decision,
+};
+
+/// Fetches one page, retrying as the client's policy allows. The parameters
+/// must already be valid.
+pub(crate) async fn fetch_page(
+    client: &ClientInner,
+    params: &ListAuditLogsParams,
+    body_seen: Option<BodySeen>,
+) -> Result<RawPage, Error> {
+    let policy = &client.settings.retry;
+    let mut history = RetryHistory::default();
+    let gate = &client.settings.gate;
+    loop {
+        history.attempts += 1;
+        gate.pass().await;
+        let error = match attempt(client, params, body_seen.clone()).await {
+            Ok(page) => {
+                if history.attempts > 1 {
+                    tracing::info!(
+                        attempts = history.attempts,
+                        cursor = params.cursor.as_deref(),
+                        "page fetched after retries"
+                    );
+                }
+                return Ok(page);
+            }
+            Err(e) => e,
+        };
+        if matches!(error, Error::RateLimited(_)) {
+            gate.note_rate_limited();
+        }
+        match policy.decide(&error, history.attempts) {
+            Decision::RetryAfter(wait) => {
+                // Rate limits and server-requested waits hold every request of
+                // this client; other failures back off this request alone.
+                if error.retry_after().is_some() || matches!(error, Error::RateLimited(_)) {
+                    gate.hold(wait);
+                }
+                tracing::warn!(
+                    attempt = history.attempts,
+                    max_attempts = policy.attempts(),
+                    wait_ms = wait.as_millis() as u64,
+                    cursor = params.cursor.as_deref(),
+                    error = %error,
+                    "request failed; retrying"
+                );
+                history.earlier.push(format!(
+                    "{} (waited {} ms)",
+                    short_reason(&error),
+                    wait.as_millis()
+                ));
+                tokio::time::sleep(wait).await;
+            }
+            Decision::GiveUp => {
+                if error.is_retryable() {
+                    tracing::warn!(
+                        attempts = history.attempts,
+                        cursor = params.cursor.as_deref(),
+                        error = %error,
+                        "request failed; giving up"
+                    );
+                }
+                return Err(error.with_history(history));
+            }
+        }
+    }
+}
+
+/// One line on why an attempt failed, for the retry history.
+fn short_reason(error: &Error) -> String {
+    match error {
+        Error::Transport(e) => format!("{:?} error", e.kind).to_lowercase(),
+        Error::InvalidResponse(_) => "truncated body".to_owned(),
+        other => match other.status() {
+            Some(s) => format!("HTTP {}", s.as_u16()),
+            None => "error".to_owned(),
+        },
+    }
+}
+
+/// One attempt: the generated builder sends the request, then its outcome is
+/// classified.
+async fn attempt(
+    client: &ClientInner,
+    params: &ListAuditLogsParams,
+    body_seen: Option<BodySeen>,
+) -> Result<RawPage, Error> {
+    let inner = client;
+    let mut hooks = Hooks::new(inner.settings.clone());
+    hooks.body_seen = body_seen;
+    let generated =
+        generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
+    let mut request = generated.list_audit_logs();
+    request = params.apply(request)?;
+    let outcome = request.send().await;
+
+    let endpoint = || inner.endpoint.clone();
+    if hooks.observed(|o| o.too_large) {
+        return Err(Error::ResponseTooLarge {
+            status: hooks.observed(|o| o.status).unwrap_or(StatusCode::OK),
+            limit: inner.settings.max_response_bytes,
+            endpoint: endpoint(),
+        });
+    }
+    match outcome {
+        Ok(value) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            let body = value.into_inner();
+            Ok(RawPage::new(body.logs, body.pagination, status, headers))
+        }
+        Err(progenitor_client::Error::ErrorResponse(value)) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            let body = collect(value.into_inner()).await;
+            Err(api_error(status, &headers, &body, endpoint()))
+        }
+        Err(progenitor_client::Error::UnexpectedResponse(response)) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            Err(api_error(status, &headers, &body, endpoint()))
+        }
+        Err(progenitor_client::Error::InvalidResponsePayload(body, source)) => {
+            Err(Error::InvalidResponse(DecodeError {
+                status: hooks.observed(|o| o.status).unwrap_or(StatusCode::OK),
+                content_type: hooks.observed(|o| o.content_type.clone()),
+                excerpt: text::excerpt(&body, 200),
+                reason: source.to_string(),
+                truncated: source.is_eof(),
+                history: RetryHistory::default(),
+            }))
+        }
+        Err(
+            progenitor_client::Error::CommunicationError(e)
+            | progenitor_client::Error::ResponseBodyError(e)
+            | progenitor_client::Error::InvalidUpgrade(e),
+        ) => Err(Error::Transport(TransportError::new(e, endpoint()))),
+        Err(
+            progenitor_client::Error::InvalidRequest(why) | progenitor_client::Error::Custom(why),
+        ) => Err(Error::Internal(why)),
+    }
+}
+
+/// Gathers an already-buffered body stream (see [`Hooks`]'s `exec`).
+async fn collect(mut stream: progenitor_client::ByteStream) -> Vec<u8> {
+    use futures::StreamExt;
+    let mut body = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        body.extend_from_slice(&chunk);
+    }
+    body
+}

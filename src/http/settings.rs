@@ -1,0 +1,38 @@
+//! What every request of one client shares: where to send it, the HTTP
+//! connection pool, and the settings the hooks apply.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use reqwest::header::HeaderValue;
+
+use crate::retry::{gate::RateGate, policy::RetryPolicy};
+
+#[derive(Debug)]
+pub(crate) struct ClientInner {
+    pub(crate) base_url: String,
+    pub(crate) endpoint: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) settings: Arc<Settings>,
+}
+
+/// What every request carries; shared with the generated client's hooks.
+pub(crate) struct Settings {
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) gate: RateGate,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("authorization", &"Bearer <redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
