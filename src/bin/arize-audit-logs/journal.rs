@@ -15,7 +15,7 @@ use std::{
 use arize_audit_logs::{ListAuditLogsParams, ResumePoint};
 use serde::{Deserialize, Serialize};
 
-use crate::{check::GuardState, cli::Format, parallel::Window, Failure};
+use crate::{check::GuardState, cli::Format, failure::Failure, parallel::Window};
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 2;

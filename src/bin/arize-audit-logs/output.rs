@@ -8,7 +8,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::{cli::Format, journal::Journal, Failure};
+use crate::{cli::Format, failure::Failure, journal::Journal};
 
 pub struct OutputFile {
     pub path: PathBuf,

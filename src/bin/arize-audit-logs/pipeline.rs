@@ -13,12 +13,12 @@ use tokio::sync::watch;
 
 use crate::{
     check::Checked,
+    failure::Failure,
     hooks,
     journal::{self, Journal, KeySource, Until, Written},
     parallel::{self, Window},
     progress::Progress,
     sink::{Durable, Sink},
-    Failure,
 };
 
 /// Where the export goes.

@@ -1,5 +1,5 @@
-//! `export`: sets up a new export, a resumed one, or one to stdout, and hands
-//! it to the pipeline.
+//! `export`: sets up a new export, a resumed one, or one to stdout, hands it
+//! to the pipeline, and reports.
 
 use std::{io, io::BufWriter, path::Path};
 
@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use crate::{
     check::GuardState,
     cli::{ExportArgs, Format, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    failure::Failure,
     filters::{self, OpenRange},
     hooks::FileOut,
     journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
@@ -18,7 +19,6 @@ use crate::{
     pipeline::{Pipeline, Store, Summary},
     progress::Progress,
     sink::Sink,
-    Failure,
 };
 
 /// Builds the client: as the command line says (`None`), or for the host and
@@ -378,5 +378,38 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
         "(none)".into()
     } else {
         values.join(", ")
+    }
+}
+
+/// Runs the command.
+pub async fn command(args: ExportArgs) -> Result<(), Failure> {
+    let connection = args.connection.clone();
+    let connect =
+        Box::new(move |pinned: Option<&Target>| crate::connect::client_for(&connection, pinned));
+    let summary = run(&args, connect, crate::ctrl_c()).await?;
+    report_repeats(&summary);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let target = args
+            .output
+            .as_ref()
+            .map_or("stdout".into(), |p| p.display().to_string());
+        eprintln!(
+            "Exported {} entries ({} pages) to {target} in {:.2} s.",
+            summary.entries,
+            summary.pages,
+            summary.elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// Overlapping pages are no failure, but never silent.
+pub fn report_repeats(summary: &Summary) {
+    if summary.repeats > 0 {
+        eprintln!(
+            "warning: the server sent {} entries again on a later page (overlapping pages); each \
+             was written once",
+            summary.repeats
+        );
     }
 }

@@ -1,0 +1,49 @@
+//! `serve-mock`: the embedded fake Arize server on a port, until Ctrl-C.
+
+use std::io::Write;
+
+use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
+
+use crate::{
+    cli::{MockArgs, ServeMockArgs},
+    ctrl_c,
+    failure::Failure,
+};
+
+/// The fake server's setup from its flags (also `demo`'s).
+pub fn mock_config(args: &MockArgs) -> MockConfig {
+    MockConfig::default()
+        .entries(args.entries)
+        .seed(args.seed)
+        .unknown_operation_types(args.unknown_operation_types)
+        .faults(
+            Faults::none()
+                .latency(args.latency)
+                .rate_limit(args.rate_limit, Some(args.retry_after))
+                .server_error(args.server_error)
+                .drop_connection(args.drop_connection)
+                .truncate_body(args.truncate_body)
+                .unknown_members(args.unknown_members)
+                .pages(args.page_fault.into()),
+        )
+}
+
+pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
+    let server = MockServer::start_on(args.listen, mock_config(&args.mock))
+        .await
+        .map_err(|e| Failure::Io(format!("cannot listen on {}: {e}", args.listen)))?;
+    println!("Fake Arize audit-log API listening on {}", server.uri());
+    println!("  admin key (ARIZE_API_KEY): {}", server.api_key());
+    println!("  non-admin key (answers 403): mock-member-key");
+    println!(
+        "  try: ARIZE_API_KEY={} arize-audit-logs list --base-url {}",
+        server.api_key(),
+        server.uri()
+    );
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::stdout().flush();
+    let mut stop = ctrl_c();
+    let _ = stop.wait_for(|s| *s).await;
+    server.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Why a command failed, and the exit code that says so.
+
+use std::path::Path;
+
+use arize_audit_logs::Error;
+
+/// Why a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments or local state: exit 2.
+    Usage(String),
+    /// An error from the client library: exit 2, 3, 4 or 1 by its kind.
+    Api(Error),
+    /// No usable credentials: exit 3.
+    Auth(String),
+    /// Ctrl-C: exit 130.
+    Interrupted,
+    /// A local file could not be read or written: exit 1.
+    Io(String),
+    /// Any of the above, with what to do next.
+    Hinted(Box<Failure>, String),
+}
+
+impl Failure {
+    pub fn io(path: &Path, e: std::io::Error) -> Self {
+        Self::Io(format!("{}: {e}", path.display()))
+    }
+
+    pub fn with_hint(self, hint: String) -> Self {
+        Self::Hinted(Box::new(self), hint)
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            Self::Auth(_) => 3,
+            Self::Interrupted => 130,
+            Self::Io(_) => 1,
+            Self::Hinted(inner, _) => inner.exit_code(),
+            Self::Api(e) => match e {
+                Error::Config(_) | Error::InvalidParameter(_) | Error::BadRequest(_) => 2,
+                Error::Unauthorized(_) | Error::Forbidden(_) => 3,
+                Error::Internal(_) => 1,
+                _ => 4,
+            },
+        }
+    }
+
+    pub fn report(&self) -> String {
+        match self {
+            Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
+            Self::Interrupted => "interrupted".to_owned(),
+            Self::Api(e) => format!("error: {e}"),
+            Self::Hinted(inner, hint) => format!("{}\n{hint}", inner.report()),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Api(e)
+    }
+}
