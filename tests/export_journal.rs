@@ -19,35 +19,7 @@ use arize_audit_logs::{
 use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use common::cli::{end, server, END, START};
-
-const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
-
-fn command(args: &[String], key: Option<&str>) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env_remove("ARIZE_API_KEY")
-        .env_remove("ARIZE_BASE_URL")
-        .env_remove("ARIZE_AUDIT_LOGS_TEST_PAUSE")
-        .env_remove("ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER")
-        .env("NO_COLOR", "1")
-        .kill_on_drop(true)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    if let Some(key) = key {
-        cmd.env("ARIZE_API_KEY", key);
-    }
-    cmd
-}
-
-async fn run(args: &[String], key: Option<&str>) -> Output {
-    command(args, key).output().await.expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::cli::{command, end, run, server, text, END, START};
 
 fn export_args(uri: &str, path: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -574,7 +546,9 @@ async fn the_printed_command_continues_against_the_same_host_with_the_same_key_f
     // Pasted as printed, from another directory, with a misleading
     // ARIZE_BASE_URL and no key in the environment.
     server.set_faults(Faults::none());
-    let bin_dir = Path::new(BIN).parent().expect("bin dir");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_arize-audit-logs"))
+        .parent()
+        .expect("bin dir");
     let path_var = format!(
         "{}:{}",
         bin_dir.display(),

@@ -7,39 +7,16 @@
 
 mod common;
 
-use std::{path::Path, process::Output, time::Duration};
+use std::{path::Path, time::Duration};
 
 use arize_audit_logs::{mock::MockServer, AuditLog, Client, OperationType};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use common::cli::{end, server, END, START};
+use common::cli::{command, end, run, server, text, END, START};
 
-const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
 const NAMES: [&str; 2] = ["deleteApiKey", "updateMonitor"];
-
-fn command(args: &[&str], key: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(args)
-        .env_remove("ARIZE_BASE_URL")
-        .env_remove("ARIZE_AUDIT_LOGS_TEST_PAUSE")
-        .env("ARIZE_API_KEY", key)
-        .env("NO_COLOR", "1")
-        .kill_on_drop(true)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    cmd
-}
-
-async fn run(args: &[&str], key: &str) -> Output {
-    command(args, key).output().await.expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn start() -> DateTime<Utc> {
     START.parse().expect("ts")
@@ -176,7 +153,7 @@ async fn list_and_export_send_repeated_operation_name_flags() {
             "--operation-name",
             NAMES[1],
         ],
-        server.api_key(),
+        Some(server.api_key()),
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -187,14 +164,14 @@ async fn list_and_export_send_repeated_operation_name_flags() {
     let dir = common::temp_dir("operation-name-export");
     let path = dir.join("names.jsonl");
     let path_text = path.to_str().expect("utf8");
-    let out = run(&export_args(&uri, path_text, &[]), server.api_key()).await;
+    let out = run(&export_args(&uri, path_text, &[]), Some(server.api_key())).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(ids(&path), matching(&server, &NAMES));
 
     let parallel = dir.join("parallel.jsonl");
     let out = run(
         &export_args(&uri, parallel.to_str().expect("utf8"), &["--parallel", "4"]),
-        server.api_key(),
+        Some(server.api_key()),
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -222,14 +199,14 @@ async fn invalid_names_are_usage_errors_naming_the_flag_and_nothing_is_sent() {
     ] {
         let mut args = vec!["list", "--base-url", &uri];
         args.extend(extra);
-        let out = run(&args, server.api_key()).await;
+        let out = run(&args, Some(server.api_key())).await;
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
     }
     let many: Vec<String> = (0..21).map(|i| format!("--operation-name=n{i}")).collect();
     let mut args = vec!["list", "--base-url", &uri];
     args.extend(many.iter().map(String::as_str));
-    let out = run(&args, server.api_key()).await;
+    let out = run(&args, Some(server.api_key())).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("--operation-name: 21 given, but at most 20 are allowed"),
@@ -248,7 +225,7 @@ async fn a_resumed_export_keeps_the_names_and_refuses_other_ones() {
     let path_text = path.to_str().expect("utf8");
 
     // Stopped dead after the third page is written.
-    let mut cmd = command(&export_args(&uri, path_text, &[]), server.api_key());
+    let mut cmd = command(&export_args(&uri, path_text, &[]), Some(server.api_key()));
     cmd.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "page-written:3");
     let mut child = cmd.spawn().expect("spawn");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
@@ -280,7 +257,7 @@ async fn a_resumed_export_keeps_the_names_and_refuses_other_ones() {
             "--operation-name",
             "getModels",
         ],
-        server.api_key(),
+        Some(server.api_key()),
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
@@ -293,7 +270,7 @@ async fn a_resumed_export_keeps_the_names_and_refuses_other_ones() {
 
     let out = run(
         &["export", "--output", path_text, "--resume"],
-        server.api_key(),
+        Some(server.api_key()),
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -313,7 +290,7 @@ async fn a_followed_export_keeps_the_names_for_newer_entries() {
             path.to_str().expect("utf8"),
             &["--follow", "--interval", "100ms"],
         ),
-        server.api_key(),
+        Some(server.api_key()),
     )
     .spawn()
     .expect("spawn");

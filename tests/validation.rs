@@ -5,22 +5,13 @@ mod common;
 
 use arize_audit_logs::{Error, ListAuditLogs, ValidationError, ValidationRule};
 use chrono::{DateTime, Utc};
-use common::{client, respond};
+use common::client;
 use futures::StreamExt;
-use wiremock::MockServer;
 
 /// Sends `build(request)` as one page and as a stream; both must fail with a
 /// validation error before any request reaches the server.
 async fn rejected(build: impl Fn(ListAuditLogs) -> ListAuditLogs) -> ValidationError {
-    let server = MockServer::start().await;
-    respond(
-        200,
-        "application/json",
-        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
-    )
-    .expect(0)
-    .mount(&server)
-    .await;
+    let server = common::empty_server(0).await;
     let client = client(&server);
 
     let error = build(client.list_audit_logs())
@@ -126,15 +117,7 @@ async fn unrepresentable_window_is_rejected_before_sending() {
 
 #[tokio::test]
 async fn equal_start_and_end_is_a_valid_one_instant_range() {
-    let server = MockServer::start().await;
-    respond(
-        200,
-        "application/json",
-        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
-    )
-    .expect(1)
-    .mount(&server)
-    .await;
+    let server = common::empty_server(1).await;
     let t = ts("2026-05-01T00:00:00Z");
     client(&server)
         .list_audit_logs()
@@ -203,15 +186,7 @@ async fn an_operation_name_over_255_characters_is_rejected_before_sending() {
 
 #[tokio::test]
 async fn twenty_names_of_255_characters_are_sent() {
-    let server = MockServer::start().await;
-    respond(
-        200,
-        "application/json",
-        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
-    )
-    .expect(1)
-    .mount(&server)
-    .await;
+    let server = common::empty_server(1).await;
     let names: Vec<String> = (0..20).map(|i| format!("{i:0>255}")).collect();
     client(&server)
         .list_audit_logs()

@@ -39,6 +39,57 @@ pub fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Mock {
         .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
 }
 
+/// A server that answers every `GET /v2/audit-logs` with an empty last
+/// page, and expects `expected` requests (checked when it is dropped).
+pub async fn empty_server(expected: u64) -> MockServer {
+    let server = MockServer::start().await;
+    respond(
+        200,
+        "application/json",
+        br#"{"logs":[],"pagination":{"has_more":false}}"#.to_vec(),
+    )
+    .expect(expected)
+    .mount(&server)
+    .await;
+    server
+}
+
+/// The values of query parameter `name` in each request `server` received,
+/// in order.
+pub async fn query_values(server: &MockServer, name: &str) -> Vec<Vec<String>> {
+    server
+        .received_requests()
+        .await
+        .expect("recording is on")
+        .iter()
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs the command-line tool with `args` against `server` and the test
+/// key; panics unless it succeeds.
+#[cfg(feature = "cli")]
+pub fn run_cli_ok(args: &[&str], server: &MockServer) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"))
+        .args(args)
+        .args(["--base-url", &server.uri()])
+        .env("ARIZE_API_KEY", TEST_KEY)
+        .env_remove("ARIZE_BASE_URL")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A request as it went over the wire, for snapshots.
 #[derive(Serialize)]
 pub struct WireRequest {
@@ -153,6 +204,39 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// The window and the fake server the command-line tests export from.
 #[cfg(feature = "cli")]
 pub mod cli {
+    use std::{ffi::OsStr, process::Output};
+
+    /// The command-line tool with `args`, `key` as `ARIZE_API_KEY` (none:
+    /// no key), and nothing else from the environment that steers it; its
+    /// output piped, killed when dropped.
+    pub fn command<S: AsRef<OsStr>>(args: &[S], key: Option<&str>) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
+        cmd.args(args)
+            .env_remove("ARIZE_API_KEY")
+            .env_remove("ARIZE_BASE_URL")
+            .env_remove("ARIZE_AUDIT_LOGS_TEST_PAUSE")
+            .env_remove("ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER")
+            .env("NO_COLOR", "1")
+            .kill_on_drop(true)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(key) = key {
+            cmd.env("ARIZE_API_KEY", key);
+        }
+        cmd
+    }
+
+    /// Runs [`command`] to the end.
+    pub async fn run<S: AsRef<OsStr>>(args: &[S], key: Option<&str>) -> Output {
+        command(args, key).output().await.expect("the binary runs")
+    }
+
+    /// Output as text, for messages and assertions.
+    pub fn text(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
     use arize_audit_logs::{
         mock::{MockConfig, MockServer},
         AuditLog,

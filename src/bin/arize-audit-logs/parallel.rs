@@ -202,6 +202,21 @@ impl Segment {
 }
 
 impl Plan {
+    fn new(windows: &[Window], newest: Option<DateTime<Utc>>, page_size: u64) -> Self {
+        Self {
+            inner: Mutex::new(PlanInner {
+                segments: (0u64..)
+                    .zip(windows.iter().copied())
+                    .map(|(id, w)| Segment::new(id, w))
+                    .collect(),
+                next_id: windows.len() as u64,
+            }),
+            newest,
+            page_size,
+            changed: Notify::new(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, PlanInner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -357,18 +372,11 @@ pub fn start(
     first_resume: ResumePoint,
     max_entries: Option<u64>,
 ) -> Arc<Plan> {
-    let plan = Arc::new(Plan {
-        inner: Mutex::new(PlanInner {
-            segments: (0u64..)
-                .zip(windows.iter().copied())
-                .map(|(id, w)| Segment::new(id, w))
-                .collect(),
-            next_id: windows.len() as u64,
-        }),
-        newest: base.end_time,
-        page_size: u64::from(base.limit.unwrap_or(arize_audit_logs::DEFAULT_LIMIT)),
-        changed: Notify::new(),
-    });
+    let plan = Arc::new(Plan::new(
+        windows,
+        base.end_time,
+        u64::from(base.limit.unwrap_or(arize_audit_logs::DEFAULT_LIMIT)),
+    ));
     let shared = Arc::new(Shared {
         client: client.clone(),
         base: base.clone(),
@@ -516,18 +524,7 @@ mod scheduling_tests {
     }
 
     fn plan_of(windows: &[Window], page_size: u64) -> Plan {
-        Plan {
-            inner: Mutex::new(PlanInner {
-                segments: (0u64..)
-                    .zip(windows.iter().copied())
-                    .map(|(id, w)| Segment::new(id, w))
-                    .collect(),
-                next_id: windows.len() as u64,
-            }),
-            newest: windows.first().map(|w| w.end),
-            page_size,
-            changed: Notify::new(),
-        }
+        Plan::new(windows, windows.first().map(|w| w.end), page_size)
     }
 
     fn entries(times: &[&str]) -> Vec<RawAuditLog> {
