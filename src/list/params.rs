@@ -41,3 +41,25 @@ impl ListAuditLogsParams {
         filters
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::list::parameter::ParameterKind;
+
+    #[test]
+    fn the_limit_constants_are_the_documents_bounds() {
+        let limit = ListAuditLogsParams::PARAMETERS
+            .iter()
+            .find(|p| p.name == "limit")
+            .expect("limit is a parameter");
+        assert_eq!(
+            limit.kind,
+            ParameterKind::Integer {
+                minimum: Some(MIN_LIMIT.into()),
+                maximum: Some(MAX_LIMIT.into()),
+            }
+        );
+        assert!(crate::OPENAPI_DOCUMENT.contains(&format!("default: {DEFAULT_LIMIT}")));
+    }
+}

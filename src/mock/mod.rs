@@ -359,7 +359,7 @@ impl MockServer {
     }
 
     /// A client builder preset for this server, to adjust before building.
-    pub fn client_builder(&self) -> crate::ClientBuilder {
+    pub fn client_builder(&self) -> crate::client::ClientBuilder {
         Client::builder()
             .ignore_environment()
             .api_key(self.api_key())
