@@ -544,3 +544,31 @@ async fn demo_exports_from_the_embedded_server_and_checks_the_file() {
     assert!(stdout.contains("exactly once, newest first"));
     assert_eq!(read_jsonl(&path).len(), 321);
 }
+
+#[tokio::test]
+async fn list_and_export_resolve_the_time_flags_alike_with_a_usage_error_never_a_panic() {
+    for command in ["list", "export"] {
+        let out = run(
+            &[
+                command,
+                "--since",
+                "200000000y",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ],
+            Some("k"),
+        )
+        .await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("--since 200000000years reaches before"),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -198,7 +198,12 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     let limit: usize = match limit_raw.as_deref() {
         None => crate::list::params::DEFAULT_LIMIT as usize,
         Some(raw) => match raw.parse::<u32>() {
-            Ok(n) if (crate::list::params::MIN_LIMIT..=crate::list::params::MAX_LIMIT).contains(&n) => n as usize,
+            Ok(n)
+                if (crate::list::params::MIN_LIMIT..=crate::list::params::MAX_LIMIT)
+                    .contains(&n) =>
+            {
+                n as usize
+            }
             _ => {
                 return Err(bad_request(
                     "The 'limit' parameter must be an integer from 1 to 100.",
