@@ -340,3 +340,109 @@ async fn a_followed_export_keeps_the_names_for_newer_entries() {
     appended.sort();
     assert_eq!(appended, ["new-0", "new-2"]);
 }
+
+fn page(id: &str, created_at: &str, next: Option<&str>) -> String {
+    let pagination = match next {
+        Some(c) => format!(r#"{{"next_cursor":"{c}","has_more":true}}"#),
+        None => r#"{"has_more":false}"#.to_owned(),
+    };
+    format!(
+        r#"{{"logs":[{{"id":"{id}","user_id":"VXNlcjox","ip":"192.0.2.1","operation_type":"MUTATION","operation_name":"deleteApiKey","operation_text":null,"variables":null,"created_at":"{created_at}"}}],"pagination":{pagination}}}"#
+    )
+}
+
+#[tokio::test]
+async fn a_failed_export_to_stdout_prints_a_command_that_continues_with_the_same_names() {
+    use wiremock::{matchers, Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    let json = |body: String| ResponseTemplate::new(200).set_body_raw(body, "application/json");
+    Mock::given(matchers::query_param("cursor", "c2"))
+        .respond_with(ResponseTemplate::new(503).set_body_raw(
+            r#"{"status":503,"title":"Service unavailable"}"#,
+            "application/problem+json",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(matchers::query_param("cursor", "c2"))
+        .respond_with(json(page("e2", "2026-05-01T00:00:00.000Z", None)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(matchers::path("/v2/audit-logs"))
+        .respond_with(json(page("e1", "2026-05-02T00:00:00.000Z", Some("c2"))))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+
+    let uri = server.uri();
+    let out = run(
+        &[
+            "export",
+            "--base-url",
+            &uri,
+            "--start",
+            START,
+            "--end",
+            END,
+            "--max-attempts",
+            "1",
+            "--operation-name",
+            "deleteApiKey",
+            "--operation-name",
+            "with space",
+        ],
+        Some("stdout-key"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let continue_with = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("arize-audit-logs export"))
+        .unwrap_or_else(|| panic!("a command to continue: {stderr}"))
+        .trim()
+        .to_owned();
+    assert!(
+        continue_with.contains("--operation-name deleteApiKey --operation-name 'with space'"),
+        "{continue_with}"
+    );
+
+    // Pasted into a shell as printed, it fetches the rest with the same names.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_arize-audit-logs"))
+        .parent()
+        .expect("bin dir");
+    let pasted = tokio::process::Command::new("sh")
+        .args(["-c", &continue_with])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("ARIZE_API_KEY", "stdout-key")
+        .env_remove("ARIZE_BASE_URL")
+        .output()
+        .await
+        .expect("sh runs");
+    assert!(pasted.status.success(), "{}", text(&pasted.stderr));
+    let first: AuditLog =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().expect("line"))
+            .expect("entry");
+    let rest: AuditLog =
+        serde_json::from_slice(pasted.stdout.split(|b| *b == b'\n').next().expect("line"))
+            .expect("entry");
+    assert_eq!((first.id.as_str(), rest.id.as_str()), ("e1", "e2"));
+    for request in server.received_requests().await.expect("recorded") {
+        let names: Vec<String> = request
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == "operation_name")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(names, ["deleteApiKey", "with space"], "{}", request.url);
+    }
+}
