@@ -3,7 +3,7 @@
 //!
 //! Each keyed collection (servers, parameters, responses, headers, media
 //! types, security schemes, properties) is compared by one generic
-//! [`keyed`] comparison; what a change means is decided by the file for
+//! `keyed` comparison; what a change means is decided by the file for
 //! what it compares: `servers.rs`, `parameters.rs`, `responses.rs` (with
 //! headers and media types), `security.rs` and `schemas.rs`.
 
