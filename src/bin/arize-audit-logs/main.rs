@@ -26,6 +26,14 @@ use crate::{
     failure::Failure,
 };
 
+/// An export allocates and frees a buffer for every entry; with mimalloc
+/// that costs a fraction of the system allocator's CPU time (`perf` on
+/// `cargo xtask bench`'s 100k-entry export: malloc and free fell from 11% of
+/// the samples to 3%). Transparent huge pages are off (`no_thp`): with them
+/// the peak RSS was 24 MiB instead of 10.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // One thread: the work is I/O-bound, and hand-offs between worker threads

@@ -14,7 +14,16 @@ pub struct Measured {
 }
 
 /// Runs the command to completion and reads its resource usage.
+///
+/// Every run starts with nothing left to write back: what earlier runs left
+/// dirty in the page cache is synced first. Otherwise a contender that syncs
+/// its file (the export, for durability) would wait behind the unsynced
+/// megabytes of the contender before it (on ext4, an fsync commits the
+/// filesystem journal, which writes out other files' ordered data too), and
+/// one that never syncs would leave its cost to the next.
 pub fn run(command: &mut Command) -> Result<Measured, String> {
+    // SAFETY: sync() takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let started = Instant::now();
     let child = command
         .spawn()

@@ -681,8 +681,9 @@ fn benchmarks_md(table: &str, options: &Options, baseline_mib: f64) -> String {
          Measured with `cargo xtask bench` on {date}, on {machine}.\n\n\
          Every figure is the median of the runs shown ({runs} for the fast cases; the 1M, latency and \
          Python cases at most 3), all contenders measured in the same invocation, interleaved run by \
-         run, so machine noise affects them alike. Wall time, CPU time (user + system) and peak RSS \
-         come from `wait4` on each client process. The servers run in processes of their own (a \
+         run, so machine noise affects them alike. Before each run the page cache is synced \
+         (`sync`), so no run waits behind the unsynced output of the one before. Wall time, CPU \
+         time (user + system) and peak RSS come from `wait4` on each client process. The servers run in processes of their own (a \
          child's peak RSS on Linux starts from its parent's size when it is spawned, so the bench \
          process stays small: {own:.1} MiB before the first client starts, so every client figure \
          includes a baseline of about that size and none can read lower): \
