@@ -17,9 +17,8 @@ use arize_audit_logs::{
     AuditLog,
 };
 use chrono::{DateTime, Utc};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use common::cli::{command, end, run, server, text, END, START};
+use common::cli::{command, end, line_ids, run, server, text, wait_for_pause, END, START};
 
 fn export_args(uri: &str, path: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -59,14 +58,6 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn line_ids(path: &Path) -> Vec<String> {
-    read(path)
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice::<AuditLog>(l).expect("entry").id)
-        .collect()
-}
-
 /// The ids of the server's entries inside [START, END].
 fn in_window(server: &MockServer) -> Vec<String> {
     common::cli::in_window(server)
@@ -93,18 +84,7 @@ async fn run_and_kill(args: &[String], key: &str, kill: &Kill) -> bool {
     }
     let mut child = cmd.spawn().expect("spawn");
     let killed = match kill {
-        Kill::At(..) => {
-            let stderr = child.stderr.take().expect("stderr");
-            let mut lines = BufReader::new(stderr).lines();
-            let mut paused = false;
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.starts_with("test-pause:") {
-                    paused = true;
-                    break;
-                }
-            }
-            paused
-        }
+        Kill::At(..) => wait_for_pause(&mut child).await,
         Kill::After(delay) => tokio::select! {
             _ = tokio::time::sleep(*delay) => true,
             _ = child.wait() => false,

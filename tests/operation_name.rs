@@ -12,9 +12,8 @@ use std::{path::Path, time::Duration};
 use arize_audit_logs::{mock::MockServer, AuditLog, Client, OperationType};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::TryStreamExt;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use common::cli::{command, end, run, server, text, END, START};
+use common::cli::{command, end, line_ids, run, server, text, wait_for_pause, END, START};
 
 const NAMES: [&str; 2] = ["deleteApiKey", "updateMonitor"];
 
@@ -35,22 +34,8 @@ fn matching(server: &MockServer, names: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn ids(path: &Path) -> Vec<String> {
-    std::fs::read(path)
-        .expect("output")
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice::<AuditLog>(l).expect("entry").id)
-        .collect()
-}
-
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .ignore_environment()
-        .api_key(server.api_key())
-        .base_url(server.uri())
-        .build()
-        .expect("client")
+    server.client().expect("client")
 }
 
 fn export_args<'a>(uri: &'a str, path: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -166,7 +151,7 @@ async fn list_and_export_send_repeated_operation_name_flags() {
     let path_text = path.to_str().expect("utf8");
     let out = run(&export_args(&uri, path_text, &[]), Some(server.api_key())).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(ids(&path), matching(&server, &NAMES));
+    assert_eq!(line_ids(&path), matching(&server, &NAMES));
 
     let parallel = dir.join("parallel.jsonl");
     let out = run(
@@ -228,15 +213,7 @@ async fn a_resumed_export_keeps_the_names_and_refuses_other_ones() {
     let mut cmd = command(&export_args(&uri, path_text, &[]), Some(server.api_key()));
     cmd.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "page-written:3");
     let mut child = cmd.spawn().expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut paused = false;
-    while let Ok(Some(line)) = lines.next_line().await {
-        if line.starts_with("test-pause:") {
-            paused = true;
-            break;
-        }
-    }
-    assert!(paused, "reached the pause point");
+    assert!(wait_for_pause(&mut child).await, "reached the pause point");
     child.start_kill().expect("kill -9");
     child.wait().await.expect("exits");
     let journal: serde_json::Value =
@@ -274,7 +251,7 @@ async fn a_resumed_export_keeps_the_names_and_refuses_other_ones() {
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(ids(&path), matching(&server, &NAMES));
+    assert_eq!(line_ids(&path), matching(&server, &NAMES));
 }
 
 #[tokio::test]
@@ -333,7 +310,7 @@ async fn a_followed_export_keeps_the_names_for_newer_entries() {
         .expect("kill");
     child.wait().await.expect("exits");
 
-    let written = ids(&path);
+    let written = line_ids(&path);
     assert_eq!(written.len(), first_pass.len() + 2, "{written:?}");
     assert_eq!(written[..first_pass.len()], first_pass[..]);
     let mut appended = written[first_pass.len()..].to_vec();

@@ -237,6 +237,32 @@ pub mod cli {
         String::from_utf8_lossy(bytes).into_owned()
     }
 
+    /// The ids of a JSON Lines export, in file order.
+    pub fn line_ids(path: &std::path::Path) -> Vec<String> {
+        std::fs::read(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice::<AuditLog>(l).expect("entry").id)
+            .collect()
+    }
+
+    /// Reads a child's stderr until its test hook says it paused
+    /// (`ARIZE_AUDIT_LOGS_TEST_PAUSE`); `false` when it ended first.
+    pub async fn wait_for_pause(child: &mut tokio::process::Child) -> bool {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let Some(stderr) = child.stderr.take() else {
+            return false;
+        };
+        let mut lines = BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.starts_with("test-pause:") {
+                return true;
+            }
+        }
+        false
+    }
+
     use arize_audit_logs::{
         mock::{MockConfig, MockServer},
         AuditLog,
