@@ -701,10 +701,13 @@ async fn members_the_document_does_not_list_reach_every_format_untouched() {
 }
 
 /// An export of 1,000 entries from a server that cuts its pages wrongly.
-async fn export_from_a_server_that(fault: PageFault, seed: u64) -> (MockServer, PathBuf, Output) {
+async fn export_from_a_server_that(
+    fault: PageFault,
+    seed: u64,
+) -> (MockServer, common::TempPath, Output) {
     let server = server(1_000, seed).await;
     server.set_faults(Faults::none().pages(fault));
-    let path = common::temp_dir("journal-pages").join(format!("{fault:?}.jsonl"));
+    let path = common::temp_path("journal-pages", &format!("{fault:?}.jsonl"));
     let out = run(
         &export_args(&server.uri(), &path, &[]),
         Some(server.api_key()),

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
 use chrono::TimeDelta;
@@ -13,8 +13,8 @@ use chrono::TimeDelta;
 const BIN: &str = env!("CARGO_BIN_EXE_arize-audit-logs");
 const END: &str = "2026-05-18T12:00:00Z";
 
-fn temp(name: &str) -> PathBuf {
-    common::temp_dir("faults").join(name)
+fn temp(name: &str) -> common::TempPath {
+    common::temp_path("faults", name)
 }
 
 async fn export(
@@ -110,7 +110,7 @@ async fn a_fault_that_never_clears_fails_naming_the_cursor_then_resume_completes
     // Fails on its 6th page, and keeps failing.
     let broken = temp("never-broken.jsonl");
     server.set_faults(Faults::none().latency(Duration::from_millis(5)));
-    let path = broken.clone();
+    let path = broken.to_path_buf();
     let uri = server.uri();
     let key = server.api_key().to_owned();
     let child = tokio::spawn(async move {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use arize_audit_logs::{
     mock::{Faults, MockConfig, MockServer},
@@ -19,8 +19,8 @@ const START: &str = "2026-05-18T00:00:00Z";
 /// a whole second (every 25 s), where three entries share the timestamp.
 const END: &str = "2026-05-18T00:06:40Z";
 
-fn temp(name: &str) -> PathBuf {
-    common::temp_dir("parallel").join(name)
+fn temp(name: &str) -> common::TempPath {
+    common::temp_path("parallel", name)
 }
 
 /// Three entries at every whole second of [START, END], and none elsewhere.

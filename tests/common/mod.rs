@@ -161,7 +161,7 @@ pub fn builder(uri: &str) -> arize_audit_logs::ClientBuilder {
 }
 
 /// A fresh directory for one test's files.
-pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+pub fn temp_dir(tag: &str) -> TempDir {
     use std::hash::{BuildHasher, Hasher};
     let mut unique = std::collections::hash_map::RandomState::new().build_hasher();
     unique.write_u64(0);
@@ -171,7 +171,62 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
         unique.finish()
     ));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    TempDir(dir)
+}
+
+/// A path named `name` in a fresh directory of its own, removed with it.
+pub fn temp_path(tag: &str, name: &str) -> TempPath {
+    let dir = temp_dir(tag);
+    let path = dir.join(name);
+    TempPath { path, _dir: dir }
+}
+
+/// A path in a directory of its own (see [`temp_path`]).
+#[derive(Debug)]
+pub struct TempPath {
+    path: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+impl std::ops::Deref for TempPath {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for TempPath {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// A test's directory, removed when the test is done with it (and kept
+/// when the test fails, to look into).
+#[derive(Debug)]
+pub struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// The checkpoint file of an export to `output`.
