@@ -399,7 +399,7 @@ async fn follow_appends_newer_entries_once_each_across_the_inclusive_boundary() 
 
     let uri = server.uri();
     let mut args = export_args(&uri, &path);
-    args.extend(["--follow", "--interval", "150ms"]);
+    args.extend(["--follow", "--interval", "1s"]);
     let child = command(&args, Some(server.api_key()))
         .spawn()
         .expect("spawn");
@@ -440,7 +440,7 @@ async fn follow_appends_newer_entries_once_each_across_the_inclusive_boundary() 
             >= total
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(400)).await; // more polls: nothing more may appear
+    tokio::time::sleep(Duration::from_millis(1_300)).await; // another poll: nothing more may appear
 
     let pid = child.id().expect("running").to_string();
     let interrupted = std::process::Command::new("kill")
@@ -576,5 +576,97 @@ async fn list_and_export_resolve_the_time_flags_alike_with_a_usage_error_never_a
             "{command}: {}",
             text(&out.stderr)
         );
+    }
+}
+
+#[tokio::test]
+async fn a_reader_that_closes_the_pipe_ends_the_export_and_list_quietly_with_exit_0() {
+    let server = server(3_000, 41).await;
+    let uri = server.uri();
+    for args in [
+        vec![
+            "export",
+            "--base-url",
+            &uri,
+            "--start",
+            START,
+            "--end",
+            END,
+            "--page-size",
+            "100",
+        ],
+        vec![
+            "list",
+            "--base-url",
+            &uri,
+            "--start",
+            START,
+            "--end",
+            END,
+            "--all",
+            "--json",
+        ],
+    ] {
+        let mut child = command(&args, Some(server.api_key()))
+            .spawn()
+            .expect("spawn");
+        // `… | head -1`: read one line, then close the pipe.
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 64];
+        let read = tokio::io::AsyncReadExt::read(&mut stdout, &mut first)
+            .await
+            .expect("reads");
+        assert!(read > 0, "{args:?} wrote something");
+        drop(stdout);
+        let out = child.wait_with_output().await.expect("exits");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?}: nothing said");
+    }
+}
+
+#[tokio::test]
+async fn nonsensical_values_and_key_problems_get_their_documented_exit_codes() {
+    let out = run(&["list", "--max-attempts", "0"], Some("k")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--max-attempts"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&["export", "--follow", "--interval", "500ms"], Some("k")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("under one second"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let dir = tempdir();
+    let missing = dir.join("missing.key");
+    let empty = dir.join("empty.key");
+    std::fs::write(&empty, "\n").expect("write");
+    for (file, says) in [
+        (&missing, "cannot read the API key"),
+        (&empty, "holds no API key"),
+    ] {
+        let out = run(
+            &[
+                "list",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--api-key-file",
+                file.to_str().expect("utf8"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
     }
 }

@@ -265,7 +265,7 @@ async fn a_followed_export_keeps_the_names_for_newer_entries() {
         &export_args(
             &uri,
             path.to_str().expect("utf8"),
-            &["--follow", "--interval", "100ms"],
+            &["--follow", "--interval", "1s"],
         ),
         Some(server.api_key()),
     )
@@ -302,7 +302,7 @@ async fn a_followed_export_keeps_the_names_for_newer_entries() {
         lines(&path) >= first_pass.len() + 2
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(350)).await; // more polls: nothing else may appear
+    tokio::time::sleep(Duration::from_millis(1_300)).await; // another poll: nothing else may appear
     let pid = child.id().expect("running").to_string();
     std::process::Command::new("kill")
         .args(["-INT", &pid])

@@ -488,8 +488,9 @@ impl OperationType {
 }
 
 impl fmt::Display for OperationType {
+    /// The wire value, honouring width, fill and alignment (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -571,6 +572,16 @@ impl JsonSchema for OperationType {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn operation_type_display_honours_width_and_alignment() {
+        assert_eq!(format!("[{:<10}]", OperationType::Query), "[QUERY     ]");
+        assert_eq!(format!("[{:>10}]", OperationType::Mutation), "[  MUTATION]");
+        assert_eq!(
+            format!("[{:^9}]", OperationType::Unknown("X".into())),
+            "[    X    ]"
+        );
+    }
+
     use super::*;
 
     #[test]

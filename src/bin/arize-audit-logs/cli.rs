@@ -49,7 +49,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "REGION", global = true)]
     pub region: Option<Region>,
     /// Most attempts per request (1 turns retries off).
-    #[arg(long, value_name = "N", default_value_t = 5, global = true)]
+    #[arg(long, value_name = "N", default_value_t = 5, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
     /// Time allowed for one request (e.g. 30s, 2m).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, global = true)]
@@ -149,7 +149,7 @@ pub struct ExportArgs {
     #[arg(long)]
     pub follow: bool,
     /// How often --follow polls [default: 30s].
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "follow")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
     pub interval: Option<Duration>,
     /// Stop after this many entries.
     #[arg(long, value_name = "N", conflicts_with = "follow")]
@@ -270,4 +270,16 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
         .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-05-18T12:00:00Z) nor a date (2026-05-18)"))
+}
+
+/// `--interval`: a duration of at least a second (a shorter one would poll
+/// the API in a tight loop).
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if interval < Duration::from_secs(1) {
+        return Err(format!(
+            "{text:?} is under one second; --follow polls the API at most once a second"
+        ));
+    }
+    Ok(interval)
 }

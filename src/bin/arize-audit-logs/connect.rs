@@ -27,14 +27,19 @@ pub fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// The API key in a key file (its first line).
+/// The API key in a key file (its first line). Every key problem is exit 3.
 fn api_key(path: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Auth(format!(
+            "cannot read the API key from {} (--api-key-file): {e}",
+            path.display()
+        ))
+    })?;
     warn_if_shared(path);
     let key = text.lines().next().unwrap_or("").trim().to_owned();
     if key.is_empty() {
-        return Err(Failure::Usage(format!(
-            "{} holds no API key on its first line",
+        return Err(Failure::Auth(format!(
+            "{} (--api-key-file) holds no API key on its first line",
             path.display()
         )));
     }

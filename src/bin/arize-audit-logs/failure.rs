@@ -17,13 +17,28 @@ pub enum Failure {
     Interrupted,
     /// A local file could not be read or written: exit 1.
     Io(String),
+    /// Standard output was closed by its reader (`… | head`): the reader
+    /// has what it wanted, so this ends quietly with exit 0.
+    ClosedPipe,
     /// Any of the above, with what to do next.
     Hinted(Box<Failure>, String),
 }
 
 impl Failure {
     pub fn io(path: &Path, e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe && path == Path::new("stdout") {
+            return Self::ClosedPipe;
+        }
         Self::Io(format!("{}: {e}", path.display()))
+    }
+
+    /// Whether it ends the program without a word (a closed pipe).
+    pub fn is_quiet(&self) -> bool {
+        match self {
+            Self::ClosedPipe => true,
+            Self::Hinted(inner, _) => inner.is_quiet(),
+            _ => false,
+        }
     }
 
     pub fn with_hint(self, hint: String) -> Self {
@@ -36,6 +51,7 @@ impl Failure {
             Self::Auth(_) => 3,
             Self::Interrupted => 130,
             Self::Io(_) => 1,
+            Self::ClosedPipe => 0,
             Self::Hinted(inner, _) => inner.exit_code(),
             Self::Api(e) => match e {
                 Error::Config(_) | Error::InvalidParameter(_) | Error::BadRequest(_) => 2,
@@ -50,6 +66,7 @@ impl Failure {
         match self {
             Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
             Self::Interrupted => "interrupted".to_owned(),
+            Self::ClosedPipe => String::new(),
             Self::Api(e) => format!("error: {e}"),
             Self::Hinted(inner, hint) => format!("{}\n{hint}", inner.report()),
         }

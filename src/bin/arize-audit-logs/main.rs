@@ -51,7 +51,9 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{}", failure.report());
+            if !failure.is_quiet() {
+                eprintln!("{}", failure.report());
+            }
             ExitCode::from(failure.exit_code())
         }
     }
