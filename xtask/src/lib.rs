@@ -27,10 +27,14 @@ pub const PROVENANCE: &str = "openapi/provenance.json";
 
 /// The snapshot tests whose snapshots follow from the document: the
 /// generated bindings, and the command line's help (a new query parameter is
-/// a new flag). `(test target, name filter)`.
-pub const DOCUMENT_SNAPSHOTS: &[(&str, &str)] = &[
-    ("generated_code", ""),
-    ("cli", "help_texts_document_every_command"),
+/// a new flag). `(package, test target, name filter)`.
+pub const DOCUMENT_SNAPSHOTS: &[(&str, &str, &str)] = &[
+    ("arize-audit-logs", "generated_code", ""),
+    (
+        "arize-audit-logs-cli",
+        "cli",
+        "help_texts_document_every_command",
+    ),
 ];
 
 /// Runs the snapshot tests of [`DOCUMENT_SNAPSHOTS`] in `dir`: with `update`
@@ -40,8 +44,16 @@ pub fn document_snapshots(
     update: &str,
     target_dir: Option<&std::path::Path>,
 ) -> Result<(), String> {
-    for (test, filter) in DOCUMENT_SNAPSHOTS {
-        let mut args = vec!["test", "--quiet", "--all-features", "--test", test];
+    for (package, test, filter) in DOCUMENT_SNAPSHOTS {
+        let mut args = vec![
+            "test",
+            "--quiet",
+            "--all-features",
+            "-p",
+            package,
+            "--test",
+            test,
+        ];
         if !filter.is_empty() {
             args.push(filter);
         }

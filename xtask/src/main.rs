@@ -200,7 +200,7 @@ fn regen(
             "Refreshing the snapshots that follow from the document (generated code, CLI help)…"
         );
         run_snapshot_test("always")?;
-        println!("Review the change: git diff tests/snapshots/");
+        println!("Review the change: git diff tests/snapshots/ cli/tests/snapshots/");
     }
 
     match old {

@@ -15,6 +15,7 @@ const COPIED: &[&str] = &[
     "LICENSE-MIT",
     "LICENSE-APACHE",
     "src",
+    "cli",
     "openapi",
     "tests",
     "benches",
@@ -38,7 +39,8 @@ pub fn patched(upstream: &[u8], patch_file: &Path) -> Result<Vec<u8>, String> {
 /// provenance) and snapshot files. Anything else would be a hand edit.
 fn regen_may_change(path: &str) -> bool {
     path.starts_with("openapi/")
-        || (path.starts_with("tests/snapshots/") && path.ends_with(".snap"))
+        || ((path.starts_with("tests/snapshots/") || path.starts_with("cli/tests/snapshots/"))
+            && path.ends_with(".snap"))
 }
 
 /// Which tests the regenerated copy runs.
@@ -69,7 +71,10 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf], tests: Tests) -> Resul
     }
     // The copy is a workspace of its own, without the xtask member.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
-    let manifest = manifest.replace(r#"members = [".", "xtask"]"#, r#"members = ["."]"#);
+    let manifest = manifest.replace(
+        r#"members = [".", "cli", "xtask"]"#,
+        r#"members = [".", "cli"]"#,
+    );
     std::fs::write(dest.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
 
     crate::regen::write(&dest, upstream, "(rehearsal)", None)?;
@@ -103,7 +108,9 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf], tests: Tests) -> Resul
         let name = test
             .file_name()
             .ok_or_else(|| format!("{} is not a file", test.display()))?;
-        std::fs::copy(test, dest.join("tests").join(name))
+        // Into the command-line package: the extra tests run the binary as
+        // well as the library.
+        std::fs::copy(test, dest.join("cli/tests").join(name))
             .map_err(|e| format!("cannot copy {}: {e}", test.display()))?;
         names.push(
             Path::new(name)
@@ -116,15 +123,17 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf], tests: Tests) -> Resul
     match tests {
         Tests::All => {
             println!("Running every test of the regenerated crate…");
-            cargo(&dest, &["test", "--all-features"], "no")?;
+            cargo(&dest, &["test", "--workspace", "--all-features"], "no")?;
         }
         Tests::Parameters => {
             println!("Running the regenerated crate's parameter tests…");
-            let mut args = vec!["test", "--all-features"];
-            for name in ["generated_code", "request_encoding", "validation", "cli"]
-                .into_iter()
-                .chain(names.iter().map(String::as_str))
-            {
+            let mut args = vec!["test", "--all-features", "-p", "arize-audit-logs"];
+            for name in ["generated_code", "request_encoding", "validation"] {
+                args.extend(["--test", name]);
+            }
+            cargo(&dest, &args, "no")?;
+            let mut args = vec!["test", "--all-features", "-p", "arize-audit-logs-cli"];
+            for name in std::iter::once("cli").chain(names.iter().map(String::as_str)) {
                 args.extend(["--test", name]);
             }
             cargo(&dest, &args, "no")?;

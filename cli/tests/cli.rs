@@ -1,6 +1,5 @@
 //! The `arize-audit-logs` command, run as a user runs it, against the
 //! embedded fake server.
-#![cfg(feature = "cli")]
 
 mod common;
 

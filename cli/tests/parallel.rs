@@ -1,7 +1,6 @@
 //! `export --parallel` writes exactly what a sequential export writes: the
 //! same entries, once each, newest first, also when entries share the
 //! timestamp of a window edge, through rate limits, and after a resume.
-#![cfg(feature = "cli")]
 
 mod common;
 

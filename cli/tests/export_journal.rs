@@ -2,7 +2,6 @@
 //! (`kill -9`) at random and at chosen points, a full disk, an existing
 //! file, concurrent runs, `--resume` with other flags or from another
 //! directory, hand-edited files, and servers that cut their pages wrongly.
-#![cfg(all(feature = "cli", feature = "fault-injection"))]
 
 mod common;
 

@@ -1,7 +1,6 @@
 //! The fault suite: an export through rate limits and a flaky network is
 //! byte-identical to a fault-free one; a fault that never clears fails with
 //! the cursor and the command to resume, and resuming completes the file.
-#![cfg(feature = "cli")]
 
 mod common;
 

@@ -3,7 +3,6 @@
 //! forbids; the library keeps the names on every page; the command line's
 //! repeatable `--operation-name` reaches the wire from `list` and `export`,
 //! and a parallel, a followed and a resumed export keep the names.
-#![cfg(all(feature = "cli", feature = "mock", feature = "fault-injection"))]
 
 mod common;
 
