@@ -7,7 +7,9 @@ use reqwest::header::HeaderValue;
 use crate::{
     error::{ConfigError, Error},
     http::{
+        errors::api_error,
         hooks::Hooks,
+        redact::Redactor,
         settings::{ClientInner, Settings},
     },
     list::builder::ListAuditLogs,
@@ -96,6 +98,46 @@ impl Client {
             Hooks::new(self.inner.settings.clone()),
         )
     }
+
+    /// Like [`Error::from_response`], for an answer to this client's
+    /// request (through [`generated`](Self::generated), say), with every form
+    /// of this client's API key taken out of the body the error keeps.
+    pub fn error_from_response(
+        &self,
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Error {
+        api_error(
+            status,
+            headers,
+            body,
+            self.inner.endpoint.clone(),
+            &self.inner.settings.redactor,
+        )
+    }
+}
+
+/// At most this many redirects within the base URL's origin are followed.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows a redirect only within the origin it came from (same scheme,
+/// host and port, so never from https to http); any other is left for
+/// [`Error::Redirected`] to report.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Configures a [`Client`]. Explicit settings beat the environment.
@@ -180,9 +222,11 @@ impl ClientBuilder {
     }
 
     /// Sends requests through the caller's `reqwest::Client` (proxies, custom
-    /// roots, middleware-free tuning). Its redirect policy and connect
-    /// timeout apply; the request timeout, user agent and authorization are
-    /// still set per request.
+    /// roots, middleware-free tuning). Its connect timeout applies; the
+    /// request timeout, user agent and authorization are still set per
+    /// request. Its redirect policy decides what is followed, but an answer
+    /// that came from another origin than the base URL's is still refused
+    /// with [`Error::Redirected`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -261,6 +305,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .redirect(redirect_policy())
                 .user_agent(USER_AGENT)
                 .build()
                 .map_err(ConfigError::HttpClient)?,
@@ -275,6 +320,7 @@ impl ClientBuilder {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             retry: self.retry.unwrap_or_default(),
             gate: RateGate::default(),
+            redactor: Redactor::new(&key),
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
         Ok(Client {

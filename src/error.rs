@@ -11,8 +11,8 @@ use crate::{model::problem::Problem, model::text, retry::retry_after::RetryAfter
 ///
 /// The variants are grouped by what the caller does next:
 /// - fix the configuration or the input ([`Config`](Error::Config),
-///   [`InvalidParameter`](Error::InvalidParameter), [`BadRequest`](Error::BadRequest)):
-///   nothing was sent for the first two;
+///   [`InvalidParameter`](Error::InvalidParameter), [`BadRequest`](Error::BadRequest),
+///   [`Redirected`](Error::Redirected)): nothing was sent for the first two;
 /// - fix the credentials or permissions ([`Unauthorized`](Error::Unauthorized),
 ///   [`Forbidden`](Error::Forbidden));
 /// - wait and retry ([`RateLimited`](Error::RateLimited), [`Server`](Error::Server),
@@ -65,6 +65,24 @@ pub enum Error {
     /// Any other status the document does not declare.
     #[error("Arize answered with a status this client does not expect: {0}")]
     UnexpectedStatus(Box<ApiError>),
+    /// The server redirected to another origin (another scheme, host or
+    /// port, including https to http). It is not followed: the API key must
+    /// not go there, and entries from a host nobody configured must not
+    /// reach an export. Point the client at the right base URL instead.
+    #[error(
+        "{endpoint} answered HTTP {} with a redirect to {location}, another origin; it is not \
+         followed, so neither the API key nor an export crosses to a host that was not \
+         configured. If that host serves the API, make it the base URL",
+        status.as_u16()
+    )]
+    Redirected {
+        /// The redirect's status (301, 302, 303, 307 or 308).
+        status: StatusCode,
+        /// Where it pointed, resolved against the request's URL.
+        location: String,
+        /// The endpoint that was asked.
+        endpoint: String,
+    },
     /// The request could not be sent or its response not read (DNS, connect,
     /// TLS, timeout, connection reset, truncated body).
     #[error(transparent)]
@@ -107,7 +125,9 @@ impl Error {
             | Self::RateLimited(e)
             | Self::Server(e)
             | Self::UnexpectedStatus(e) => Some(e.status),
-            Self::ResponseTooLarge { status, .. } => Some(*status),
+            Self::ResponseTooLarge { status, .. } | Self::Redirected { status, .. } => {
+                Some(*status)
+            }
             Self::InvalidResponse(e) => Some(e.status),
             _ => None,
         }
@@ -269,10 +289,12 @@ pub enum ConfigError {
         /// The URL as given.
         url: String,
     },
-    /// The region name is not a valid DNS label.
+    /// The region name is not one this crate knows.
     #[error(
-        "invalid region {region:?}: expected `global`, `eu-west-1a`, `ca-central-1a` or another \
-         region name of lower-case letters, digits and hyphens"
+        "unknown region {region:?}: the known regions are {}. For another region or an \
+         on-premises host, set the base URL (ClientBuilder::base_url, ARIZE_BASE_URL) or use \
+         Region::Other",
+        crate::region::Region::known_names()
     )]
     InvalidRegion {
         /// The region as given.

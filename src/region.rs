@@ -17,20 +17,46 @@ pub enum Region {
     EuWest1a,
     /// `https://api.ca-central-1a.arize.com`
     CaCentral1a,
-    /// Another region, served at `https://api.<name>.arize.com`
-    /// (the official Python SDK also knows `us-central-1a` and `us-east-1b`).
+    /// `https://api.us-central-1a.arize.com` (known to the official Python SDK).
+    UsCentral1a,
+    /// `https://api.us-east-1b.arize.com` (known to the official Python SDK).
+    UsEast1b,
+    /// A region this crate does not know yet, served at
+    /// `https://api.<name>.arize.com`. Only built explicitly: parsing a name
+    /// accepts the known regions alone, so a typo is an error, not a host
+    /// that does not resolve.
     Other(String),
 }
 
 impl Region {
+    /// Every region this crate knows, in the order its errors list them.
+    pub const KNOWN: &'static [Region] = &[
+        Self::Global,
+        Self::EuWest1a,
+        Self::CaCentral1a,
+        Self::UsCentral1a,
+        Self::UsEast1b,
+    ];
+
     /// The region's name as Arize spells it (`global` for the default).
     pub fn name(&self) -> &str {
         match self {
             Self::Global => "global",
             Self::EuWest1a => "eu-west-1a",
             Self::CaCentral1a => "ca-central-1a",
+            Self::UsCentral1a => "us-central-1a",
+            Self::UsEast1b => "us-east-1b",
             Self::Other(name) => name,
         }
+    }
+
+    /// The known regions' names, comma-separated (for messages).
+    pub fn known_names() -> String {
+        Self::KNOWN
+            .iter()
+            .map(Region::name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The base URL of the region's API.
@@ -51,27 +77,23 @@ impl fmt::Display for Region {
 impl FromStr for Region {
     type Err = ConfigError;
 
-    /// `global`, `eu-west-1a`, `ca-central-1a`, or any other name made of
-    /// lower-case letters, digits and hyphens.
+    /// One of the [known](Region::KNOWN) names (`global`, `eu-west-1a`,
+    /// `ca-central-1a`, `us-central-1a`, `us-east-1b`). Any other name is
+    /// [`ConfigError::InvalidRegion`], which lists them; build
+    /// [`Region::Other`] or set a base URL for a region or host this crate
+    /// does not know.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "global" | "" => Ok(Self::Global),
-            "eu-west-1a" => Ok(Self::EuWest1a),
-            "ca-central-1a" => Ok(Self::CaCentral1a),
-            other
-                if other.len() <= 63
-                    && !other.starts_with('-')
-                    && !other.ends_with('-')
-                    && other
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
-            {
-                Ok(Self::Other(other.to_owned()))
-            }
-            other => Err(ConfigError::InvalidRegion {
-                region: crate::model::text::escape_control(other),
-            }),
+        let name = s.trim();
+        if name.is_empty() {
+            return Ok(Self::Global);
         }
+        Self::KNOWN
+            .iter()
+            .find(|r| r.name() == name)
+            .cloned()
+            .ok_or_else(|| ConfigError::InvalidRegion {
+                region: crate::model::text::escape_control(name),
+            })
     }
 }
 
@@ -97,9 +119,16 @@ mod tests {
     }
 
     #[test]
-    fn region_names_must_be_dns_labels() {
-        for bad in ["EU", "eu west", "evil.com/x", "-a", "a-"] {
-            assert!(bad.parse::<Region>().is_err(), "{bad}");
+    fn only_known_region_names_parse() {
+        for region in Region::KNOWN {
+            assert_eq!(region.name().parse::<Region>().ok().as_ref(), Some(region));
+        }
+        for bad in ["mars-1a", "EU", "eu west", "evil.com/x", "-a", "a-"] {
+            let error = bad.parse::<Region>().expect_err(bad).to_string();
+            assert!(
+                error.contains(&Region::known_names()) && error.contains("base URL"),
+                "{error}"
+            );
         }
     }
 }

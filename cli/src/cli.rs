@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use arize_audit_logs::Region;
+use arize_audit_logs::{MAX_LIMIT, MIN_LIMIT};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -34,26 +34,79 @@ pub enum Command {
     ServeMock(ServeMockArgs),
     /// Export from the embedded fake server over real HTTP and summarise.
     Demo(DemoArgs),
+    /// Show the config file's location and the settings in effect, with where each comes from.
+    Config(ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), of the tool or of one command.
+    Man(ManArgs),
 }
 
-/// Where the API is and how to authenticate.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print where the config file is looked for (ARIZE_CONFIG_FILE, else the
+    /// platform's config directory).
+    Path,
+    /// Print each connection setting in effect and where it comes from.
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (such as export) for its own page; the tool's page without one.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// Where the API is and how to authenticate. Each setting comes from its
+/// flag, else the profile --profile names, else the environment, else the
+/// profile ARIZE_PROFILE names (or the profile `default`), else the default.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
+    /// Use this profile of the config file (see `config path`).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub profile: Option<String>,
     /// Read the API key from this file (first line). Without it, ARIZE_API_KEY is used.
     #[arg(long, value_name = "FILE", global = true)]
     pub api_key_file: Option<PathBuf>,
-    /// The API's base URL (default: ARIZE_BASE_URL, else the region's).
+    /// The API's base URL, for a host no region names (default: ARIZE_BASE_URL, else the region's).
     #[arg(long, value_name = "URL", global = true)]
     pub base_url: Option<String>,
-    /// The region: global, eu-west-1a, ca-central-1a, or another region name.
+    /// The region: global, eu-west-1a, ca-central-1a, us-central-1a or us-east-1b
+    /// (default: ARIZE_REGION, else global).
     #[arg(long, value_name = "REGION", global = true)]
-    pub region: Option<Region>,
-    /// Most attempts per request (1 turns retries off).
-    #[arg(long, value_name = "N", default_value_t = 5, global = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_attempts: u32,
-    /// Time allowed for one request (e.g. 30s, 2m).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, global = true)]
+    pub region: Option<String>,
+    /// Most attempts per request (1 turns retries off) [default: 5].
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: Option<u32>,
+    /// Time allowed for one request (e.g. 30s, 2m) [default: 60s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
+    /// The largest response body accepted, in bytes [default: 33554432, 32 MiB].
+    #[arg(long, value_name = "BYTES", global = true, value_parser = parse_bytes)]
+    pub max_response_bytes: Option<usize>,
     /// Log each request attempt to stderr (-v: retries, -vv: every request).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -80,8 +133,8 @@ pub struct FilterArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Entries per page, 1-100.
-    #[arg(long, value_name = "N")]
+    /// Entries per page, 1-100 [default: the profile's page_size, else the server's, 50].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub limit: Option<u32>,
     /// Start at this cursor (a previous page's next_cursor).
     #[arg(long, value_name = "CURSOR")]
@@ -89,11 +142,25 @@ pub struct ListArgs {
     /// Every page, not just the first.
     #[arg(long)]
     pub all: bool,
-    /// Print JSON (one page object, or with --all an array of entries) instead of a table.
-    #[arg(long)]
+    /// How to print: table (fitted to the terminal, the default on one), tsv
+    /// (tab-separated lines without a header: created_at, operation_type,
+    /// operation_name, user_id, ip, id; the default into a pipe or file), or
+    /// json (the page, or with --all an array of entries).
+    #[arg(long, value_enum, value_name = "FORMAT", hide_possible_values = true)]
+    pub format: Option<ListFormat>,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// `list --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Tsv,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -138,8 +205,8 @@ pub struct ExportArgs {
     /// The file format [default: jsonl].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Entries per request, 1-100 [default: 100].
-    #[arg(long, value_name = "N")]
+    /// Entries per request, 1-100 [default: the profile's page_size, else 100].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub page_size: Option<u32>,
     /// Continue the interrupted export of --output from its journal
     /// (FILE.checkpoint): same host, key source, filters and format.
@@ -270,6 +337,24 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
         .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-05-18T12:00:00Z) nor a date (2026-05-18)"))
+}
+
+/// `--timeout`: a duration above zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if timeout.is_zero() {
+        return Err("a request needs some time: give a duration above zero".into());
+    }
+    Ok(timeout)
+}
+
+/// `--max-response-bytes`: at least one byte.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a number of bytes")),
+    }
 }
 
 /// `--interval`: a duration of at least a second (a shorter one would poll

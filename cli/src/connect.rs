@@ -1,15 +1,35 @@
-//! The client a command uses: its key (from the environment or a key file),
-//! host, retries and timeout, and the logging of its requests.
+//! The client a command uses: its settings resolved from flags, the config
+//! file's profiles and the environment (in that documented order), its key
+//! (from the environment or a key file), and the logging of its requests.
+//!
+//! Each setting takes the first of:
+//! 1. its command-line flag;
+//! 2. the profile named by `--profile`;
+//! 3. the environment (`ARIZE_API_KEY`, `ARIZE_BASE_URL`, `ARIZE_REGION`);
+//! 4. the profile named by `ARIZE_PROFILE`, else the profile `default`;
+//! 5. the built-in default.
+//!
+//! A profile named on the command line is as deliberate as a flag, so it
+//! beats the ambient environment; one selected by the environment (or the
+//! `default` profile) does not. At one level a base URL beats a region.
 
-use std::path::Path;
+use std::{fmt, path::Path, path::PathBuf, time::Duration};
 
-use arize_audit_logs::{Client, ConfigError, Error, RetryPolicy};
+use arize_audit_logs::{
+    Client, ConfigError, Error, Region, RetryPolicy, API_KEY_ENV, BASE_URL_ENV,
+};
 
 use crate::{
     cli::ConnectionArgs,
+    config::{Config, Profile, DEFAULT_PROFILE, PROFILE_ENV},
     failure::Failure,
     journal::{KeySource, Target},
 };
+
+/// Selects a region when neither a flag nor a profile does.
+pub const REGION_ENV: &str = "ARIZE_REGION";
+/// Attempts per request when nothing says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
@@ -27,11 +47,241 @@ pub fn init_logging(verbose: u8) {
         .try_init();
 }
 
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    /// A profile, and what selected it (`--profile`, `ARIZE_PROFILE`, or
+    /// being the `default` one).
+    Profile {
+        name: String,
+        via: &'static str,
+    },
+    Env(&'static str),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Flag(flag) => f.write_str(flag),
+            Self::Profile { name, via } => write!(f, "profile {name:?}, selected by {via}"),
+            Self::Env(name) => f.write_str(name),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+impl Source {
+    /// Named on the command line (a flag, or a profile `--profile` chose).
+    fn explicit(&self) -> bool {
+        matches!(
+            self,
+            Self::Flag(_)
+                | Self::Profile {
+                    via: "--profile",
+                    ..
+                }
+        )
+    }
+}
+
+/// Where requests go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    BaseUrl(String),
+    Region(Region),
+}
+
+impl Location {
+    pub fn base_url(&self) -> String {
+        match self {
+            Self::BaseUrl(url) => url.trim_end_matches('/').to_owned(),
+            Self::Region(region) => region.base_url(),
+        }
+    }
+}
+
+/// Where the key is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyChoice {
+    File(PathBuf),
+    Env,
+}
+
+/// Every connection setting, with where it came from.
+#[derive(Debug)]
+pub struct Settings {
+    pub config: Config,
+    /// The profile in use, and what selected it.
+    pub profile: Option<(String, &'static str)>,
+    pub location: (Location, Source),
+    pub key: Option<(KeyChoice, Source)>,
+    pub max_attempts: (u32, Source),
+    pub timeout: Option<(Duration, Source)>,
+    pub page_size: Option<(u32, Source)>,
+    pub max_response_bytes: Option<usize>,
+    pub verbose: u8,
+}
+
+/// Resolves the settings from the flags, the config file and the process
+/// environment.
+pub fn settings(connection: &ConnectionArgs) -> Result<Settings, Failure> {
+    let config = Config::load().map_err(Failure::Usage)?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    resolve(connection, &config, &env).map(|mut s| {
+        s.config = config;
+        s
+    })
+}
+
+/// [`settings`] with the environment given, for tests.
+pub fn resolve(
+    c: &ConnectionArgs,
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, Failure> {
+    // Which profiles apply: one named on the command line (level 2), or one
+    // the environment names or the default one (level 4).
+    let (explicit, implicit) = match (&c.profile, env(PROFILE_ENV)) {
+        (Some(name), _) => (
+            Some((
+                name.clone(),
+                "--profile",
+                config.profile(name).map_err(Failure::Usage)?,
+            )),
+            None,
+        ),
+        (None, Some(name)) => (
+            None,
+            Some((
+                name.clone(),
+                PROFILE_ENV,
+                config.profile(&name).map_err(Failure::Usage)?,
+            )),
+        ),
+        (None, None) => (
+            None,
+            config
+                .default_profile()
+                .map(|p| (DEFAULT_PROFILE.to_owned(), "being the default", p)),
+        ),
+    };
+    let from_profile = |chosen: &Option<(String, &'static str, &Profile)>| {
+        chosen.as_ref().map(|(name, via, profile)| {
+            (
+                Source::Profile {
+                    name: name.clone(),
+                    via,
+                },
+                (*profile).clone(),
+            )
+        })
+    };
+    let explicit = from_profile(&explicit);
+    let implicit = from_profile(&implicit);
+    let profiles = || explicit.iter().chain(implicit.iter());
+    // A profile's value, at its level.
+    let at = |level: &Option<(Source, Profile)>, get: &dyn Fn(&Profile) -> Option<String>| {
+        level
+            .as_ref()
+            .and_then(|(source, p)| get(p).map(|v| (v, source.clone())))
+    };
+
+    let region = |name: String, source: Source| -> Result<(Location, Source), Failure> {
+        name.parse::<Region>()
+            .map(|r| (Location::Region(r), source.clone()))
+            .map_err(|_| {
+                Failure::Usage(format!(
+                    "unknown region {:?} ({source}): the known regions are {}. For another \
+                     host, such as an on-premises installation, use --base-url URL (or \
+                     `base_url` in a profile)",
+                    arize_audit_logs::escape_control(&name),
+                    Region::known_names()
+                ))
+            })
+    };
+    let profile_location = |level: &Option<(Source, Profile)>| match level {
+        Some((source, p)) => match (&p.base_url, &p.region) {
+            (Some(url), _) => Some(Ok((Location::BaseUrl(url.clone()), source.clone()))),
+            (None, Some(name)) => Some(region(name.clone(), source.clone())),
+            (None, None) => None,
+        },
+        None => None,
+    };
+    let location = if let Some(url) = &c.base_url {
+        (Location::BaseUrl(url.clone()), Source::Flag("--base-url"))
+    } else if let Some(name) = &c.region {
+        region(name.clone(), Source::Flag("--region"))?
+    } else if let Some(found) = profile_location(&explicit) {
+        found?
+    } else if let Some(url) = env(BASE_URL_ENV) {
+        (Location::BaseUrl(url), Source::Env(BASE_URL_ENV))
+    } else if let Some(name) = env(REGION_ENV) {
+        region(name, Source::Env(REGION_ENV))?
+    } else if let Some(found) = profile_location(&implicit) {
+        found?
+    } else {
+        (Location::Region(Region::Global), Source::Default)
+    };
+
+    let key_file = |level: &Option<(Source, Profile)>| {
+        at(level, &|p| {
+            p.api_key_file
+                .as_ref()
+                .map(|f| f.to_string_lossy().into_owned())
+        })
+        .map(|(path, source)| (KeyChoice::File(PathBuf::from(path)), source))
+    };
+    let key = if let Some(path) = &c.api_key_file {
+        Some((
+            KeyChoice::File(path.clone()),
+            Source::Flag("--api-key-file"),
+        ))
+    } else if let Some(found) = key_file(&explicit) {
+        Some(found)
+    } else if env(API_KEY_ENV).is_some() {
+        Some((KeyChoice::Env, Source::Env(API_KEY_ENV)))
+    } else {
+        key_file(&implicit)
+    };
+
+    let number = |flag: Option<u32>, name: &'static str, get: fn(&Profile) -> Option<u32>| {
+        flag.map(|v| (v, Source::Flag(name)))
+            .or_else(|| profiles().find_map(|(source, p)| get(p).map(|v| (v, source.clone()))))
+    };
+    let max_attempts = number(c.max_attempts, "--max-attempts", |p| p.max_attempts)
+        .unwrap_or((DEFAULT_MAX_ATTEMPTS, Source::Default));
+    let timeout = c
+        .timeout
+        .map(|t| (t, Source::Flag("--timeout")))
+        .or_else(|| profiles().find_map(|(source, p)| p.timeout.map(|t| (t, source.clone()))));
+    let page_size = profiles().find_map(|(source, p)| p.page_size.map(|n| (n, source.clone())));
+
+    Ok(Settings {
+        config: Config::default(),
+        profile: explicit
+            .as_ref()
+            .or(implicit.as_ref())
+            .and_then(|(source, _)| match source {
+                Source::Profile { name, via } => Some((name.clone(), *via)),
+                _ => None,
+            }),
+        location,
+        key,
+        max_attempts,
+        timeout,
+        page_size,
+        max_response_bytes: c.max_response_bytes,
+        verbose: c.verbose,
+    })
+}
+
 /// The API key in a key file (its first line). Every key problem is exit 3.
-fn api_key(path: &Path) -> Result<String, Failure> {
+fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::Auth(format!(
-            "cannot read the API key from {} (--api-key-file): {e}",
+            "cannot read the API key from {} ({source}): {e}",
             path.display()
         ))
     })?;
@@ -39,7 +289,7 @@ fn api_key(path: &Path) -> Result<String, Failure> {
     let key = text.lines().next().unwrap_or("").trim().to_owned();
     if key.is_empty() {
         return Err(Failure::Auth(format!(
-            "{} (--api-key-file) holds no API key on its first line",
+            "{} ({source}) holds no API key on its first line",
             path.display()
         )));
     }
@@ -65,68 +315,86 @@ fn warn_if_shared(path: &Path) {
 #[cfg(not(unix))]
 fn warn_if_shared(_: &Path) {}
 
-pub fn client(connection: &ConnectionArgs) -> Result<Client, Failure> {
-    client_for(connection, None).map(|(client, _)| client)
+fn no_key() -> Failure {
+    Failure::Auth(
+        "no API key: set ARIZE_API_KEY, pass --api-key-file FILE, or name a key file in a \
+         profile (`api_key_file`); it must be an Arize account admin's key, from the region \
+         the account lives in"
+            .into(),
+    )
+    .with_hint("To try the tool without a key, run `arize-audit-logs demo`.".into())
 }
 
-/// The client, as the command line says (`pinned` is `None`), or for the host
-/// and key source an export's journal pins: then `--base-url` and `--region`
-/// must agree with it, `ARIZE_BASE_URL` is not read, and `--api-key-file`
-/// replaces the recorded key source (a key may be rotated between a failure
-/// and its resume). Returns where it connects and where its key came from.
-pub fn client_for(
-    connection: &ConnectionArgs,
+/// The client, as the settings say (`pinned` is `None`), or for the host
+/// and key source an export's journal pins: then a host given on the
+/// command line (a flag, or a profile `--profile` names) must agree with it,
+/// the environment's is not read, and `--api-key-file` replaces the recorded
+/// key source (a key may be rotated between a failure and its resume).
+/// Returns where it connects and where its key came from.
+pub fn client_with(
+    settings: &Settings,
     pinned: Option<&Target>,
 ) -> Result<(Client, Target), Failure> {
-    init_logging(connection.verbose);
+    init_logging(settings.verbose);
     let mut builder = Client::builder()
-        .retry_policy(RetryPolicy::default().max_attempts(connection.max_attempts));
-    let key_source = match (&connection.api_key_file, pinned.map(|t| &t.key)) {
-        (Some(path), _) | (None, Some(KeySource::File { path })) => KeySource::File {
-            path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
-        },
-        (None, _) => KeySource::Env,
+        .ignore_environment()
+        .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));
+
+    let key_choice = match (&settings.key, pinned.map(|t| &t.key)) {
+        (Some((choice, source @ Source::Flag(_))), _) => Some((choice.clone(), source.clone())),
+        (_, Some(KeySource::File { path })) => Some((
+            KeyChoice::File(path.clone()),
+            Source::Flag("the journal's key file"),
+        )),
+        (_, Some(KeySource::Env)) => Some((KeyChoice::Env, Source::Env(API_KEY_ENV))),
+        (key, None) => key.clone(),
     };
-    if let KeySource::File { path } = &key_source {
-        builder = builder.api_key(api_key(path)?);
-    }
+    let key_source = match key_choice {
+        Some((KeyChoice::File(path), source)) => {
+            let path = std::path::absolute(&path).unwrap_or(path);
+            builder = builder.api_key(read_key_file(&path, &source)?);
+            KeySource::File { path }
+        }
+        Some((KeyChoice::Env, _)) => {
+            let key = std::env::var(API_KEY_ENV).unwrap_or_default();
+            if key.trim().is_empty() {
+                return Err(no_key());
+            }
+            builder = builder.api_key(key);
+            KeySource::Env
+        }
+        None => return Err(no_key()),
+    };
+
+    let (location, source) = &settings.location;
     match pinned {
         Some(target) => {
-            let given = match (&connection.base_url, &connection.region) {
-                (Some(url), _) => Some(("--base-url", url.trim_end_matches('/').to_owned())),
-                (None, Some(region)) => Some(("--region", region.base_url())),
-                (None, None) => None,
-            };
-            if let Some((flag, url)) = given {
-                if url != target.base_url.trim_end_matches('/') {
-                    return Err(Failure::Usage(format!(
-                        "{flag} ({url}) contradicts the journal, which continues an export from {}: \
-                         --resume uses the journal's host, so leave {flag} out",
-                        target.base_url
-                    )));
-                }
+            let url = location.base_url();
+            if source.explicit() && url != target.base_url.trim_end_matches('/') {
+                return Err(Failure::Usage(format!(
+                    "{url} ({source}) contradicts the journal, which continues an export from {}: \
+                     --resume uses the journal's host, so leave the host out",
+                    target.base_url
+                )));
             }
             builder = builder.base_url(target.base_url.clone());
         }
         None => {
-            if let Some(url) = &connection.base_url {
-                builder = builder.base_url(url.clone());
-            }
-            if let Some(region) = &connection.region {
-                builder = builder.region(region.clone());
-            }
+            builder = match location {
+                Location::BaseUrl(url) => builder.base_url(url.clone()),
+                Location::Region(region) => builder.region(region.clone()),
+            };
         }
     }
-    if let Some(timeout) = connection.timeout {
+    if let Some((timeout, _)) = settings.timeout {
         builder = builder.timeout(timeout);
     }
+    if let Some(bytes) = settings.max_response_bytes {
+        builder = builder.max_response_bytes(bytes);
+    }
     match builder.build() {
-        Err(Error::Config(ConfigError::MissingApiKey)) => Err(Failure::Auth(
-            "no API key: set ARIZE_API_KEY or pass --api-key-file FILE (an Arize account admin's key, \
-             from the region the account lives in)"
-                .into(),
-        )
-        .with_hint("To try the tool without a key, run `arize-audit-logs demo`.".into())),
+        Err(Error::Config(ConfigError::MissingApiKey)) => Err(no_key()),
+        Err(Error::Config(e)) => Err(Failure::Usage(config_message(&e, source))),
         Err(e) => Err(e.into()),
         Ok(client) => {
             let target = Target {
@@ -135,5 +403,210 @@ pub fn client_for(
             };
             Ok((client, target))
         }
+    }
+}
+
+/// A configuration error in the command line's words.
+fn config_message(e: &ConfigError, source: &Source) -> String {
+    match e {
+        ConfigError::InvalidBaseUrl { url, reason, .. } => {
+            format!("invalid base URL {url:?} ({source}): {reason}")
+        }
+        ConfigError::InsecureBaseUrl { url } => format!(
+            "refusing the plain-http base URL {url:?} ({source}): the API key would cross the \
+             network unencrypted; use an https URL (plain http is allowed for localhost only)"
+        ),
+        ConfigError::InvalidApiKey => "the API key contains characters that cannot be sent in \
+             an HTTP header (control characters or non-ASCII); check that it was copied whole \
+             and without a line break"
+            .into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        c: ConnectionArgs,
+    }
+
+    fn config(text: &str) -> Config {
+        let dir = std::env::temp_dir().join(format!("arize-connect-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("{n}.toml"));
+        std::fs::write(&path, text).expect("write");
+        let config = Config::read(&path).expect("config");
+        std::fs::remove_file(&path).ok();
+        config
+    }
+
+    const FILE: &str = "[profiles.default]\nregion = \"ca-central-1a\"\napi_key_file = \"/keys/default\"\npage_size = 10\n\
+        [profiles.eu]\nregion = \"eu-west-1a\"\napi_key_file = \"/keys/eu\"\nmax_attempts = 9\n\
+        [profiles.bare]\npage_size = 20\n";
+
+    fn resolved(args: &[&str], env: &[(&str, &str)]) -> Settings {
+        let args = Args::parse_from(std::iter::once("t").chain(args.iter().copied()));
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        resolve(&args.c, &config(FILE), &lookup).unwrap_or_else(|f| panic!("{}", f.report()))
+    }
+
+    fn url(s: &Settings) -> (String, String) {
+        (s.location.0.base_url(), s.location.1.to_string())
+    }
+
+    #[test]
+    fn a_flag_beats_everything() {
+        let s = resolved(
+            &[
+                "--region",
+                "us-east-1b",
+                "--profile",
+                "eu",
+                "--api-key-file",
+                "/k",
+                "--max-attempts",
+                "2",
+            ],
+            &[("ARIZE_REGION", "global"), ("ARIZE_API_KEY", "x")],
+        );
+        assert_eq!(
+            url(&s),
+            ("https://api.us-east-1b.arize.com".into(), "--region".into())
+        );
+        assert_eq!(
+            s.key,
+            Some((KeyChoice::File("/k".into()), Source::Flag("--api-key-file")))
+        );
+        assert_eq!(s.max_attempts, (2, Source::Flag("--max-attempts")));
+    }
+
+    #[test]
+    fn a_profile_named_on_the_command_line_beats_the_environment() {
+        let s = resolved(
+            &["--profile", "eu"],
+            &[
+                ("ARIZE_BASE_URL", "https://env.example"),
+                ("ARIZE_API_KEY", "x"),
+            ],
+        );
+        let eu = Source::Profile {
+            name: "eu".into(),
+            via: "--profile",
+        };
+        assert_eq!(s.location, (Location::Region(Region::EuWest1a), eu.clone()));
+        assert_eq!(
+            s.key,
+            Some((KeyChoice::File("/keys/eu".into()), eu.clone()))
+        );
+        assert_eq!(s.max_attempts, (9, eu));
+        // A named profile replaces the default one: nothing is merged in.
+        assert_eq!(s.page_size, None);
+    }
+
+    #[test]
+    fn the_environment_beats_a_profile_it_selects_and_the_default_one() {
+        let s = resolved(
+            &[],
+            &[
+                ("ARIZE_PROFILE", "eu"),
+                ("ARIZE_REGION", "us-central-1a"),
+                ("ARIZE_API_KEY", "x"),
+            ],
+        );
+        assert_eq!(
+            url(&s),
+            (
+                "https://api.us-central-1a.arize.com".into(),
+                "ARIZE_REGION".into()
+            )
+        );
+        assert_eq!(s.key, Some((KeyChoice::Env, Source::Env("ARIZE_API_KEY"))));
+        let eu = Source::Profile {
+            name: "eu".into(),
+            via: "ARIZE_PROFILE",
+        };
+        assert_eq!(s.max_attempts, (9, eu));
+
+        let s = resolved(
+            &[],
+            &[
+                ("ARIZE_BASE_URL", "https://env.example"),
+                ("ARIZE_REGION", "global"),
+            ],
+        );
+        assert_eq!(
+            url(&s),
+            ("https://env.example".into(), "ARIZE_BASE_URL".into())
+        );
+    }
+
+    #[test]
+    fn the_default_profile_applies_when_nothing_else_says() {
+        let s = resolved(&[], &[]);
+        let default = Source::Profile {
+            name: "default".into(),
+            via: "being the default",
+        };
+        assert_eq!(
+            s.location,
+            (Location::Region(Region::CaCentral1a), default.clone())
+        );
+        assert_eq!(
+            s.key,
+            Some((KeyChoice::File("/keys/default".into()), default.clone()))
+        );
+        assert_eq!(s.page_size, Some((10, default)));
+        assert_eq!(s.max_attempts, (DEFAULT_MAX_ATTEMPTS, Source::Default));
+    }
+
+    #[test]
+    fn without_a_config_the_built_in_defaults_apply() {
+        let args = Args::parse_from(["t"]);
+        let s = resolve(&args.c, &Config::default(), &|_| None).expect("settings");
+        assert_eq!(
+            s.location,
+            (Location::Region(Region::Global), Source::Default)
+        );
+        assert_eq!(s.key, None);
+        assert_eq!(s.timeout, None);
+    }
+
+    #[test]
+    fn an_unknown_region_lists_the_known_ones_and_points_to_base_url_naming_its_source() {
+        let args = Args::parse_from(["t", "--region", "mars-1a"]);
+        let f = resolve(&args.c, &Config::default(), &|_| None).expect_err("unknown");
+        let m = f.report();
+        assert_eq!(f.exit_code(), 2);
+        assert!(
+            m.contains("\"mars-1a\" (--region)")
+                && m.contains(&Region::known_names())
+                && m.contains("--base-url"),
+            "{m}"
+        );
+        let args = Args::parse_from(["t"]);
+        let env = |n: &str| (n == "ARIZE_REGION").then(|| "eu-west-9".to_owned());
+        let m = resolve(&args.c, &Config::default(), &env)
+            .expect_err("unknown")
+            .report();
+        assert!(m.contains("(ARIZE_REGION)"), "{m}");
+    }
+
+    #[test]
+    fn an_unknown_profile_is_a_usage_error_listing_the_profiles() {
+        let args = Args::parse_from(["t", "--profile", "prod"]);
+        let f = resolve(&args.c, &config(FILE), &|_| None).expect_err("unknown");
+        assert_eq!(f.exit_code(), 2);
+        assert!(f.report().contains("bare, default, eu"), "{}", f.report());
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use arize_audit_logs::Error;
+use arize_audit_logs::{Error, ValidationError};
 
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
@@ -67,9 +67,61 @@ impl Failure {
             Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
             Self::Interrupted => "interrupted".to_owned(),
             Self::ClosedPipe => String::new(),
-            Self::Api(e) => format!("error: {e}"),
+            Self::Api(e) => format!("error: {}", describe(e)),
             Self::Hinted(inner, hint) => format!("{}\n{hint}", inner.report()),
         }
+    }
+}
+
+/// A library error in the command line's words: flags, not library calls.
+fn describe(e: &Error) -> String {
+    match e {
+        Error::InvalidParameter(v) => invalid(v),
+        Error::ResponseTooLarge {
+            status,
+            limit,
+            endpoint,
+        } => format!(
+            "the response to {endpoint} (HTTP {}) is larger than the {limit}-byte maximum; \
+             reading stopped there. Raise --max-response-bytes if pages this large are expected",
+            status.as_u16()
+        ),
+        Error::Redirected {
+            status,
+            location,
+            endpoint,
+        } => format!(
+            "{endpoint} answered HTTP {} with a redirect to {location}, another origin; it is \
+             not followed, so neither the API key nor an export goes to a host you did not \
+             name. If that host serves the API, pass it as --base-url",
+            status.as_u16()
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The flag that sets a query parameter.
+fn flag_of(parameter: &str) -> String {
+    match parameter {
+        "start_time" => "--start".into(),
+        "end_time" => "--end".into(),
+        other => format!("--{}", other.replace('_', "-")),
+    }
+}
+
+fn invalid(v: &ValidationError) -> String {
+    let rule = v
+        .rule
+        .to_string()
+        .replace("start_time", "--start")
+        .replace("end_time", "--end");
+    match v.item {
+        Some(item) => format!(
+            "invalid {} (value {}): {rule}",
+            flag_of(v.parameter),
+            item + 1
+        ),
+        None => format!("invalid {}: {rule}", flag_of(v.parameter)),
     }
 }
 

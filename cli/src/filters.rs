@@ -13,6 +13,36 @@ pub fn timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// The flags that ask for `params` again, shell-quoted: `--start` and
+/// `--end` (absolute), then one flag a query value (`limit` and `cursor`
+/// aside, which each command names its own way).
+pub fn as_flags(params: &ListAuditLogsParams) -> String {
+    let mut flags = String::new();
+    for (name, value) in params.to_query() {
+        let flag = match name {
+            "start_time" => "--start".to_owned(),
+            "end_time" => "--end".to_owned(),
+            "limit" | "cursor" => continue,
+            other => format!("--{}", other.replace('_', "-")),
+        };
+        flags += &format!(" {flag} {}", shell_quote(&value));
+    }
+    flags
+}
+
+/// `text` as one shell word.
+pub fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:+@%,".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The range the server applies when none is given: 30 days before the end.
 pub const DEFAULT_SPAN: TimeDelta = TimeDelta::days(30);
 

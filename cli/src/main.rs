@@ -3,6 +3,7 @@
 mod check;
 mod cli;
 mod commands;
+mod config;
 mod connect;
 mod failure;
 mod filters;
@@ -14,6 +15,7 @@ mod pipeline;
 mod progress;
 mod query_flags;
 mod sink;
+mod stdout;
 mod table;
 
 use std::process::ExitCode;
@@ -66,6 +68,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Schema => commands::schema::run(),
         Command::ServeMock(args) => commands::serve_mock::run(args).await,
         Command::Demo(args) => commands::demo::run(args).await,
+        Command::Config(args) => commands::config::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     }
 }
 

@@ -8,12 +8,13 @@ use std::{
 };
 
 use arize_audit_logs::{Client, ResumePoint};
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use tokio::sync::watch;
 
 use crate::{
     check::Checked,
     failure::Failure,
+    filters::shell_quote,
     hooks,
     journal::{self, Journal, KeySource, Until, Written},
     parallel::{self, Window},
@@ -169,13 +170,27 @@ impl<W: Durable> Pipeline<W> {
                 } else {
                     self.start_writeback();
                 }
-                self.progress.update(self.sink.entries(), self.pages);
+                let range = (self.journal.range.start, self.journal.range.end);
+                self.progress.update(
+                    self.sink.entries(),
+                    self.pages,
+                    range,
+                    self.oldest_written(),
+                );
             }
             index += 1;
             self.journal.plan.windows = fetch.remaining(index);
             self.journal.plan.resume = ResumePoint::default();
         }
         Ok(())
+    }
+
+    /// The `created_at` of the last (oldest) entry written.
+    fn oldest_written(&self) -> Option<DateTime<Utc>> {
+        let last = self.sink.last()?;
+        DateTime::parse_from_rfc3339(&last.created_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
     }
 
     /// Writes a checked page; `true` when `--max-entries` is reached.
@@ -389,7 +404,6 @@ impl<W: Durable> Pipeline<W> {
     /// The command that continues a stdout export where it stopped.
     fn stdout_command(&self, window: &Window) -> String {
         let j = &self.journal;
-        let ts = crate::filters::timestamp;
         let mut cmd = format!(
             "arize-audit-logs export --base-url {}",
             shell_quote(&j.target.base_url)
@@ -400,10 +414,10 @@ impl<W: Durable> Pipeline<W> {
                 shell_quote(&path.display().to_string())
             );
         }
-        cmd += &format!(" --start {} --end {}", ts(&window.start), ts(&window.end));
-        for (name, value) in j.filters.to_query() {
-            cmd += &format!(" --{} {}", name.replace('_', "-"), shell_quote(&value));
-        }
+        let mut params = j.filters.clone();
+        params.start_time = Some(window.start);
+        params.end_time = Some(window.end);
+        cmd += &crate::filters::as_flags(&params);
         cmd += &format!(" --format {} --page-size {}", j.format.name(), j.page_size);
         if let Until::Entries { max } = j.until {
             cmd += &format!(" --max-entries {}", max.saturating_sub(self.saved.entries));
@@ -430,18 +444,5 @@ async fn unless_interrupted<T>(
     tokio::select! {
         value = future => Ok(value),
         _ = stop.wait_for(|s| *s) => Err(Failure::Interrupted),
-    }
-}
-
-/// Quotes for a POSIX shell when needed.
-pub fn shell_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:+@%,".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }

@@ -55,6 +55,44 @@ async fn list_prints_one_page_as_a_table_with_escaped_text() {
     )
     .with_operation_name(Some("rename\u{1b}[31mRED\u{7}".into()));
     server.add_entries([weird]);
+    let out = command(
+        &[
+            "list",
+            "--format",
+            "table",
+            "--base-url",
+            &server.uri(),
+            "--end",
+            END,
+            "--limit",
+            "5",
+        ],
+        Some(server.api_key()),
+    )
+    .env("COLUMNS", "100")
+    .output()
+    .await
+    .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "no raw escape reaches the terminal"
+    );
+    for line in stdout.lines() {
+        assert!(line.chars().count() <= 100, "wider than COLUMNS: {line}");
+    }
+    insta::assert_snapshot!("list_table", stdout);
+    assert!(
+        text(&out.stderr).starts_with("5 entries; the next page:\n  arize-audit-logs list"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn list_into_a_pipe_prints_tab_separated_lines_and_the_hint_on_stderr() {
+    let server = server(40, 11).await;
     let out = run(
         &[
             "list",
@@ -70,11 +108,76 @@ async fn list_prints_one_page_as_a_table_with_escaped_text() {
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
+    let expected: Vec<String> = server
+        .entries()
+        .iter()
+        .take(5)
+        .map(|e| {
+            [
+                e.created_at_text().into_owned(),
+                e.operation_type.to_string(),
+                e.operation_name.clone().unwrap_or_default(),
+                e.user_id.clone(),
+                e.ip.clone(),
+                e.id.clone(),
+            ]
+            .join("\t")
+        })
+        .collect();
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
+    assert!(!stdout.contains('│'), "no table when piped");
     assert!(
-        !stdout.contains('\u{1b}'),
-        "no raw escape reaches the terminal"
+        text(&out.stderr).contains("--cursor"),
+        "{}",
+        text(&out.stderr)
     );
-    insta::assert_snapshot!("list_table", stdout);
+}
+
+#[tokio::test]
+async fn lists_next_page_hint_with_a_relative_window_works_later() {
+    let server = server(40, 11).await;
+    let args = [
+        "list",
+        "--base-url",
+        &server.uri(),
+        "--since",
+        "400d",
+        "--limit",
+        "2",
+    ];
+    let first = run(&args, Some(server.api_key())).await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let stderr = text(&first.stderr);
+    let hint = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("arize-audit-logs "))
+        .unwrap_or_else(|| panic!("no hint: {stderr}"));
+    assert!(
+        hint.contains("--start ") && hint.contains("--end ") && !hint.contains("--since"),
+        "the window is absolute: {hint}"
+    );
+    // A relative window would have moved on by now.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let next = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$BIN\" {hint}"))
+        .env("BIN", env!("CARGO_BIN_EXE_arize-audit-logs"))
+        .env("ARIZE_API_KEY", server.api_key())
+        .env("ARIZE_CONFIG_FILE", "/nonexistent/config.toml")
+        .env_remove("ARIZE_BASE_URL")
+        .output()
+        .await
+        .expect("sh runs");
+    assert!(next.status.success(), "{hint}: {}", text(&next.stderr));
+    let ids: Vec<String> = text(&next.stdout)
+        .lines()
+        .map(|l| l.rsplit('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    let expected: Vec<String> = server.entries()[2..4]
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(ids, expected, "the page after the first two");
 }
 
 #[tokio::test]

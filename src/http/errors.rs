@@ -8,6 +8,7 @@ use reqwest::{
 
 use crate::{
     error::{ApiError, Error, RetryHistory},
+    http::redact::Redactor,
     model::problem::Problem,
     retry::retry_after::RetryAfter,
 };
@@ -18,26 +19,33 @@ impl Error {
     /// else the body text, and `Retry-After`. Useful with
     /// [`Client::generated`](crate::Client::generated), whose error bodies are
     /// untyped. Never panics, whatever the bytes.
+    ///
+    /// It does not know the API key, so it cannot take an echoed key out of
+    /// the body: [`Client::error_from_response`](crate::Client::error_from_response)
+    /// does.
     pub fn from_response(
         status: StatusCode,
         headers: &reqwest::header::HeaderMap,
         body: &[u8],
         endpoint: impl Into<String>,
     ) -> Self {
-        api_error(status, headers, body, endpoint.into())
+        api_error(status, headers, body, endpoint.into(), &Redactor::default())
     }
 }
 
 /// The largest part of an error body kept (64 KiB).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Builds the error for a non-success status (or an undeclared success one).
+/// Builds the error for a non-success status (or an undeclared success one),
+/// with every form of the API key taken out of the server's text.
 pub(crate) fn api_error(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
     endpoint: String,
+    redactor: &Redactor,
 ) -> Error {
+    let body = &redactor.bytes(body)[..];
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -53,13 +61,18 @@ pub(crate) fn api_error(
         Some(ct) => ct == "application/json" || ct.ends_with("+json"),
     };
     let problem = if jsonish {
-        serde_json::from_slice::<Problem>(body).ok()
+        serde_json::from_slice::<Problem>(body)
+            .ok()
+            .map(|mut problem| {
+                redactor.problem(&mut problem);
+                problem
+            })
     } else {
         None
     };
     let body_text = if problem.is_none() {
         let kept = &body[..body.len().min(MAX_ERROR_BODY)];
-        Some(String::from_utf8_lossy(kept).into_owned())
+        Some(redactor.text(String::from_utf8_lossy(kept).into_owned()))
     } else {
         None
     };
@@ -71,7 +84,7 @@ pub(crate) fn api_error(
         request_id: headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+            .map(|id| redactor.text(id.to_owned())),
         endpoint,
         history: RetryHistory::default(),
     });

@@ -11,7 +11,7 @@ use std::{
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
-    header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT},
+    header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, USER_AGENT},
     StatusCode,
 };
 
@@ -43,6 +43,9 @@ pub(crate) struct Observed {
     pub(crate) status: Option<StatusCode>,
     pub(crate) content_type: Option<String>,
     pub(crate) too_large: bool,
+    /// A redirect to another origin than the request's: the status, and
+    /// where it pointed (or where a caller's client followed it to).
+    pub(crate) redirect: Option<(StatusCode, String)>,
 }
 
 impl Hooks {
@@ -103,8 +106,28 @@ impl ClientHooks<Hooks> for generated::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let hooks = self.inner();
         let limit = hooks.settings.max_response_bytes;
+        let requested = request.url().origin();
         let mut response = self.client().execute(request).await?;
         let status = response.status();
+        let redirect = if response.url().origin() != requested {
+            // A caller's client followed a redirect elsewhere.
+            Some((status, response.url().to_string()))
+        } else if status.is_redirection() {
+            // Ours stops at one (see `redirect_policy`).
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            let location = response
+                .url()
+                .join(&location)
+                .map(|u| u.to_string())
+                .unwrap_or(location);
+            Some((status, location))
+        } else {
+            None
+        };
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -113,6 +136,7 @@ impl ClientHooks<Hooks> for generated::Client {
         hooks.observe(|o| {
             o.status = Some(status);
             o.content_type = content_type;
+            o.redirect = redirect;
         });
 
         let declared = response.content_length().map(|n| n as usize);

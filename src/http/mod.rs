@@ -3,5 +3,6 @@
 
 pub(crate) mod errors;
 pub(crate) mod hooks;
+pub(crate) mod redact;
 pub(crate) mod send;
 pub(crate) mod settings;

@@ -105,6 +105,14 @@ async fn attempt(
     let outcome = request.send().await;
 
     let endpoint = || inner.endpoint.clone();
+    let redactor = &inner.settings.redactor;
+    if let Some((status, location)) = hooks.observed(|o| o.redirect.clone()) {
+        return Err(Error::Redirected {
+            status,
+            location: text::escape_control(&redactor.text(location)),
+            endpoint: endpoint(),
+        });
+    }
     if hooks.observed(|o| o.too_large) {
         return Err(Error::ResponseTooLarge {
             status: hooks.observed(|o| o.status).unwrap_or(StatusCode::OK),
@@ -123,19 +131,19 @@ async fn attempt(
             let status = value.status();
             let headers = value.headers().clone();
             let body = collect(value.into_inner()).await;
-            Err(api_error(status, &headers, &body, endpoint()))
+            Err(api_error(status, &headers, &body, endpoint(), redactor))
         }
         Err(progenitor_client::Error::UnexpectedResponse(response)) => {
             let status = response.status();
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
-            Err(api_error(status, &headers, &body, endpoint()))
+            Err(api_error(status, &headers, &body, endpoint(), redactor))
         }
         Err(progenitor_client::Error::InvalidResponsePayload(body, source)) => {
             Err(Error::InvalidResponse(DecodeError {
                 status: hooks.observed(|o| o.status).unwrap_or(StatusCode::OK),
                 content_type: hooks.observed(|o| o.content_type.clone()),
-                excerpt: text::excerpt(&body, 200),
+                excerpt: text::excerpt(&redactor.bytes(&body), 200),
                 reason: source.to_string(),
                 truncated: source.is_eof(),
                 history: RetryHistory::default(),

@@ -5,7 +5,10 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use reqwest::header::HeaderValue;
 
-use crate::retry::{gate::RateGate, policy::RetryPolicy};
+use crate::{
+    http::redact::Redactor,
+    retry::{gate::RateGate, policy::RetryPolicy},
+};
 
 #[derive(Debug)]
 pub(crate) struct ClientInner {
@@ -23,6 +26,8 @@ pub(crate) struct Settings {
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) gate: RateGate,
+    /// Takes the key out of server text an error carries.
+    pub(crate) redactor: Redactor,
 }
 
 impl fmt::Debug for Settings {

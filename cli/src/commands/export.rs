@@ -382,10 +382,14 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
 }
 
 /// Runs the command.
-pub async fn command(args: ExportArgs) -> Result<(), Failure> {
-    let connection = args.connection.clone();
+pub async fn command(mut args: ExportArgs) -> Result<(), Failure> {
+    let settings = crate::connect::settings(&args.connection)?;
+    if !args.resume && args.page_size.is_none() {
+        // A profile's page size; a resumed export keeps its journal's.
+        args.page_size = settings.page_size.as_ref().map(|(n, _)| *n);
+    }
     let connect =
-        Box::new(move |pinned: Option<&Target>| crate::connect::client_for(&connection, pinned));
+        Box::new(move |pinned: Option<&Target>| crate::connect::client_with(&settings, pinned));
     let summary = run(&args, connect, crate::ctrl_c()).await?;
     report_repeats(&summary);
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {

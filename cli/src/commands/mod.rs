@@ -1,7 +1,10 @@
 //! One module a command.
 
+pub mod completions;
+pub mod config;
 pub mod demo;
 pub mod export;
 pub mod list;
+pub mod man;
 pub mod schema;
 pub mod serve_mock;

@@ -14,6 +14,12 @@ pub fn run_cli_ok(args: &[&str], server: &wiremock::MockServer) {
         .args(["--base-url", &server.uri()])
         .env("ARIZE_API_KEY", TEST_KEY)
         .env_remove("ARIZE_BASE_URL")
+        .env_remove("ARIZE_REGION")
+        .env_remove("ARIZE_PROFILE")
+        .env(
+            "ARIZE_CONFIG_FILE",
+            "/nonexistent/arize-audit-logs/config.toml",
+        )
         .output()
         .expect("the binary runs");
     assert!(
@@ -131,6 +137,13 @@ pub mod cli {
         cmd.args(args)
             .env_remove("ARIZE_API_KEY")
             .env_remove("ARIZE_BASE_URL")
+            .env_remove("ARIZE_REGION")
+            .env_remove("ARIZE_PROFILE")
+            // No config file, whatever the machine has.
+            .env(
+                "ARIZE_CONFIG_FILE",
+                "/nonexistent/arize-audit-logs/config.toml",
+            )
             .env_remove("ARIZE_AUDIT_LOGS_TEST_PAUSE")
             .env_remove("ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER")
             .env("NO_COLOR", "1")
