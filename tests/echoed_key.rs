@@ -92,7 +92,7 @@ async fn a_key_echoed_in_a_raw_body_is_redacted_however_it_was_encoded() {
             "basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("Bearer {KEY}"))
         ),
-        format!("&quot;{}&quot;", KEY.replace('/', "/")),
+        format!(r#"{{"echo":"{}"}}"#, KEY.replace('/', "\\/")),
     ];
     for body in forms {
         let error = error_for(502, "text/html", body.clone()).await;

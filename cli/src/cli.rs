@@ -35,12 +35,36 @@ pub enum Command {
     /// Export from the embedded fake server over real HTTP and summarise.
     Demo(DemoArgs),
     /// Show the config file's location and the settings in effect, with where each comes from.
+    #[command(after_help = CONFIG_HELP)]
     Config(ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), of the tool or of one command.
     Man(ManArgs),
 }
+
+/// How the config file looks and which setting wins.
+pub const CONFIG_HELP: &str = "\
+The config file (TOML) holds named profiles; the key itself is never stored there, only a key file's path:
+
+  [profiles.default]
+  region = \"eu-west-1a\"
+  api_key_file = \"eu.key\"        # relative to the config file's directory, or ~/...
+
+  [profiles.onprem]
+  base_url = \"https://arize.example.com\"
+  api_key_file = \"~/.secrets/arize-onprem.key\"
+  page_size = 100
+  max_attempts = 8
+  timeout = \"45s\"
+
+Each setting takes the first of:
+  1. its flag (--base-url, --region, --api-key-file, --max-attempts, --timeout, --page-size/--limit)
+  2. the profile --profile names
+  3. the environment (ARIZE_API_KEY, ARIZE_BASE_URL, then ARIZE_REGION)
+  4. the profile ARIZE_PROFILE names, else the profile \"default\"
+  5. the built-in default (global region, 5 attempts, 60s)
+A named profile replaces the default one rather than adding to it.";
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {

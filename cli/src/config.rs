@@ -293,6 +293,25 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_help_is_a_valid_config() {
+        let help = crate::cli::CONFIG_HELP;
+        let start = help.find("  [profiles").expect("an example");
+        let end = help.find("Each setting").expect("then the order");
+        let example: String = help[start..end]
+            .lines()
+            .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+            .collect();
+        let (dir, path) = write(&example);
+        let config = Config::read(&path).expect("the documented example reads");
+        assert_eq!(config.names(), ["default", "onprem"]);
+        assert_eq!(
+            config.profile("onprem").map(|p| p.max_attempts),
+            Ok(Some(8))
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn a_missing_file_is_an_empty_config() {
         let config = Config::read(Path::new("/nonexistent/arize/config.toml")).expect("empty");
         assert!(!config.found && config.names().is_empty());

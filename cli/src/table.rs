@@ -130,7 +130,7 @@ mod tests {
             chrono::Utc::now(),
         )
         .with_operation_name(Some("evil\u{1b}]0;title\u{7}\r\nname".into()));
-        for out in [render(&[e.clone()], 200), tsv(&[e])] {
+        for out in [render(std::slice::from_ref(&e), 200), tsv(&[e])] {
             assert!(
                 !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\r'),
                 "{out:?}"

@@ -32,6 +32,9 @@ async fn help_texts_document_every_command() {
         &["schema", "--help"],
         &["serve-mock", "--help"],
         &["demo", "--help"],
+        &["config", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
     ] {
         let out = run(args, None).await;
         assert!(out.status.success(), "{args:?}");

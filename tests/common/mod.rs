@@ -12,8 +12,14 @@ pub const TEST_KEY: &str = "test-key-not-a-secret";
 
 /// A documented fixture, as bytes.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+    // The library's tests/fixtures, also from the command line's package.
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = [here.join("tests/fixtures"), here.join("../tests/fixtures")]
+        .into_iter()
+        .find(|d| d.join(name).is_file())
+        .unwrap_or_else(|| here.join("tests/fixtures"));
+    let path = dir.join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
 /// A client for `server` that does not retry (so each test sees one request

@@ -11,7 +11,24 @@ use crate::{
 pub fn run(args: CompletionsArgs) -> Result<(), Failure> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), BIN, &mut script);
+    if args.shell == clap_complete::Shell::Bash {
+        script = hyphenated_bash_fix(&script);
+    }
     crate::stdout::write_all(&script)
+}
+
+/// clap_complete spells the bash script's states for a hyphenated binary
+/// name two ways (clap-rs/clap#6421, open in 4.6.11): the loop that reads
+/// the words arrives at `arize__audit__logs__subcmd__export`, the arms that
+/// answer are labelled `arize__subcmd__audit__subcmd__logs__subcmd__export`,
+/// so no flag of a command would complete. The arms get the loop's spelling
+/// (tests/shells.rs asks the script as bash would on Tab).
+fn hyphenated_bash_fix(script: &[u8]) -> Vec<u8> {
+    let wrong = BIN.replace('-', "__subcmd__");
+    let right = BIN.replace('-', "__");
+    String::from_utf8_lossy(script)
+        .replace(&wrong, &right)
+        .into_bytes()
 }
 
 /// The binary's name, as completions and manual pages call it.
