@@ -291,14 +291,15 @@ pub enum ConfigError {
     },
     /// The region name is not one this crate knows.
     #[error(
-        "unknown region {region:?}: the known regions are {}. For another region or an \
+        "unknown region {region:?}: the known regions are {known}. For another region or an \
          on-premises host, set the base URL (ClientBuilder::base_url, ARIZE_BASE_URL) or use \
-         Region::Other",
-        crate::region::Region::known_names()
+         Region::Other"
     )]
     InvalidRegion {
         /// The region as given.
         region: String,
+        /// The known regions' names, comma-separated.
+        known: String,
     },
     /// A timeout of zero.
     #[error("the {setting} must be greater than zero")]

@@ -93,6 +93,7 @@ impl FromStr for Region {
             .cloned()
             .ok_or_else(|| ConfigError::InvalidRegion {
                 region: crate::model::text::escape_control(name),
+                known: Self::known_names(),
             })
     }
 }

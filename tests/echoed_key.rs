@@ -6,8 +6,8 @@ mod common;
 
 use arize_audit_logs::{Error, RetryPolicy};
 use base64::Engine as _;
-use common::{builder, respond};
-use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+use common::{answering, builder};
+use wiremock::{MockServer, ResponseTemplate};
 
 const KEY: &str = "ak-7Hq2/zX+9pL=secretive";
 
@@ -47,10 +47,7 @@ fn assert_no_key(what: &str, error: &Error) {
 }
 
 async fn error_for(status: u16, content_type: &str, body: String) -> Error {
-    let server = MockServer::start().await;
-    respond(status, content_type, body.into_bytes())
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(status).set_body_raw(body, content_type)).await;
     client(&server)
         .list_audit_logs()
         .send()
@@ -103,15 +100,12 @@ async fn a_key_echoed_in_a_raw_body_is_redacted_however_it_was_encoded() {
 
 #[tokio::test]
 async fn a_key_in_the_request_id_or_a_bad_success_body_is_redacted() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("x-request-id", format!("req-{KEY}").as_str())
-                .set_body_raw("unavailable", "text/plain"),
-        )
-        .mount(&server)
-        .await;
+    let server = answering(
+        ResponseTemplate::new(503)
+            .insert_header("x-request-id", format!("req-{KEY}").as_str())
+            .set_body_raw("unavailable", "text/plain"),
+    )
+    .await;
     let error = client(&server)
         .list_audit_logs()
         .send()
@@ -131,14 +125,11 @@ async fn a_key_in_the_request_id_or_a_bad_success_body_is_redacted() {
 
 #[tokio::test]
 async fn a_key_in_a_redirect_location_is_redacted() {
-    let server = MockServer::start().await;
-    Mock::given(matchers::method("GET"))
-        .respond_with(ResponseTemplate::new(302).insert_header(
-            "Location",
-            format!("https://elsewhere.example/?k={KEY}").as_str(),
-        ))
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(302).insert_header(
+        "Location",
+        format!("https://elsewhere.example/?k={KEY}").as_str(),
+    ))
+    .await;
     let error = client(&server)
         .list_audit_logs()
         .send()

@@ -4,8 +4,8 @@
 
 mod common;
 
-use arize_audit_logs::{Client, Error};
-use common::{client, fixture, TEST_KEY};
+use arize_audit_logs::Error;
+use common::{builder, client, fixture, TEST_KEY};
 use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
 
 /// A server that answers the documented example page, expecting `expected` requests.
@@ -111,10 +111,7 @@ async fn a_callers_client_that_follows_everything_still_gets_no_foreign_entries(
     let target = elsewhere.uri().replace("127.0.0.1", "localhost") + "/v2/audit-logs";
     let origin = redirecting(302, &target).await;
 
-    let client = Client::builder()
-        .ignore_environment()
-        .api_key(TEST_KEY)
-        .base_url(origin.uri())
+    let client = builder(&origin.uri())
         .http_client(reqwest::Client::new()) // reqwest's default: follows up to 10
         .build()
         .expect("client");

@@ -4,21 +4,13 @@
 mod common;
 
 use common::{
+    answering,
     cli::{run, text},
     fixture,
 };
-use wiremock::{matchers, Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 const KEY: &str = "ak-live-5f4e3d2c1b0a-do-not-print";
-
-async fn answering(template: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(matchers::path("/v2/audit-logs"))
-        .respond_with(template)
-        .mount(&server)
-        .await;
-    server
-}
 
 fn assert_names_flags_only(stderr: &str) {
     for library in [

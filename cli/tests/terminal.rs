@@ -23,20 +23,12 @@ fn in_terminal(args: Vec<String>, key: String, cols: u16) -> (String, bool) {
         .expect("a pseudo-terminal");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
     cmd.args(&args);
-    for name in [
-        "ARIZE_BASE_URL",
-        "ARIZE_REGION",
-        "ARIZE_PROFILE",
-        "COLUMNS",
-        "NO_COLOR",
-    ] {
+    for name in common::STEERING_ENV {
         cmd.env_remove(name);
     }
+    cmd.env_remove("NO_COLOR");
     cmd.env("ARIZE_API_KEY", key);
-    cmd.env(
-        "ARIZE_CONFIG_FILE",
-        "/nonexistent/arize-audit-logs/config.toml",
-    );
+    cmd.env("ARIZE_CONFIG_FILE", common::NO_CONFIG_FILE);
     cmd.env("TERM", "xterm-256color");
     let mut child = pty.slave.spawn_command(cmd).expect("spawns");
     drop(pty.slave);

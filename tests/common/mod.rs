@@ -45,6 +45,16 @@ pub fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Mock {
         .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
 }
 
+/// A server that answers every request with `template`.
+pub async fn answering(template: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A server that answers every `GET /v2/audit-logs` with an empty last
 /// page, and expects `expected` requests (checked when it is dropped).
 pub async fn empty_server(expected: u64) -> MockServer {

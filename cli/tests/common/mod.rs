@@ -6,20 +6,44 @@
 mod library;
 pub use library::*;
 
+/// The variables that steer the tool, which a test sets itself or not at all.
+pub const STEERING_ENV: &[&str] = &[
+    "ARIZE_API_KEY",
+    "ARIZE_BASE_URL",
+    "ARIZE_REGION",
+    "ARIZE_PROFILE",
+    "ARIZE_AUDIT_LOGS_TEST_PAUSE",
+    "ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER",
+    "COLUMNS",
+];
+/// Where tests point `ARIZE_CONFIG_FILE`: no config file, whatever the
+/// machine has.
+pub const NO_CONFIG_FILE: &str = "/nonexistent/arize-audit-logs/config.toml";
+
+/// The command-line tool with `args`, `key` as `ARIZE_API_KEY` (none: no
+/// key), and nothing else from the environment that steers it.
+pub fn std_command<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    key: Option<&str>,
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
+    cmd.args(args)
+        .env("ARIZE_CONFIG_FILE", NO_CONFIG_FILE)
+        .env("NO_COLOR", "1");
+    for name in STEERING_ENV {
+        cmd.env_remove(name);
+    }
+    if let Some(key) = key {
+        cmd.env("ARIZE_API_KEY", key);
+    }
+    cmd
+}
+
 /// Runs the command-line tool with `args` against `server` and the test
 /// key; panics unless it succeeds.
 pub fn run_cli_ok(args: &[&str], server: &wiremock::MockServer) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"))
-        .args(args)
+    let out = std_command(args, Some(TEST_KEY))
         .args(["--base-url", &server.uri()])
-        .env("ARIZE_API_KEY", TEST_KEY)
-        .env_remove("ARIZE_BASE_URL")
-        .env_remove("ARIZE_REGION")
-        .env_remove("ARIZE_PROFILE")
-        .env(
-            "ARIZE_CONFIG_FILE",
-            "/nonexistent/arize-audit-logs/config.toml",
-        )
         .output()
         .expect("the binary runs");
     assert!(
@@ -133,27 +157,11 @@ pub mod cli {
     /// no key), and nothing else from the environment that steers it; its
     /// output piped, killed when dropped.
     pub fn command<S: AsRef<OsStr>>(args: &[S], key: Option<&str>) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
-        cmd.args(args)
-            .env_remove("ARIZE_API_KEY")
-            .env_remove("ARIZE_BASE_URL")
-            .env_remove("ARIZE_REGION")
-            .env_remove("ARIZE_PROFILE")
-            // No config file, whatever the machine has.
-            .env(
-                "ARIZE_CONFIG_FILE",
-                "/nonexistent/arize-audit-logs/config.toml",
-            )
-            .env_remove("ARIZE_AUDIT_LOGS_TEST_PAUSE")
-            .env_remove("ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER")
-            .env("NO_COLOR", "1")
-            .kill_on_drop(true)
+        let mut cmd = tokio::process::Command::from(super::std_command(args, key));
+        cmd.kill_on_drop(true)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        if let Some(key) = key {
-            cmd.env("ARIZE_API_KEY", key);
-        }
         cmd
     }
 
