@@ -58,6 +58,32 @@ async fn missing_or_wrong_key_is_401_problem_and_non_admin_key_is_403() {
 }
 
 #[tokio::test]
+async fn another_method_is_405_naming_get_in_allow() {
+    let server = server(1).await;
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::DELETE,
+        reqwest::Method::TRACE,
+    ] {
+        let response = reqwest::Client::new()
+            .request(method.clone(), format!("{}/v2/audit-logs", server.uri()))
+            .bearer_auth(server.api_key())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 405, "{method}");
+        assert_eq!(
+            response
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok()),
+            Some("GET"),
+            "{method}: RFC 9110 wants the supported methods listed"
+        );
+    }
+}
+
+#[tokio::test]
 async fn default_limit_is_50_newest_first_and_last_page_omits_next_cursor() {
     let server = server(60).await;
     let key = Some(server.api_key().to_owned());

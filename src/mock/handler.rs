@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{
     cursor::{fingerprint, Cursor},
-    Faults, PageFault, Shared, Stored,
+    ContractFault, Faults, PageFault, Shared, Stored,
 };
 use crate::{model::audit_log::AuditLog, model::page::Pagination};
 
@@ -72,11 +72,16 @@ pub(super) async fn handle<B>(
         ));
     }
     if request.method() != http::Method::GET {
-        return Ok(problem(
+        let mut response = problem(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method not allowed",
             "Use GET.",
-        ));
+        );
+        // RFC 9110: a 405 lists the methods the resource supports.
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        return Ok(response);
     }
     if let Some(denied) = authorize(shared, &request) {
         return Ok(denied);
@@ -85,6 +90,7 @@ pub(super) async fn handle<B>(
         Ok(body) => json_response(StatusCode::OK, "application/json", body),
         Err(rejection) => problem(rejection.status, rejection.title, &rejection.detail),
     };
+    let response = break_contract(response, faults.contract);
     Ok(if truncate {
         truncated(response).await
     } else {
@@ -195,7 +201,7 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
         slot.get_or_insert(value.into_owned());
     }
 
-    let limit: usize = match limit_raw.as_deref() {
+    let mut limit: usize = match limit_raw.as_deref() {
         None => crate::list::params::DEFAULT_LIMIT as usize,
         Some(raw) => match raw.parse::<u32>() {
             Ok(n)
@@ -225,6 +231,9 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
                 })
                 .transpose()
         };
+    if faults.contract == ContractFault::IgnoreLimit {
+        limit = crate::list::params::DEFAULT_LIMIT as usize;
+    }
     let start = parse_time(&start_raw, "start_time")?;
     let end = parse_time(&end_raw, "end_time")?;
     if let Some(t) = operation_type.as_deref() {
@@ -291,7 +300,8 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
     let mut page: Vec<&Stored> = Vec::with_capacity(limit + 1);
     for stored in entries[first..].iter().take_while(|s| s.key.0 >= window.0) {
         let entry = &stored.entry;
-        if user_id.as_deref().is_some_and(|u| u != entry.user_id)
+        let filter_user = faults.contract != ContractFault::IgnoreUserIdFilter;
+        if (filter_user && user_id.as_deref().is_some_and(|u| u != entry.user_id))
             || operation_type
                 .as_deref()
                 .is_some_and(|t| t != entry.operation_type.as_str())
@@ -346,11 +356,12 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
             pagination,
         })
     };
-    body.map_err(|e| Rejection {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        title: "Internal error",
-        detail: e.to_string(),
-    })
+    body.map(|b| break_entries(b, faults.contract))
+        .map_err(|e| Rejection {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Internal error",
+            detail: e.to_string(),
+        })
 }
 
 pub(super) fn nanos(t: DateTime<Utc>) -> i64 {
@@ -360,6 +371,54 @@ pub(super) fn nanos(t: DateTime<Utc>) -> i64 {
     } else {
         i64::MAX
     })
+}
+
+/// Applies a [`ContractFault`] to an answer already made.
+fn break_contract(response: Response<Body>, fault: ContractFault) -> Response<Body> {
+    let status = response.status();
+    match fault {
+        ContractFault::HtmlErrors if !status.is_success() => {
+            let mut html = json_response(
+                status,
+                "text/html; charset=utf-8",
+                format!(
+                    "<html><body><h1>{} {}</h1></body></html>",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("Error")
+                )
+                .into_bytes(),
+            );
+            if let Some(wait) = response.headers().get(header::RETRY_AFTER) {
+                html.headers_mut().insert(header::RETRY_AFTER, wait.clone());
+            }
+            html
+        }
+        _ => response,
+    }
+}
+
+/// A page's JSON with every entry broken as `fault` says (wrong type,
+/// missing member); other faults leave it as it is.
+fn break_entries(body: Vec<u8>, fault: ContractFault) -> Vec<u8> {
+    if !matches!(
+        fault,
+        ContractFault::WrongType | ContractFault::MissingRequired
+    ) {
+        return body;
+    }
+    let Ok(mut page) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    if let Some(logs) = page.get_mut("logs").and_then(|l| l.as_array_mut()) {
+        for entry in logs.iter_mut().filter_map(|e| e.as_object_mut()) {
+            if fault == ContractFault::WrongType {
+                entry.insert("ip".into(), serde_json::json!(3_221_225_985_u32));
+            } else {
+                entry.remove("user_id");
+            }
+        }
+    }
+    page.to_string().into_bytes()
 }
 
 fn bad_request(detail: &str) -> Rejection {

@@ -179,6 +179,28 @@ pub struct Faults {
     pub unknown_members: bool,
     /// How pages are cut (a misbehaving server).
     pub pages: PageFault,
+    /// One way of breaking the documented contract (for conformance tests).
+    pub contract: ContractFault,
+}
+
+/// Ways a server can break the document while still answering, one at a
+/// time: what a conformance check must catch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContractFault {
+    /// As documented.
+    #[default]
+    None,
+    /// Every entry's `ip` is a number instead of a string.
+    WrongType,
+    /// Every entry lacks the required `user_id`.
+    MissingRequired,
+    /// A valid `limit` is accepted but not honoured: pages hold 50 entries.
+    IgnoreLimit,
+    /// A valid `user_id` is accepted but does not filter.
+    IgnoreUserIdFilter,
+    /// Error answers are an HTML page instead of `application/problem+json`.
+    HtmlErrors,
 }
 
 /// Ways a server can cut its pages wrongly.
@@ -251,6 +273,13 @@ impl Faults {
     #[must_use]
     pub fn pages(mut self, fault: PageFault) -> Self {
         self.pages = fault;
+        self
+    }
+
+    /// Sets [`contract`](Self::contract).
+    #[must_use]
+    pub fn contract(mut self, fault: ContractFault) -> Self {
+        self.contract = fault;
         self
     }
 }

@@ -2,6 +2,7 @@
 //! document from Arize's upstream one, and spec drift checks.
 
 pub mod bench;
+pub mod conform;
 pub mod document;
 pub mod drift;
 pub mod regen;

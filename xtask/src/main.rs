@@ -83,6 +83,33 @@ enum Command {
         #[arg(long)]
         pages: usize,
     },
+    /// Check that a server behaves as the checked-in document says: bodies
+    /// against its schemas (undocumented members and values reported, not
+    /// failed), errors as problem+json, limits, refusals, authentication,
+    /// order, inclusive bounds, filters and pagination. GET requests only,
+    /// every window, filter value and cursor derived from the server's own
+    /// answers. The key is read from ARIZE_API_KEY.
+    ///
+    /// Exit status: 0 every check passed (or was skipped), 1 the only
+    /// findings are undocumented members or values, 2 a check failed, 3 it
+    /// could not run.
+    Conform {
+        /// The server's base URL, such as https://api.arize.com.
+        #[arg(long, value_name = "URL")]
+        base_url: String,
+        /// The most requests to send.
+        #[arg(long, value_name = "N", default_value_t = xtask::conform::DEFAULT_BUDGET)]
+        budget: u32,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// A file of the outcome each check must have (`<outcome> <check
+        /// id>` a line, `#` comments), for a server known to fall short in
+        /// known ways (a stateless mock): exit 0 when every outcome is as
+        /// expected, 2 with the differences otherwise.
+        #[arg(long, value_name = "FILE")]
+        expect: Option<std::path::PathBuf>,
+    },
     /// Compare the checked-in document with the upstream one and report every
     /// difference, classed breaking, additive or docs.
     ///
@@ -105,6 +132,60 @@ enum Command {
     },
 }
 
+/// Runs `conform` and prints its report; the exit status is the report's.
+fn conform(base_url: &str, budget: u32, json: bool, expect: Option<&std::path::Path>) -> ExitCode {
+    let expected = match expect.map(std::fs::read_to_string).transpose() {
+        Ok(expected) => expected,
+        Err(e) => {
+            eprintln!("error: cannot read the expectations: {e}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    let key = std::env::var("ARIZE_API_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty());
+    if key.is_none() {
+        eprintln!("warning: ARIZE_API_KEY is not set; only the checks without a key can run");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    match runtime.block_on(xtask::conform::run(base_url, key, budget)) {
+        Ok(report) => {
+            if json {
+                let mut value = serde_json::to_value(&report).unwrap_or_default();
+                value["exit_code"] = report.exit_code().into();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                print!("{}", report.human());
+            }
+            if let Some(expected) = expected {
+                let differences = report.differences(&expected);
+                if differences.is_empty() {
+                    eprintln!("Every outcome is as expected.");
+                    return ExitCode::SUCCESS;
+                }
+                for difference in &differences {
+                    eprintln!("unexpected: {difference}");
+                }
+                return ExitCode::from(2);
+            }
+            ExitCode::from(report.exit_code())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
 /// Exit status when the command itself fails (distinct from drift's 0/1/2).
 const FAILED: u8 = 3;
 
@@ -118,6 +199,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Conform {
+            base_url,
+            budget,
+            json,
+            expect,
+        } => return conform(&base_url, budget, json, expect.as_deref()),
         Command::Regen {
             check: true,
             no_snapshot,
