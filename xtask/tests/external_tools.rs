@@ -1,7 +1,7 @@
-//! Against servers and tools nobody here wrote. These need Prism (npm
-//! `@stoplight/prism-cli`, `npm ci --prefix .ci`) and schemathesis (PyPI, in
-//! `target/schemathesis-venv`), which `.ci/run` installs before it runs them
-//! with `cargo test -- --ignored`; each test starts and stops what it uses.
+//! `conform` against servers: Prism, which nobody here wrote (npm
+//! `@stoplight/prism-cli`, which `.ci/run` installs with `npm ci --prefix .ci`
+//! before it runs the ignored tests; the test starts and stops it), and the
+//! fake server `serve-mock` runs.
 
 use std::{
     path::PathBuf,
@@ -17,13 +17,6 @@ fn prism() -> PathBuf {
     std::env::var_os("PRISM")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join(".ci/node_modules/.bin/prism"))
-}
-
-/// schemathesis, as `.ci/run` installs it (or `SCHEMATHESIS`).
-fn schemathesis() -> PathBuf {
-    std::env::var_os("SCHEMATHESIS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/schemathesis-venv/bin/schemathesis"))
 }
 
 /// A child process killed when the test is done with it.
@@ -91,57 +84,6 @@ async fn conform_finds_against_prism_exactly_what_a_stateless_mock_must() {
         "{differences:#?}\n{}",
         report.human()
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs schemathesis: .ci/run installs it and runs the ignored tests"]
-async fn schemathesis_finds_no_failure_in_the_fake_server() {
-    let schemathesis = schemathesis();
-    assert!(
-        schemathesis.exists(),
-        "schemathesis is not at {}: .ci/run installs it",
-        schemathesis.display()
-    );
-    // The fake server `serve-mock` runs, with its defaults.
-    let server = MockServer::start(MockConfig::default())
-        .await
-        .expect("fake server");
-    let key = server.api_key().to_owned();
-    let uri = server.uri();
-    let out = tokio::task::spawn_blocking(move || {
-        let workdir = root().join("target/schemathesis-run");
-        std::fs::create_dir_all(&workdir).expect("dir");
-        Command::new(schemathesis)
-            .current_dir(&workdir)
-            .arg("--config-file")
-            .arg(root().join(".ci/schemathesis.toml"))
-            .arg("run")
-            .arg(root().join(xtask::DOCUMENT))
-            .args([
-                "--url",
-                &uri,
-                "--checks",
-                "all",
-                "--seed",
-                "42",
-                "--max-examples",
-                "200",
-                "--workers",
-                "1",
-            ])
-            .args(["-H", &format!("Authorization: Bearer {key}")])
-            .output()
-            .expect("schemathesis runs")
-    })
-    .await
-    .expect("joins");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(report.contains("No issues found"), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
