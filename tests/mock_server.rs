@@ -58,6 +58,28 @@ async fn missing_or_wrong_key_is_401_problem_and_non_admin_key_is_403() {
 }
 
 #[tokio::test]
+async fn a_growing_server_adds_entries_dated_now_with_new_ids() {
+    let server = MockServer::start(MockConfig::default().entries(5))
+        .await
+        .expect("server starts");
+    let before = server.entries();
+    let started = chrono::Utc::now() - chrono::TimeDelta::milliseconds(1);
+    server.grow(std::time::Duration::from_millis(40));
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let after = server.entries();
+    let added = &after[..after.len() - before.len()];
+    assert!(added.len() >= 3, "{} added", added.len());
+    assert_eq!(
+        &after[added.len()..],
+        &before[..],
+        "the old entries stay, behind the new"
+    );
+    assert!(added.iter().all(|e| e.created_at >= started), "dated now");
+    let ids: std::collections::HashSet<&str> = after.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), after.len(), "every id is new");
+}
+
+#[tokio::test]
 async fn another_method_is_405_naming_get_in_allow() {
     let server = server(1).await;
     for method in [

@@ -126,7 +126,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: Option<u32>,
     /// Time allowed for one request (e.g. 30s, 2m) [default: 60s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, global = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive, global = true)]
     pub timeout: Option<Duration>,
     /// The largest response body accepted, in bytes [default: 33554432, 32 MiB].
     #[arg(long, value_name = "BYTES", global = true, value_parser = parse_bytes)]
@@ -272,6 +272,10 @@ pub struct ServeMockArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Add one entry dated now this often (e.g. 2s), as a real account
+    /// grows, to show `export --follow`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive)]
+    pub append_every: Option<Duration>,
     #[command(flatten)]
     pub mock: MockArgs,
 }
@@ -363,13 +367,13 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("{text:?} is neither an RFC 3339 time (2026-05-18T12:00:00Z) nor a date (2026-05-18)"))
 }
 
-/// `--timeout`: a duration above zero.
-fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let timeout = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if timeout.is_zero() {
-        return Err("a request needs some time: give a duration above zero".into());
+/// `--timeout`, `--append-every`: a duration above zero.
+fn parse_positive(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if duration.is_zero() {
+        return Err("give a duration above zero".into());
     }
-    Ok(timeout)
+    Ok(duration)
 }
 
 /// `--max-response-bytes`: at least one byte.

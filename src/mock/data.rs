@@ -57,7 +57,13 @@ pub(super) fn synthetic(
     out
 }
 
-fn entry(rng: &mut fastrand::Rng, seq: u64, created_at: DateTime<Utc>, unknown: f64) -> AuditLog {
+/// One synthetic entry with id number `seq`.
+pub(super) fn entry(
+    rng: &mut fastrand::Rng,
+    seq: u64,
+    created_at: DateTime<Utc>,
+    unknown: f64,
+) -> AuditLog {
     let (name, text, op_type) = &OPERATIONS[rng.usize(..OPERATIONS.len())];
     let user = rng.u32(1..=25);
     let op_type = if unknown > 0.0 && rng.f64() < unknown {

@@ -301,6 +301,20 @@ struct Shared {
 }
 
 impl Shared {
+    /// Adds entries, keeping the store newest first; among entries with the
+    /// same time, those added later sort as newer.
+    fn insert(&self, entries: impl IntoIterator<Item = AuditLog>) {
+        let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
+        for entry in entries {
+            let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+            store.push(Stored {
+                key: (handler::nanos(entry.created_at), seq),
+                entry,
+            });
+        }
+        store.sort_by_key(|s| std::cmp::Reverse(s.key));
+    }
+
     fn faults(&self) -> Faults {
         self.faults
             .read()
@@ -405,15 +419,37 @@ impl MockServer {
     /// kept newest first; among entries with the same time, those added
     /// later sort as newer.
     pub fn add_entries(&self, entries: impl IntoIterator<Item = AuditLog>) {
-        let mut store = self.shared.store.write().unwrap_or_else(|p| p.into_inner());
-        for entry in entries {
-            let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
-            store.push(Stored {
-                key: (handler::nanos(entry.created_at), seq),
-                entry,
-            });
-        }
-        store.sort_by_key(|s| std::cmp::Reverse(s.key));
+        self.shared.insert(entries);
+    }
+
+    /// Makes the server grow as a real account does: from now on, every
+    /// `every` it adds one synthetic entry dated at that moment, until it
+    /// stops (for showing `--follow`). Call it once.
+    pub fn grow(&self, every: Duration) {
+        let shared = self.shared.clone();
+        let mut stop = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.max(Duration::from_millis(1)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let seq = shared.next_seq.load(Ordering::Relaxed);
+                let entry = {
+                    let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
+                    data::entry(
+                        &mut rng,
+                        seq,
+                        Utc::now().trunc_subsecs(3),
+                        shared.config.unknown_operation_types,
+                    )
+                };
+                shared.insert([entry]);
+            }
+        });
     }
 
     /// Replaces the fault settings (for example to clear a fault).

@@ -32,6 +32,9 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     let server = MockServer::start_on(args.listen, mock_config(&args.mock))
         .await
         .map_err(|e| Failure::Io(format!("cannot listen on {}: {e}", args.listen)))?;
+    if let Some(every) = args.append_every {
+        server.grow(every);
+    }
     println!("Fake Arize audit-log API listening on {}", server.uri());
     println!("  admin key (ARIZE_API_KEY): {}", server.api_key());
     println!("  non-admin key (answers 403): mock-member-key");
@@ -40,6 +43,9 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
         server.api_key(),
         server.uri()
     );
+    if let Some(every) = args.append_every {
+        println!("  a new entry every {}", humantime::format_duration(every));
+    }
     println!("Press Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
     let mut stop = ctrl_c();
