@@ -129,16 +129,13 @@ pub struct Settings {
 pub fn settings(connection: &ConnectionArgs) -> Result<Settings, Failure> {
     let config = Config::load().map_err(Failure::Usage)?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    resolve(connection, &config, &env).map(|mut s| {
-        s.config = config;
-        s
-    })
+    resolve(connection, config, &env)
 }
 
 /// [`settings`] with the environment given, for tests.
 pub fn resolve(
     c: &ConnectionArgs,
-    config: &Config,
+    config: Config,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, Failure> {
     // Which profiles apply: one named on the command line (level 2), or one
@@ -259,7 +256,7 @@ pub fn resolve(
     let page_size = profiles().find_map(|(source, p)| p.page_size.map(|n| (n, source.clone())));
 
     Ok(Settings {
-        config: Config::default(),
+        config,
         profile: explicit
             .as_ref()
             .or(implicit.as_ref())
@@ -458,7 +455,7 @@ mod tests {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        resolve(&args.c, &config(FILE), &lookup).unwrap_or_else(|f| panic!("{}", f.report()))
+        resolve(&args.c, config(FILE), &lookup).unwrap_or_else(|f| panic!("{}", f.report()))
     }
 
     fn url(s: &Settings) -> (String, String) {
@@ -573,7 +570,7 @@ mod tests {
     #[test]
     fn without_a_config_the_built_in_defaults_apply() {
         let args = Args::parse_from(["t"]);
-        let s = resolve(&args.c, &Config::default(), &|_| None).expect("settings");
+        let s = resolve(&args.c, Config::default(), &|_| None).expect("settings");
         assert_eq!(
             s.location,
             (Location::Region(Region::Global), Source::Default)
@@ -585,7 +582,7 @@ mod tests {
     #[test]
     fn an_unknown_region_lists_the_known_ones_and_points_to_base_url_naming_its_source() {
         let args = Args::parse_from(["t", "--region", "mars-1a"]);
-        let f = resolve(&args.c, &Config::default(), &|_| None).expect_err("unknown");
+        let f = resolve(&args.c, Config::default(), &|_| None).expect_err("unknown");
         let m = f.report();
         assert_eq!(f.exit_code(), 2);
         assert!(
@@ -596,7 +593,7 @@ mod tests {
         );
         let args = Args::parse_from(["t"]);
         let env = |n: &str| (n == "ARIZE_REGION").then(|| "eu-west-9".to_owned());
-        let m = resolve(&args.c, &Config::default(), &env)
+        let m = resolve(&args.c, Config::default(), &env)
             .expect_err("unknown")
             .report();
         assert!(m.contains("(ARIZE_REGION)"), "{m}");
@@ -605,7 +602,7 @@ mod tests {
     #[test]
     fn an_unknown_profile_is_a_usage_error_listing_the_profiles() {
         let args = Args::parse_from(["t", "--profile", "prod"]);
-        let f = resolve(&args.c, &config(FILE), &|_| None).expect_err("unknown");
+        let f = resolve(&args.c, config(FILE), &|_| None).expect_err("unknown");
         assert_eq!(f.exit_code(), 2);
         assert!(f.report().contains("bare, default, eu"), "{}", f.report());
     }

@@ -5,20 +5,11 @@ mod common;
 
 use std::{
     collections::HashSet,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 
 use common::cli::{line_ids, text};
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn tool() -> Command {
     let mut cmd = common::std_command::<&str>(&[], Some("mock-admin-key"));
@@ -28,25 +19,7 @@ fn tool() -> Command {
 
 #[test]
 fn follow_writes_every_entry_a_growing_fake_adds_exactly_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let _server = Running(
-        tool()
-            .args(["serve-mock", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--entries", "40", "--append-every", "250ms"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve-mock starts"),
-    );
-    let up = (0..200).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    assert!(up, "serve-mock did not listen");
-    let base = format!("http://127.0.0.1:{port}");
+    let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "250ms"]);
     let start = (chrono::Utc::now() - chrono::TimeDelta::days(40))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let dir = common::temp_dir("growing");

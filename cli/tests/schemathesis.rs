@@ -4,24 +4,15 @@
 //! check: zero failures. `.ci/schemathesis.toml` holds its one adjustment,
 //! with the reason. The test starts and stops both.
 
+mod common;
+
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::Duration,
+    process::Command,
 };
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-}
-
-/// A child process killed when the test is done with it.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -35,23 +26,7 @@ fn schemathesis_finds_no_failure_in_serve_mock() {
         "schemathesis is not at {}: .ci/run installs it",
         schemathesis.display()
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let _server = Running(
-        Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"))
-            .args(["serve-mock", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve-mock starts"),
-    );
-    let up = (0..200).any(|_| {
-        std::thread::sleep(Duration::from_millis(50));
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    assert!(up, "serve-mock did not listen on {port}");
+    let (_server, base) = common::serve_mock(&[]);
 
     let workdir = root().join("target/schemathesis-run");
     std::fs::create_dir_all(&workdir).expect("dir");
@@ -61,7 +36,7 @@ fn schemathesis_finds_no_failure_in_serve_mock() {
         .arg(root().join(".ci/schemathesis.toml"))
         .arg("run")
         .arg(root().join("openapi/arize-audit-logs.yaml"))
-        .args(["--url", &format!("http://127.0.0.1:{port}")])
+        .args(["--url", &base])
         .args([
             "--checks",
             "all",

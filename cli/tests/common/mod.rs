@@ -39,6 +39,42 @@ pub fn std_command<S: AsRef<std::ffi::OsStr>>(
     cmd
 }
 
+/// `serve-mock` on a free loopback port, with `extra` flags, stopped when
+/// dropped; its base URL once it listens.
+pub fn serve_mock(extra: &[&str]) -> (ServeMock, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = std_command(
+        &["serve-mock", "--listen", &format!("127.0.0.1:{port}")],
+        None,
+    )
+    .args(extra)
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("serve-mock starts");
+    let server = ServeMock(child);
+    let up = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "serve-mock did not listen on {port}");
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// A running `serve-mock`, killed when dropped.
+pub struct ServeMock(std::process::Child);
+
+impl Drop for ServeMock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Runs the command-line tool with `args` against `server` and the test
 /// key; panics unless it succeeds.
 pub fn run_cli_ok(args: &[&str], server: &wiremock::MockServer) {
