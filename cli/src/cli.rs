@@ -209,6 +209,29 @@ impl Format {
     }
 }
 
+/// `export --order`: how the entries of each batch are written.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    /// As the API sends them: newest first.
+    #[default]
+    NewestFirst,
+    /// Each batch (one page) reversed, oldest first: what a SIEM indexes.
+    OldestFirst,
+}
+
+impl Order {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "newest-first",
+            Self::OldestFirst => "oldest-first",
+        }
+    }
+}
+
 /// Entries per request when `--page-size` is not given.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// How often `--follow` polls when `--interval` is not given.
@@ -229,13 +252,29 @@ pub struct ExportArgs {
     /// The file format [default: jsonl].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// The order of the entries within each batch (one page, the unit
+    /// acknowledged in the state): newest-first, as the API sends them, or
+    /// oldest-first, chronological, as SIEMs index. While following, each
+    /// poll's new entries are usually one batch [default: newest-first].
+    #[arg(long, value_enum, value_name = "ORDER", hide_possible_values = true)]
+    pub order: Option<Order>,
     /// Entries per request, 1-100 [default: the profile's page_size, else 100].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub page_size: Option<u32>,
     /// Continue the interrupted export of --output from its journal
-    /// (FILE.checkpoint): same host, key source, filters and format.
+    /// (FILE.checkpoint, or --state): same host, key source, filters and format.
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// Keep the export's state (its journal) in this file, and continue from
+    /// it when it exists: the same command, run again after a stop or a
+    /// crash, goes on where the last saved batch ended, so it can run as a
+    /// service. With --output: the file gets every entry exactly once. To
+    /// stdout (JSON Lines only): every entry at least once; after a crash at
+    /// most one batch (one page) is written again, and each line's `id`
+    /// tells the repeats apart. The range flags (--start, --end, --since)
+    /// only apply to the run that creates the state.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// After catching up, poll for newer entries and append them.
     #[arg(long)]
     pub follow: bool,

@@ -4,6 +4,8 @@ use std::path::Path;
 
 use arize_audit_logs::{Error, ValidationError};
 
+use crate::signals::Signal;
+
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
 pub enum Failure {
@@ -13,8 +15,9 @@ pub enum Failure {
     Api(Error),
     /// No usable credentials: exit 3.
     Auth(String),
-    /// Ctrl-C: exit 130.
-    Interrupted,
+    /// Stopped by a signal before the work was done: 130 for SIGINT, 143
+    /// for SIGTERM.
+    Stopped(Signal),
     /// A local file could not be read or written: exit 1.
     Io(String),
     /// Standard output was closed by its reader (`… | head`): the reader
@@ -49,7 +52,7 @@ impl Failure {
         match self {
             Self::Usage(_) => 2,
             Self::Auth(_) => 3,
-            Self::Interrupted => 130,
+            Self::Stopped(signal) => signal.exit_code(),
             Self::Io(_) => 1,
             Self::ClosedPipe => 0,
             Self::Hinted(inner, _) => inner.exit_code(),
@@ -65,7 +68,8 @@ impl Failure {
     pub fn report(&self) -> String {
         match self {
             Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
-            Self::Interrupted => "interrupted".to_owned(),
+            Self::Stopped(Signal::Interrupt) => "interrupted (SIGINT)".to_owned(),
+            Self::Stopped(Signal::Terminate) => "stopped by SIGTERM".to_owned(),
             Self::ClosedPipe => String::new(),
             Self::Api(e) => format!("error: {}", describe(e)),
             Self::Hinted(inner, hint) => format!("{}\n{hint}", inner.report()),

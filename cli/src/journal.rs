@@ -15,7 +15,12 @@ use std::{
 use arize_audit_logs::{ListAuditLogsParams, ResumePoint};
 use serde::{Deserialize, Serialize};
 
-use crate::{check::GuardState, cli::Format, failure::Failure, parallel::Window};
+use crate::{
+    check::GuardState,
+    cli::{Format, Order},
+    failure::Failure,
+    parallel::Window,
+};
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 2;
@@ -29,6 +34,10 @@ pub struct Journal {
     /// aside), in the document's names.
     pub filters: ListAuditLogsParams,
     pub format: Format,
+    /// The order within each page written (journals from before `--order`
+    /// have none: newest first).
+    #[serde(default)]
+    pub order: Order,
     pub page_size: u32,
     /// The range as the command asked for it, both bounds inclusive.
     pub requested: Window,

@@ -14,19 +14,18 @@ mod parallel;
 mod pipeline;
 mod progress;
 mod query_flags;
+mod signals;
 mod sink;
 mod stdout;
 mod table;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use tokio::sync::watch;
-
 use crate::{
     cli::{Cli, Command},
     failure::Failure,
 };
+use clap::Parser;
 
 /// An export allocates and frees a buffer for every entry; with mimalloc
 /// that costs a fraction of the system allocator's CPU time (`perf` on
@@ -72,15 +71,4 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
     }
-}
-
-/// A receiver that turns true on Ctrl-C.
-pub fn ctrl_c() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = tx.send(true);
-        }
-    });
-    rx
 }

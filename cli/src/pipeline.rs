@@ -3,32 +3,55 @@
 
 use std::{
     io,
-    path::PathBuf,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
 use arize_audit_logs::{Client, ResumePoint};
 use chrono::{DateTime, SubsecRound, Utc};
-use tokio::sync::watch;
 
 use crate::{
     check::Checked,
+    cli::Order,
     failure::Failure,
     filters::shell_quote,
     hooks,
     journal::{self, Journal, KeySource, Until, Written},
     parallel::{self, Window},
     progress::Progress,
+    signals::{self, Signal, Stop},
     sink::{Durable, Sink},
 };
 
 /// Where the export goes.
 pub enum Store {
-    /// A file with its journal.
+    /// A file with its journal (`FILE.checkpoint`, or `--state`).
     File { output: PathBuf, journal: PathBuf },
-    /// Standard output: no journal; a failure prints the command that
-    /// fetches the rest.
-    Stdout,
+    /// Standard output, with its state when `--state` names one; without, a
+    /// failure prints the command that fetches the rest.
+    Stdout { state: Option<PathBuf> },
+}
+
+impl Store {
+    /// Where the journal is kept, if anywhere.
+    fn journal(&self) -> Option<&Path> {
+        match self {
+            Self::File { journal, .. } => Some(journal),
+            Self::Stdout { state } => state.as_deref(),
+        }
+    }
+}
+
+/// How a pipeline runs, beside what it moves.
+pub struct Options {
+    /// The signals that stop it.
+    pub stop: Stop,
+    /// How often the journal is brought up to date (zero: after every page).
+    pub checkpoint_every: Duration,
+    pub progress: Progress,
+    /// The journal was created by this run (not loaded to continue): a run
+    /// that leaves nothing durable removes it again.
+    pub fresh: bool,
 }
 
 /// What a finished export did.
@@ -39,6 +62,9 @@ pub struct Summary {
     /// Entries the server sent again on a later page, written once.
     pub repeats: u64,
     pub elapsed: Duration,
+    /// A followed export stopped by SIGTERM: its state is saved, and the
+    /// same command continues it.
+    pub stopped: Option<Signal>,
 }
 
 pub struct Pipeline<W: Durable> {
@@ -49,8 +75,12 @@ pub struct Pipeline<W: Durable> {
     sink: Sink<W>,
     store: Store,
     progress: Progress,
-    stop: watch::Receiver<bool>,
+    stop: Stop,
     checkpoint_every: Duration,
+    fresh: bool,
+    /// The oldest `created_at` written (pages come newest first), for the
+    /// progress line.
+    oldest: Option<DateTime<Utc>>,
     last_save: Instant,
     started: Instant,
     pages: u64,
@@ -75,10 +105,14 @@ impl<W: Durable> Pipeline<W> {
         journal: Journal,
         sink: Sink<W>,
         store: Store,
-        stop: watch::Receiver<bool>,
-        checkpoint_every: Duration,
-        progress: Progress,
+        options: Options,
     ) -> Self {
+        let Options {
+            stop,
+            checkpoint_every,
+            progress,
+            fresh,
+        } = options;
         Self {
             client,
             saved: journal.written.clone(),
@@ -90,6 +124,8 @@ impl<W: Durable> Pipeline<W> {
             progress,
             stop,
             checkpoint_every,
+            fresh,
+            oldest: None,
             last_save: Instant::now(),
             started: Instant::now(),
             mid_page: false,
@@ -101,18 +137,33 @@ impl<W: Durable> Pipeline<W> {
     pub async fn run(mut self) -> Result<Summary, Failure> {
         hooks::pause("started");
         match self.passes().await {
-            Ok(()) => self.finish(),
+            Ok(stopped) => self.finish(stopped),
             Err(failure) => Err(self.fail(failure)),
         }
     }
 
-    async fn passes(&mut self) -> Result<(), Failure> {
+    /// Runs passes until the range is done, or, following, until a signal:
+    /// SIGTERM is a normal stop of a followed export (`Ok` with it), SIGINT
+    /// an interruption.
+    async fn passes(&mut self) -> Result<Option<Signal>, Failure> {
         loop {
-            self.pass().await?;
-            if !self.next_follow_range().await? {
-                return Ok(());
+            match self.pass().await {
+                Ok(()) => {}
+                Err(Failure::Stopped(Signal::Terminate)) if self.following() => {
+                    return Ok(Some(Signal::Terminate))
+                }
+                Err(failure) => return Err(failure),
+            }
+            match self.next_follow_range().await? {
+                Next::Pass => {}
+                Next::Done => return Ok(None),
+                Next::Stopped(signal) => return Ok(Some(signal)),
             }
         }
+    }
+
+    fn following(&self) -> bool {
+        matches!(self.journal.until, Until::Follow { .. })
     }
 
     /// Fetches and writes every window left in the plan.
@@ -140,7 +191,7 @@ impl<W: Durable> Pipeline<W> {
         let mut stop = self.stop.clone();
         let mut index = 0;
         while let Some(mut rx) = fetch.receiver(index) {
-            while let Some(item) = unless_interrupted(&mut stop, rx.recv()).await? {
+            while let Some(item) = unless_stopped(&mut stop, rx.recv()).await? {
                 let delivery = item.map_err(Failure::Api)?;
                 let checked = self
                     .journal
@@ -171,26 +222,14 @@ impl<W: Durable> Pipeline<W> {
                     self.start_writeback();
                 }
                 let range = (self.journal.range.start, self.journal.range.end);
-                self.progress.update(
-                    self.sink.entries(),
-                    self.pages,
-                    range,
-                    self.oldest_written(),
-                );
+                self.progress
+                    .update(self.sink.entries(), self.pages, range, self.oldest);
             }
             index += 1;
             self.journal.plan.windows = fetch.remaining(index);
             self.journal.plan.resume = ResumePoint::default();
         }
         Ok(())
-    }
-
-    /// The `created_at` of the last (oldest) entry written.
-    fn oldest_written(&self) -> Option<DateTime<Utc>> {
-        let last = self.sink.last()?;
-        DateTime::parse_from_rfc3339(&last.created_at)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
     }
 
     /// Writes a checked page; `true` when `--max-entries` is reached.
@@ -206,8 +245,12 @@ impl<W: Durable> Pipeline<W> {
                 capped = true;
             }
         }
-        if entries.is_empty() {
+        let Some(oldest) = entries.last() else {
             return Ok(capped);
+        };
+        self.oldest = Some(oldest.created_at());
+        if self.journal.order == Order::OldestFirst {
+            entries.reverse();
         }
         self.mid_page = true;
         self.replace_existing()?;
@@ -259,7 +302,7 @@ impl<W: Durable> Pipeline<W> {
         let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
-        if let Store::File { journal: path, .. } = &self.store {
+        if let Some(path) = self.store.journal() {
             hooks::pause("data-synced");
             self.journal.written = written.clone();
             journal::save(&self.journal, path)?;
@@ -270,11 +313,11 @@ impl<W: Durable> Pipeline<W> {
     }
 
     /// After a pass of `--follow`: waits for the interval, then moves the
-    /// range on to [old end, now]. `false` when not following, or when
-    /// stopped while waiting (a clean end).
-    async fn next_follow_range(&mut self) -> Result<bool, Failure> {
+    /// range on to [old end, now]. Done when not following; a signal while
+    /// waiting stops it (SIGTERM cleanly, SIGINT as an interruption).
+    async fn next_follow_range(&mut self) -> Result<Next, Failure> {
         let Until::Follow { interval_ms, .. } = self.journal.until else {
-            return Ok(false);
+            return Ok(Next::Done);
         };
         self.commit()?;
         self.progress.waiting(self.sink.entries(), self.pages);
@@ -282,7 +325,10 @@ impl<W: Durable> Pipeline<W> {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(interval_ms)) => {}
-                _ = stop.wait_for(|s| *s) => return Ok(false),
+                signal = signals::stopped(&mut stop) => return match signal {
+                    Signal::Terminate => Ok(Next::Stopped(signal)),
+                    Signal::Interrupt => Err(Failure::Stopped(signal)),
+                },
             }
             let old_end = self.journal.range.end;
             let now = Utc::now().trunc_subsecs(3);
@@ -297,15 +343,24 @@ impl<W: Durable> Pipeline<W> {
             self.journal.plan.windows = vec![self.journal.range];
             self.journal.plan.resume = ResumePoint::default();
             self.commit()?;
-            return Ok(true);
+            return Ok(Next::Pass);
         }
     }
 
-    fn finish(mut self) -> Result<Summary, Failure> {
+    /// Ends the export: a finished one removes its journal; a followed one
+    /// is never finished, so a stop saves its state for the next run.
+    fn finish(mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
         self.replace_existing()?;
+        if self.following() {
+            // Before the format's closing (a JSON array's `]`), which a
+            // continued export cuts off again.
+            self.commit()?;
+        }
         self.sink.finish().map_err(|e| self.io_failure(e))?;
-        if let Store::File { journal: path, .. } = &self.store {
-            journal::remove(path)?;
+        if !self.following() {
+            if let Some(path) = self.store.journal() {
+                journal::remove(path)?;
+            }
         }
         self.progress.finish();
         Ok(Summary {
@@ -314,6 +369,7 @@ impl<W: Durable> Pipeline<W> {
             bytes: self.sink.bytes(),
             repeats: self.repeats,
             elapsed: self.started.elapsed(),
+            stopped,
         })
     }
 
@@ -326,7 +382,10 @@ impl<W: Durable> Pipeline<W> {
             // too, the journal as last saved still holds.
             let _ = self.commit();
         }
-        if self.saved.entries == 0 && self.saved.bytes == 0 {
+        let untouched = self.saved.entries == 0
+            && self.saved.bytes == 0
+            && self.journal.range == self.journal.requested;
+        if self.fresh && untouched {
             return match self.clean_up() {
                 Ok(()) => failure.with_hint(
                     "Nothing was written, and nothing was left behind: run the same command again."
@@ -345,12 +404,10 @@ impl<W: Durable> Pipeline<W> {
     /// file too if the export created it (else it is cut back to empty, as it
     /// was, unless `--overwrite` already replaced it).
     fn clean_up(&mut self) -> Result<(), Failure> {
-        let Store::File {
-            output,
-            journal: journal_path,
-        } = &self.store
-        else {
-            return Ok(());
+        let (output, journal_path) = match &self.store {
+            Store::File { output, journal } => (output, journal),
+            Store::Stdout { state: Some(state) } => return journal::remove(state),
+            Store::Stdout { state: None } => return Ok(()),
         };
         if self.journal.created_file {
             match std::fs::remove_file(output) {
@@ -370,7 +427,7 @@ impl<W: Durable> Pipeline<W> {
         let written = self.saved.entries;
         let plan = &self.journal.plan;
         match &self.store {
-            Store::File { output, .. } => {
+            Store::File { output, journal } => {
                 let at = match &plan.resume.cursor {
                     Some(c) => format!(
                         " It stopped at cursor {} (entry {} of that page).",
@@ -379,19 +436,30 @@ impl<W: Durable> Pipeline<W> {
                     ),
                     None => String::new(),
                 };
+                let state = if *journal == journal::path_for(output) {
+                    String::new()
+                } else {
+                    format!(" --state {}", shell_quote(&journal.display().to_string()))
+                };
                 format!(
                     "{written} entries are safely in {}.{at} To continue exactly where it stopped \
                      (same host, key source, filters and format, from its journal), run:\n  \
-                     arize-audit-logs export --output {} --resume",
+                     arize-audit-logs export --output {}{state} --resume",
                     output.display(),
                     shell_quote(&output.display().to_string())
                 )
             }
-            Store::Stdout if plan.windows.len() > 1 || plan.workers > 1 => format!(
+            Store::Stdout { state: Some(state) } => format!(
+                "{written} entries were written to stdout, and its state is saved in {}: run the \
+                 same command again to continue after the last batch written (a batch, at most \
+                 one page, may be written again; each line's id tells them apart).",
+                state.display()
+            ),
+            Store::Stdout { .. } if plan.windows.len() > 1 || plan.workers > 1 => format!(
                 "{written} entries were written to stdout. A parallel export to stdout cannot be \
                  resumed; export to a file with --output to make it resumable."
             ),
-            Store::Stdout => match plan.windows.first() {
+            Store::Stdout { state: None } => match plan.windows.first() {
                 None => format!("{written} entries were written to stdout."),
                 Some(window) => format!(
                     "{written} entries were written to stdout. To fetch the rest, run:\n  {}",
@@ -431,18 +499,29 @@ impl<W: Durable> Pipeline<W> {
     fn io_failure(&self, e: io::Error) -> Failure {
         match &self.store {
             Store::File { output, .. } => Failure::io(output, e),
-            Store::Stdout => Failure::io(std::path::Path::new("stdout"), e),
+            Store::Stdout { .. } => Failure::io(Path::new("stdout"), e),
         }
     }
 }
 
-/// Waits for `future`, or fails with [`Failure::Interrupted`] on Ctrl-C.
-async fn unless_interrupted<T>(
-    stop: &mut watch::Receiver<bool>,
+/// What follows a pass.
+enum Next {
+    /// Another pass over the newer range.
+    Pass,
+    /// The export is done.
+    Done,
+    /// A signal stopped a followed export cleanly.
+    Stopped(Signal),
+}
+
+/// Waits for `future`, or fails with [`Failure::Stopped`] on a signal. The
+/// page being written is never cut: this only waits for the next one.
+async fn unless_stopped<T>(
+    stop: &mut Stop,
     future: impl std::future::Future<Output = T>,
 ) -> Result<T, Failure> {
     tokio::select! {
         value = future => Ok(value),
-        _ = stop.wait_for(|s| *s) => Err(Failure::Interrupted),
+        signal = signals::stopped(stop) => Err(Failure::Stopped(signal)),
     }
 }

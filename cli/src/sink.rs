@@ -224,11 +224,6 @@ impl<W: Durable> Sink<W> {
         self.entries
     }
 
-    /// The last entry written.
-    pub fn last(&self) -> Option<&LastEntry> {
-        self.last.as_ref()
-    }
-
     pub fn bytes(&self) -> u64 {
         self.bytes
     }

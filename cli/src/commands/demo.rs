@@ -9,7 +9,6 @@ use crate::{
     cli::{DemoArgs, ExportArgs, Format},
     commands::{export, serve_mock::mock_config},
     connect::init_logging,
-    ctrl_c,
     failure::Failure,
     journal::{KeySource, Target},
 };
@@ -37,7 +36,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();
     let connect = Box::new(move |_: Option<&Target>| Ok((client, target)));
-    let summary = export::run(&export_args, connect, ctrl_c()).await?;
+    let summary = export::run(&export_args, connect, crate::signals::listen()).await?;
     export::report_repeats(&summary);
     let elapsed = started.elapsed().as_secs_f64();
 

@@ -1,11 +1,15 @@
 //! `export`: sets up a new export, a resumed one, or one to stdout, hands it
 //! to the pipeline, and reports.
 
-use std::{io, io::BufWriter, path::Path};
+use std::{
+    io,
+    io::BufWriter,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use arize_audit_logs::{Client, ListAuditLogsParams, ResumePoint};
 use chrono::{SubsecRound, Utc};
-use tokio::sync::watch;
 
 use crate::{
     check::GuardState,
@@ -16,8 +20,9 @@ use crate::{
     journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
     output::OutputFile,
     parallel::{self, Window},
-    pipeline::{Pipeline, Store, Summary},
+    pipeline::{Options, Pipeline, Store, Summary},
     progress::Progress,
+    signals::Stop,
     sink::Sink,
 };
 
@@ -31,56 +36,136 @@ const WRITE_BUFFER: usize = 256 * 1024;
 pub async fn run(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: watch::Receiver<bool>,
+    stop: Stop,
 ) -> Result<Summary, Failure> {
     let progress = Progress::new(!args.no_progress);
     match &args.output {
-        Some(path) if args.resume => resume(path, args, connect, stop, progress).await,
-        Some(path) => start(path, args, connect, stop, progress).await,
+        Some(path) => {
+            let journal = args
+                .state
+                .clone()
+                .unwrap_or_else(|| journal::path_for(path));
+            let files = Files {
+                output: path,
+                journal,
+            };
+            // With --state, the same command starts the export or continues it.
+            let continues = args.resume || (args.state.is_some() && files.journal.exists());
+            if continues {
+                resume(files, args, connect, stop, progress).await
+            } else {
+                start(files, args, connect, stop, progress).await
+            }
+        }
+        None => to_stdout(args, connect, stop, progress).await,
+    }
+}
+
+/// The output file and where its journal is kept.
+struct Files<'a> {
+    output: &'a Path,
+    journal: PathBuf,
+}
+
+/// An export to standard output: with `--state`, started or continued from
+/// that state, and acknowledged (flushed, then the state saved) page by page.
+async fn to_stdout(
+    args: &ExportArgs,
+    connect: Box<Connect<'_>>,
+    stop: Stop,
+    progress: Progress,
+) -> Result<Summary, Failure> {
+    let stdout = || BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
+    let Some(state) = &args.state else {
+        let (client, target) = connect(None)?;
+        let mut journal = new_journal(args, target)?;
+        if let Some(cursor) = &args.cursor {
+            journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
+        }
+        let sink = Sink::create(stdout(), journal.format);
+        let options = options(args, stop, progress, true);
+        return Pipeline::new(
+            client,
+            journal,
+            sink,
+            Store::Stdout { state: None },
+            options,
+        )
+        .run()
+        .await;
+    };
+    if args.format.is_some_and(|f| f != Format::Jsonl) {
+        return Err(Failure::Usage(
+            "--state with stdout needs --format jsonl: after a restart the stream goes on \
+             line by line, which a CSV header or a JSON array cannot"
+                .into(),
+        ));
+    }
+    let (client, journal, fresh) = match journal::load(state)? {
+        Some(mut journal) => {
+            contradictions(args, &journal, state)?;
+            if let Some(workers) = args.parallel {
+                journal.plan.workers = usize::from(workers);
+            }
+            let (client, target) = connect(Some(&journal.target))?;
+            journal.target = target;
+            (client, journal, false)
+        }
         None => {
             let (client, target) = connect(None)?;
-            let mut journal = new_journal(args, target)?;
-            if let Some(cursor) = &args.cursor {
-                journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
-            }
-            let sink = Sink::create(
-                BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()),
-                journal.format,
-            );
-            Pipeline::new(
-                client,
-                journal,
-                sink,
-                Store::Stdout,
-                stop,
-                args.checkpoint_every,
-                progress,
-            )
-            .run()
-            .await
+            let journal = new_journal(args, target)?;
+            journal::save(&journal, state)?;
+            (client, journal, true)
         }
+    };
+    if journal.format != Format::Jsonl {
+        return Err(Failure::Usage(format!(
+            "{} is the state of a {} export: --state with stdout continues JSON Lines only",
+            state.display(),
+            journal.format.name()
+        )));
+    }
+    let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
+    let mut options = options(args, stop, progress, fresh);
+    // Every page is acknowledged: what a restart writes again is one page at most.
+    options.checkpoint_every = Duration::ZERO;
+    let store = Store::Stdout {
+        state: Some(state.clone()),
+    };
+    Pipeline::new(client, journal, sink, store, options)
+        .run()
+        .await
+}
+
+fn options(args: &ExportArgs, stop: Stop, progress: Progress, fresh: bool) -> Options {
+    Options {
+        stop,
+        checkpoint_every: args.checkpoint_every,
+        progress,
+        fresh,
     }
 }
 
 /// A new export to a file: refuses to replace anything without
 /// `--overwrite`, and writes the journal before the first request.
 async fn start(
-    path: &Path,
+    files: Files<'_>,
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: watch::Receiver<bool>,
+    stop: Stop,
     progress: Progress,
 ) -> Result<Summary, Failure> {
     // Everything known client-side is checked before the file is touched.
     let (client, target) = connect(None)?;
     let mut journal = new_journal(args, target)?;
-    let journal_path = journal::path_for(path);
+    let path = files.output;
+    let journal_path = &files.journal;
     let output = OutputFile::open(path, true)?;
     let refuse = |failure: Failure| {
         output.remove_if_created();
         Err(failure)
     };
-    let existing = match journal::load(&journal_path) {
+    let existing = match journal::load(journal_path) {
         Ok(existing) => existing,
         Err(failure) => return refuse(failure),
     };
@@ -109,24 +194,25 @@ async fn start(
     journal.created_file =
         output.created || existing.is_some_and(|old| old.created_file && length == 0);
     journal.replaces_existing = length > 0;
-    if let Err(failure) = journal::save(&journal, &journal_path) {
+    if let Err(failure) = journal::save(&journal, journal_path) {
         output.remove_if_created();
         return Err(failure);
     }
-    let run = (client, journal, args, stop, progress);
-    to_file(path, output, run).await
+    let run = (client, journal, options(args, stop, progress, true));
+    to_file(files, output, run).await
 }
 
 /// Continues the export of `path` from its journal, after checking that the
 /// file is what the journal describes and that no flag contradicts it.
 async fn resume(
-    path: &Path,
+    files: Files<'_>,
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: watch::Receiver<bool>,
+    stop: Stop,
     progress: Progress,
 ) -> Result<Summary, Failure> {
-    let journal_path = journal::path_for(path);
+    let path = files.output;
+    let journal_path = &files.journal;
     let nothing_to_resume = || {
         Failure::Usage(format!(
             "nothing to resume: {} does not exist (the export of {} finished, or never started)",
@@ -134,12 +220,12 @@ async fn resume(
             path.display()
         ))
     };
-    let peek = journal::load(&journal_path)?.ok_or_else(nothing_to_resume)?;
+    let peek = journal::load(journal_path)?.ok_or_else(nothing_to_resume)?;
     let mut output = OutputFile::open(path, peek.nothing_written())?;
     // Read again under the lock: another run may have changed it meanwhile.
-    let checked = journal::load(&journal_path).and_then(|j| {
+    let checked = journal::load(journal_path).and_then(|j| {
         let mut journal = j.ok_or_else(nothing_to_resume)?;
-        contradictions(args, &journal, path)?;
+        contradictions(args, &journal, journal_path)?;
         output.verify(&journal)?;
         if let Some(workers) = args.parallel {
             journal.plan.workers = usize::from(workers);
@@ -162,23 +248,16 @@ async fn resume(
             "dropped what was written after the journal's last save; those entries are fetched again"
         );
     }
-    let run = (client, journal, args, stop, progress);
-    to_file(path, output, run).await
+    let run = (client, journal, options(args, stop, progress, false));
+    to_file(files, output, run).await
 }
 
-/// What a pipeline runs with: the client, the journal, the arguments for its
-/// cadence, Ctrl-C and the progress line.
-type Run<'a> = (
-    Client,
-    Journal,
-    &'a ExportArgs,
-    watch::Receiver<bool>,
-    Progress,
-);
+/// What a pipeline runs with: the client, the journal and its options.
+type Run = (Client, Journal, Options);
 
 /// Runs the pipeline into `output`, which holds what the journal records.
-async fn to_file(path: &Path, output: OutputFile, run: Run<'_>) -> Result<Summary, Failure> {
-    let (client, journal, args, stop, progress) = run;
+async fn to_file(files: Files<'_>, output: OutputFile, run: Run) -> Result<Summary, Failure> {
+    let (client, journal, options) = run;
     let out = BufWriter::with_capacity(WRITE_BUFFER, FileOut::new(output.file));
     let sink = Sink::resume(
         out,
@@ -187,20 +266,12 @@ async fn to_file(path: &Path, output: OutputFile, run: Run<'_>) -> Result<Summar
         journal.written.bytes > 0,
     );
     let store = Store::File {
-        output: path.to_owned(),
-        journal: journal::path_for(path),
+        output: files.output.to_owned(),
+        journal: files.journal,
     };
-    Pipeline::new(
-        client,
-        journal,
-        sink,
-        store,
-        stop,
-        args.checkpoint_every,
-        progress,
-    )
-    .run()
-    .await
+    Pipeline::new(client, journal, sink, store, options)
+        .run()
+        .await
 }
 
 /// The journal of a new export: the window pinned so that every page, and a
@@ -236,6 +307,7 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         target,
         filters,
         format: args.format.unwrap_or(Format::Jsonl),
+        order: args.order.unwrap_or_default(),
         page_size,
         requested: range,
         range,
@@ -256,9 +328,15 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Refuses a flag given beside `--resume` that contradicts the journal,
-/// naming the flag and both values.
-fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(), Failure> {
+/// Refuses a flag given beside `--resume` (or a `--state` that exists) that
+/// contradicts the journal at `journal_path`, naming the flag and both values.
+/// With `--state` the range flags are not compared: they set where the run
+/// that created the state began, and the service's command keeps them.
+fn contradictions(
+    args: &ExportArgs,
+    journal: &Journal,
+    journal_path: &Path,
+) -> Result<(), Failure> {
     let ts = crate::filters::timestamp;
     let f = &args.filters;
     let mut found: Vec<(String, String, String)> = Vec::new();
@@ -268,7 +346,9 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
                 found.push((flag.to_owned(), given, recorded));
             }
         };
-    if let Some(start) = &f.start {
+    if args.state.is_some() {
+        // Range flags are the first run's.
+    } else if let Some(start) = &f.start {
         differs(
             &mut found,
             "--start",
@@ -276,10 +356,10 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
             ts(&journal.requested.start),
         );
     }
-    if let Some(end) = &f.end {
+    if let (Some(end), None) = (&f.end, &args.state) {
         differs(&mut found, "--end", ts(end), ts(&journal.requested.end));
     }
-    if let Some(since) = f.since {
+    if let (Some(since), None) = (f.since, &args.state) {
         found.push((
             "--since".into(),
             humantime::format_duration(since).to_string(),
@@ -311,6 +391,14 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
             "--format",
             format.name().into(),
             journal.format.name().into(),
+        );
+    }
+    if let Some(order) = args.order {
+        differs(
+            &mut found,
+            "--order",
+            order.name().into(),
+            journal.order.name().into(),
         );
     }
     if let Some(size) = args.page_size {
@@ -346,10 +434,10 @@ fn contradictions(args: &ExportArgs, journal: &Journal, path: &Path) -> Result<(
     match found.first() {
         None => Ok(()),
         Some((flag, given, recorded)) => Err(Failure::Usage(format!(
-            "{flag} {given} contradicts the journal of {}, which continues an export with {recorded}: \
-             --resume takes every setting from the journal, so leave {flag} out (or export to \
-             another file){}",
-            path.display(),
+            "{flag} {given} contradicts the journal {}, which continues an export with {recorded}: \
+             a continued export takes every setting from its journal, so leave {flag} out (or \
+             start another export){}",
+            journal_path.display(),
             if found.len() > 1 {
                 format!(
                     "; also {}",
@@ -384,19 +472,38 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
 /// Runs the command.
 pub async fn command(mut args: ExportArgs) -> Result<(), Failure> {
     let settings = crate::connect::settings(&args.connection)?;
-    if !args.resume && args.page_size.is_none() {
-        // A profile's page size; a resumed export keeps its journal's.
+    let continues = args.resume || args.state.as_ref().is_some_and(|s| s.exists());
+    if !continues && args.page_size.is_none() {
+        // A profile's page size; a continued export keeps its journal's.
         args.page_size = settings.page_size.as_ref().map(|(n, _)| *n);
     }
     let connect =
         Box::new(move |pinned: Option<&Target>| crate::connect::client_with(&settings, pinned));
-    let summary = run(&args, connect, crate::ctrl_c()).await?;
+    let summary = run(&args, connect, crate::signals::listen()).await?;
     report_repeats(&summary);
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let target = args
-            .output
-            .as_ref()
-            .map_or("stdout".into(), |p| p.display().to_string());
+    let target = args
+        .output
+        .as_ref()
+        .map_or("stdout".into(), |p| p.display().to_string());
+    if let Some(signal) = summary.stopped {
+        // A service's stop: said whether or not anyone watches stderr.
+        let journal = args
+            .state
+            .clone()
+            .or_else(|| args.output.as_deref().map(journal::path_for));
+        let state = match journal {
+            Some(path) => format!(
+                "its state is saved in {}, and the same command continues it",
+                path.display()
+            ),
+            None => "without --state it cannot be continued".into(),
+        };
+        eprintln!(
+            "Stopped following on {}: {} entries written to {target} in all; {state}.",
+            signal.name(),
+            summary.entries,
+        );
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!(
             "Exported {} entries ({} pages) to {target} in {:.2} s.",
             summary.entries,

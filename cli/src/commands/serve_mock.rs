@@ -6,7 +6,6 @@ use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
 
 use crate::{
     cli::{MockArgs, ServeMockArgs},
-    ctrl_c,
     failure::Failure,
 };
 
@@ -48,8 +47,8 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     }
     println!("Press Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
-    let mut stop = ctrl_c();
-    let _ = stop.wait_for(|s| *s).await;
+    let mut stop = crate::signals::listen();
+    crate::signals::stopped(&mut stop).await;
     server.shutdown().await;
     Ok(())
 }
