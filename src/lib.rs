@@ -115,6 +115,23 @@
 //! [`DEFAULT_MAX_RESPONSE_BYTES`]. The key never appears in `Debug` output,
 //! logs or errors.
 //!
+//! # Observability
+//!
+//! The client logs through [`tracing`]; nothing is printed unless the
+//! application installs a subscriber.
+//!
+//! - Every attempt of every request ends in one `DEBUG` event with target
+//!   `arize_audit_logs::request` and the fields `method`, `path` (path and
+//!   query as sent; the key travels in a header and is never logged),
+//!   `status` (absent when no answer came), `attempt` (1 for the first),
+//!   `duration_ms`, `request_id` (a server's `x-request-id`, when sent),
+//!   `rate_limit_wait_ms` (how long the attempt waited on a rate limit or a
+//!   `Retry-After` before it went out) and `failure` (why it failed, briefly).
+//!   Counting these events gives requests by status, retries (`attempt` > 1)
+//!   and the time spent waiting on rate limits.
+//! - A retry is also a `WARN` event (`request failed; retrying`), and giving
+//!   up on a retryable failure another.
+//!
 //! # Testing against the fake server
 //!
 //! ```

@@ -6,7 +6,7 @@ use arize_audit_logs::{MAX_LIMIT, MIN_LIMIT};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::query_flags::QueryFlags;
+use crate::{logging::LogFormat, query_flags::QueryFlags};
 
 /// Export and inspect the Arize AX audit log (GET /v2/audit-logs).
 ///
@@ -41,6 +41,21 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), of the tool or of one command.
     Man(ManArgs),
+}
+
+impl Command {
+    /// The logging the command asks for: `-v`s and `--log-format`.
+    pub fn logging(&self) -> (u8, LogFormat) {
+        let connection = match self {
+            Self::List(args) => &args.connection,
+            Self::Export(args) => &args.connection,
+            _ => return (0, LogFormat::Text),
+        };
+        (
+            connection.verbose,
+            connection.log_format.unwrap_or_default(),
+        )
+    }
 }
 
 /// How the config file looks and which setting wins.
@@ -131,9 +146,21 @@ pub struct ConnectionArgs {
     /// The largest response body accepted, in bytes [default: 33554432, 32 MiB].
     #[arg(long, value_name = "BYTES", global = true, value_parser = parse_bytes)]
     pub max_response_bytes: Option<usize>,
-    /// Log each request attempt to stderr (-v: retries, -vv: every request).
+    /// Log to stderr: -v retries, -vv every request (method, path and query,
+    /// status, attempt, duration, request id), -vvv everything.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// How log lines look: text, or json (one object a line, for journald, a
+    /// log shipper or a log store). Colour only on a terminal, never with
+    /// NO_COLOR [default: text].
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        global = true,
+        hide_possible_values = true
+    )]
+    pub log_format: Option<LogFormat>,
 }
 
 /// The query filters.

@@ -31,22 +31,6 @@ pub const REGION_ENV: &str = "ARIZE_REGION";
 /// Attempts per request when nothing says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 
-pub fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "error",
-        1 => "arize_audit_logs=warn",
-        2 => "arize_audit_logs=info",
-        _ => "arize_audit_logs=debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
-}
-
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -121,7 +105,6 @@ pub struct Settings {
     pub timeout: Option<(Duration, Source)>,
     pub page_size: Option<(u32, Source)>,
     pub max_response_bytes: Option<usize>,
-    pub verbose: u8,
 }
 
 /// Resolves the settings from the flags, the config file and the process
@@ -270,7 +253,6 @@ pub fn resolve(
         timeout,
         page_size,
         max_response_bytes: c.max_response_bytes,
-        verbose: c.verbose,
     })
 }
 
@@ -332,7 +314,6 @@ pub fn client_with(
     settings: &Settings,
     pinned: Option<&Target>,
 ) -> Result<(Client, Target), Failure> {
-    init_logging(settings.verbose);
     let mut builder = Client::builder()
         .ignore_environment()
         .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));

@@ -9,6 +9,7 @@ mod failure;
 mod filters;
 mod hooks;
 mod journal;
+mod logging;
 mod output;
 mod parallel;
 mod pipeline;
@@ -61,6 +62,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    let (verbose, log_format) = cli.command.logging();
+    logging::init(verbose, log_format);
     match cli.command {
         Command::List(args) => commands::list::run(args).await,
         Command::Export(args) => commands::export::command(args).await,

@@ -7,31 +7,43 @@
 //! parallel windows are written in the same order, so the share never goes
 //! back.
 
-use std::{io::IsTerminal, time::Duration};
+use std::{
+    io::IsTerminal,
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{ProgressState, ProgressStyle};
+use tracing_indicatif::span_ext::IndicatifSpanExt;
+
+use crate::logging::PROGRESS_TARGET;
 
 /// The bar counts in hundredths of a percent of the range.
 const STEPS: u64 = 10_000;
 
+/// The progress line: a span that tracing-indicatif draws as a bar, so log
+/// lines are written above it instead of through it.
 pub struct Progress {
-    bar: ProgressBar,
+    /// `None` when nothing is drawn.
+    span: Option<tracing::Span>,
+    started: Instant,
 }
 
 impl Progress {
     /// A bar on stderr when it is a terminal and `wanted`; else nothing.
     pub fn new(wanted: bool) -> Self {
-        let bar = if wanted && std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(STEPS), ProgressDrawTarget::stderr());
-            bar.set_style(style());
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar.set_message("starting");
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
-        Self { bar }
+        let span = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let span = tracing::info_span!(target: PROGRESS_TARGET, "export");
+            span.pb_set_style(&style());
+            span.pb_set_length(STEPS);
+            span.pb_set_message("starting");
+            span.pb_start();
+            span
+        });
+        Self {
+            span,
+            started: Instant::now(),
+        }
     }
 
     /// After a page: what is written, and the oldest `created_at` written
@@ -43,14 +55,14 @@ impl Progress {
         range: (DateTime<Utc>, DateTime<Utc>),
         oldest: Option<DateTime<Utc>>,
     ) {
-        if self.bar.is_hidden() {
+        let Some(span) = &self.span else {
             return;
-        }
+        };
         if let Some(oldest) = oldest {
-            self.bar.set_position(share(range, oldest));
+            span.pb_set_position(share(range, oldest));
         }
-        let secs = self.bar.elapsed().as_secs_f64().max(1e-3);
-        self.bar.set_message(format!(
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        span.pb_set_message(&format!(
             "{}, {}, {:.0} entries/s",
             count(entries, "entry", "entries"),
             count(pages, "page", "pages"),
@@ -60,12 +72,12 @@ impl Progress {
 
     /// Caught up while following: no share or estimate, just the wait.
     pub fn waiting(&self, entries: u64, pages: u64) {
-        if !self.bar.is_hidden() {
-            self.bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
+        if let Some(span) = &self.span {
+            span.pb_set_style(
+                &ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            self.bar.set_message(format!(
+            span.pb_set_message(&format!(
                 "{}, {}; following, waiting for newer entries",
                 count(entries, "entry", "entries"),
                 count(pages, "page", "pages")
@@ -73,8 +85,9 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
-        self.bar.finish_and_clear();
+    /// Clears the line (the span closes).
+    pub fn finish(&mut self) {
+        self.span = None;
     }
 }
 

@@ -10,12 +10,15 @@ use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
 use common::cli::{end, END, START};
 use portable_pty::{CommandBuilder, PtySize};
 
+/// The terminal's height: enough that nothing scrolls away.
+const ROWS: u16 = 300;
+
 /// Runs the tool in a terminal `cols` wide; what the terminal showed, and
 /// whether the tool succeeded.
 fn in_terminal(args: Vec<String>, key: String, cols: u16) -> (String, bool) {
     let pty = portable_pty::native_pty_system()
         .openpty(PtySize {
-            rows: 40,
+            rows: ROWS,
             cols,
             pixel_width: 0,
             pixel_height: 0,
@@ -176,4 +179,76 @@ async fn export_shows_the_share_of_the_range_and_the_time_left() {
     );
     assert!(shown.contains("Exported "), "{shown}");
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_logs_are_written_whole_above_the_progress_line_in_colour() {
+    let server = MockServer::start(
+        MockConfig::default()
+            .entries(600)
+            .seed(8)
+            .end(end())
+            .span(chrono::TimeDelta::days(40))
+            .faults(Faults::none().latency(Duration::from_millis(40))),
+    )
+    .await
+    .expect("fake server");
+    let dir = common::temp_dir("terminal-logs");
+    let output = dir.join("export.jsonl");
+    let args = [
+        "export",
+        "-vv",
+        "--base-url",
+        &server.uri(),
+        "--start",
+        START,
+        "--end",
+        END,
+        "--page-size",
+        "20",
+        "--output",
+        &output.display().to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let key = server.api_key().to_owned();
+    const COLS: u16 = 500;
+    let (shown, ok) = tokio::task::spawn_blocking(move || in_terminal(args, key, COLS))
+        .await
+        .expect("joins");
+    assert!(ok, "{shown}");
+    assert!(
+        visible(&shown).contains("% of the range"),
+        "the progress line was drawn: {shown}"
+    );
+    // What the terminal shows at the end, as a terminal would show it.
+    let mut terminal = vt100::Parser::new(ROWS, COLS, 0);
+    terminal.process(shown.as_bytes());
+    let screen = terminal.screen().contents();
+    let logs: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("request method="))
+        .collect();
+    assert_eq!(
+        logs.len() as u64,
+        server.requests(),
+        "one line per request: {screen}"
+    );
+    for line in &logs {
+        assert!(
+            line.starts_with("20")
+                && line.contains(" DEBUG request method=\"GET\" path=/v2/audit-logs?")
+                && line.contains(" status=200 attempt=1 duration_ms=")
+                && !line.contains("% of the range"),
+            "a whole log line, untouched by the progress line: {line:?}"
+        );
+    }
+    assert!(
+        shown.contains("m DEBUG") || shown.contains("mDEBUG"),
+        "the level is coloured on a terminal"
+    );
+    assert!(
+        !screen.contains("% of the range"),
+        "the line is cleared at the end"
+    );
 }

@@ -82,7 +82,7 @@ pub(crate) fn api_error(
         body: body_text,
         retry_after: RetryAfter::from_headers(headers),
         request_id: headers
-            .get("x-request-id")
+            .get(crate::http::hooks::REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .map(|id| redactor.text(id.to_owned())),
         endpoint,

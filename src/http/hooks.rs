@@ -20,6 +20,8 @@ use crate::{generated, http::settings::Settings};
 /// The header progenitor adds with the document's `info.version`; the API
 /// documents no such header, so it is not sent.
 const API_VERSION_HEADER: &str = "api-version";
+/// The header a server may identify its answer with (quoted to support).
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 /// The media types the operation answers with.
 const ACCEPTED_TYPES: &str = "application/json, application/problem+json";
 
@@ -46,6 +48,10 @@ pub(crate) struct Observed {
     /// A redirect to another origin than the request's: the status, and
     /// where it pointed (or where a caller's client followed it to).
     pub(crate) redirect: Option<(StatusCode, String)>,
+    /// The request's path and query, as sent.
+    pub(crate) path: Option<String>,
+    /// The `x-request-id` header of the answer, when a server sends one.
+    pub(crate) request_id: Option<String>,
 }
 
 impl Hooks {
@@ -107,6 +113,11 @@ impl ClientHooks<Hooks> for generated::Client {
         let hooks = self.inner();
         let limit = hooks.settings.max_response_bytes;
         let requested = request.url().origin();
+        let path = match request.url().query() {
+            Some(query) => format!("{}?{query}", request.url().path()),
+            None => request.url().path().to_owned(),
+        };
+        hooks.observe(|o| o.path = Some(path));
         let mut response = self.client().execute(request).await?;
         let status = response.status();
         let redirect = if response.url().origin() != requested {
@@ -133,10 +144,15 @@ impl ClientHooks<Hooks> for generated::Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let request_id = response
+            .headers()
+            .get(REQUEST_ID)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         hooks.observe(|o| {
             o.status = Some(status);
             o.content_type = content_type;
             o.redirect = redirect;
+            o.request_id = request_id;
         });
 
         let declared = response.content_length().map(|n| n as usize);

@@ -1,6 +1,8 @@
 //! Sending one request through the generated client, and the retry loop
 //! around it: each attempt's outcome becomes a [`RawPage`] or an [`Error`].
 
+use std::time::{Duration, Instant};
+
 use reqwest::StatusCode;
 
 use crate::{
@@ -20,10 +22,18 @@ pub(crate) async fn fetch_page(
     let policy = &client.settings.retry;
     let mut history = RetryHistory::default();
     let gate = &client.settings.gate;
+    // Time the next attempt waited because of a rate limit.
+    let mut rate_limit_wait = Duration::ZERO;
     loop {
         history.attempts += 1;
+        let gated = Instant::now();
         gate.pass().await;
-        let error = match attempt(client, params, body_seen.clone()).await {
+        rate_limit_wait += gated.elapsed();
+        let attempted = Attempt {
+            number: history.attempts,
+            rate_limit_wait: std::mem::take(&mut rate_limit_wait),
+        };
+        let error = match attempt(client, params, body_seen.clone(), attempted).await {
             Ok(page) => {
                 if history.attempts > 1 {
                     tracing::info!(
@@ -43,8 +53,11 @@ pub(crate) async fn fetch_page(
             Decision::RetryAfter(wait) => {
                 // Rate limits and server-requested waits hold every request of
                 // this client; other failures back off this request alone.
-                if error.retry_after().is_some() || matches!(error, Error::RateLimited(_)) {
+                let rate_limited =
+                    error.retry_after().is_some() || matches!(error, Error::RateLimited(_));
+                if rate_limited {
                     gate.hold(wait);
+                    rate_limit_wait = wait;
                 }
                 tracing::warn!(
                     attempt = history.attempts,
@@ -88,16 +101,65 @@ fn short_reason(error: &Error) -> String {
     }
 }
 
-/// One attempt: the generated builder sends the request, then its outcome is
-/// classified.
+/// Which attempt of a request this is, and how long it waited on a rate
+/// limit before it went out.
+#[derive(Clone, Copy)]
+struct Attempt {
+    number: u32,
+    rate_limit_wait: Duration,
+}
+
+/// The target of the event logged for every attempt (see the crate's
+/// documentation, "Observability").
+pub(crate) const REQUEST_TARGET: &str = "arize_audit_logs::request";
+
+/// One attempt, logged as one `DEBUG` event on [`REQUEST_TARGET`] when it
+/// ends: method, path and query, status, attempt, duration, the request id
+/// a server sent, and the rate-limit wait before it.
 async fn attempt(
     client: &ClientInner,
     params: &ListAuditLogsParams,
     body_seen: Option<BodySeen>,
+    attempted: Attempt,
+) -> Result<RawPage, Error> {
+    let mut hooks = Hooks::new(client.settings.clone());
+    hooks.body_seen = body_seen;
+    let started = Instant::now();
+    let outcome = classify(client, params, &hooks).await;
+    if tracing::enabled!(target: REQUEST_TARGET, tracing::Level::DEBUG) {
+        let (path, status, request_id) = hooks.observed(|o| {
+            (
+                o.path.clone().unwrap_or_default(),
+                o.status.map(|s| s.as_u16()),
+                o.request_id.clone(),
+            )
+        });
+        let redactor = &client.settings.redactor;
+        let failure = outcome.as_ref().err().map(short_reason);
+        tracing::debug!(
+            target: REQUEST_TARGET,
+            method = "GET",
+            path = %text::escape_control(&redactor.text(path)),
+            status,
+            attempt = attempted.number,
+            duration_ms = started.elapsed().as_millis() as u64,
+            request_id = request_id.map(|id| text::escape_control(&redactor.text(id))),
+            rate_limit_wait_ms = attempted.rate_limit_wait.as_millis() as u64,
+            failure,
+            "request"
+        );
+    }
+    outcome
+}
+
+/// Sends the request through the generated builder, then classifies its
+/// outcome.
+async fn classify(
+    client: &ClientInner,
+    params: &ListAuditLogsParams,
+    hooks: &Hooks,
 ) -> Result<RawPage, Error> {
     let inner = client;
-    let mut hooks = Hooks::new(inner.settings.clone());
-    hooks.body_seen = body_seen;
     let generated =
         generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();

@@ -8,13 +8,12 @@ use arize_audit_logs::{mock::MockServer, AuditLog};
 use crate::{
     cli::{DemoArgs, ExportArgs, Format},
     commands::{export, serve_mock::mock_config},
-    connect::init_logging,
     failure::Failure,
     journal::{KeySource, Target},
 };
 
 pub async fn run(args: DemoArgs) -> Result<(), Failure> {
-    init_logging(0);
+    crate::logging::init(0, crate::logging::LogFormat::Text);
     let server = MockServer::start(mock_config(&args.mock))
         .await
         .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
