@@ -121,7 +121,7 @@
 //! application installs a subscriber.
 //!
 //! - Every attempt of every request ends in one `DEBUG` event with target
-//!   `arize_audit_logs::request` and the fields `method`, `path` (path and
+//!   [`REQUEST_LOG_TARGET`] (`arize_audit_logs::request`) and the fields `method`, `path` (path and
 //!   query as sent; the key travels in a header and is never logged),
 //!   `status` (absent when no answer came), `attempt` (1 for the first),
 //!   `duration_ms`, `request_id` (a server's `x-request-id`, when sent),
@@ -187,6 +187,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, PaginationError, RetryHistory, TransportError,
     TransportErrorKind, ValidationError, ValidationRule,
 };
+pub use http::send::REQUEST_LOG_TARGET;
 pub use list::{
     builder::ListAuditLogs,
     parameter::{Parameter, ParameterKind, Values},

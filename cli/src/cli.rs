@@ -329,6 +329,15 @@ pub struct ExportArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Serve /metrics (Prometheus text format: entries, pages, requests by
+    /// status, retries, rate-limit waits, last successful poll, lag) and
+    /// /healthz on this address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// /healthz fails once the last successful poll is older than this many
+    /// poll intervals (--interval) [default: 3].
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), requires = "metrics_listen", hide_default_value = true)]
+    pub health_intervals: u32,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

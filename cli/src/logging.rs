@@ -51,8 +51,12 @@ fn colour(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
     is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
+/// A layer beside the logs, that sees every event it filters for itself
+/// (the metrics' request counter).
+pub type Extra = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
+
 /// Installs the logging of this process (once; later calls do nothing).
-pub fn init(verbose: u8, format: LogFormat) {
+pub fn init(verbose: u8, format: LogFormat, extra: Option<Extra>) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(default_filter(verbose)));
     let progress = IndicatifLayer::new();
@@ -62,6 +66,7 @@ pub fn init(verbose: u8, format: LogFormat) {
         std::env::var_os("NO_COLOR"),
     );
     let _ = tracing_subscriber::registry()
+        .with(extra)
         .with(events(format, ansi, writer).with_filter(filter))
         .with(progress.with_filter(filter_fn(|meta| meta.target() == PROGRESS_TARGET)))
         .try_init();

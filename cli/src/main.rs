@@ -10,6 +10,7 @@ mod filters;
 mod hooks;
 mod journal;
 mod logging;
+mod metrics;
 mod output;
 mod parallel;
 mod pipeline;
@@ -63,10 +64,15 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let (verbose, log_format) = cli.command.logging();
-    logging::init(verbose, log_format);
+    let metrics = metrics::for_command(&cli.command)?;
+    logging::init(
+        verbose,
+        log_format,
+        metrics.as_ref().map(|m| m.request_layer()),
+    );
     match cli.command {
         Command::List(args) => commands::list::run(args).await,
-        Command::Export(args) => commands::export::command(args).await,
+        Command::Export(args) => commands::export::command(args, metrics).await,
         Command::Schema => commands::schema::run(),
         Command::ServeMock(args) => commands::serve_mock::run(args).await,
         Command::Demo(args) => commands::demo::run(args).await,

@@ -4,10 +4,11 @@
 use std::{
     io,
     path::{Path, PathBuf},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use arize_audit_logs::{Client, ResumePoint};
+use arize_audit_logs::{Client, RawAuditLog, ResumePoint};
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::{
@@ -42,6 +43,15 @@ impl Store {
     }
 }
 
+/// Told what the export does as it goes (the metrics endpoint).
+pub trait Observer: Send + Sync {
+    /// The export follows, polling every `interval`.
+    fn following(&self, interval: Duration);
+    /// A page was fetched and its `written` entries written; `newest` is
+    /// the newest `created_at` among them.
+    fn page(&self, written: u64, newest: Option<DateTime<Utc>>);
+}
+
 /// How a pipeline runs, beside what it moves.
 pub struct Options {
     /// The signals that stop it.
@@ -52,6 +62,7 @@ pub struct Options {
     /// The journal was created by this run (not loaded to continue): a run
     /// that leaves nothing durable removes it again.
     pub fresh: bool,
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// What a finished export did.
@@ -78,6 +89,7 @@ pub struct Pipeline<W: Durable> {
     stop: Stop,
     checkpoint_every: Duration,
     fresh: bool,
+    observer: Option<Arc<dyn Observer>>,
     /// The oldest `created_at` written (pages come newest first), for the
     /// progress line.
     oldest: Option<DateTime<Utc>>,
@@ -112,6 +124,7 @@ impl<W: Durable> Pipeline<W> {
             checkpoint_every,
             progress,
             fresh,
+            observer,
         } = options;
         Self {
             client,
@@ -125,6 +138,7 @@ impl<W: Durable> Pipeline<W> {
             stop,
             checkpoint_every,
             fresh,
+            observer,
             oldest: None,
             last_save: Instant::now(),
             started: Instant::now(),
@@ -136,6 +150,11 @@ impl<W: Durable> Pipeline<W> {
 
     pub async fn run(mut self) -> Result<Summary, Failure> {
         hooks::pause("started");
+        if let (Until::Follow { interval_ms, .. }, Some(observer)) =
+            (&self.journal.until, &self.observer)
+        {
+            observer.following(Duration::from_millis(*interval_ms));
+        }
         match self.passes().await {
             Ok(stopped) => self.finish(stopped),
             Err(failure) => Err(self.fail(failure)),
@@ -198,7 +217,12 @@ impl<W: Durable> Pipeline<W> {
                     .guard
                     .check(delivery.entries, delivery.cursor.as_deref())
                     .map_err(Failure::Api)?;
+                let newest = checked.entries.first().map(RawAuditLog::created_at);
+                let before = self.sink.entries();
                 let capped = self.write(checked)?;
+                if let Some(observer) = &self.observer {
+                    observer.page(self.sink.entries() - before, newest);
+                }
                 let plan = &mut self.journal.plan;
                 match delivery.resume {
                     Some(point) => {

@@ -109,9 +109,10 @@ struct Attempt {
     rate_limit_wait: Duration,
 }
 
-/// The target of the event logged for every attempt (see the crate's
-/// documentation, "Observability").
-pub(crate) const REQUEST_TARGET: &str = "arize_audit_logs::request";
+/// The target of the event logged for every attempt of every request (see
+/// the crate's documentation, "Observability").
+pub const REQUEST_LOG_TARGET: &str = "arize_audit_logs::request";
+const REQUEST_TARGET: &str = REQUEST_LOG_TARGET;
 
 /// One attempt, logged as one `DEBUG` event on [`REQUEST_TARGET`] when it
 /// ends: method, path and query, status, attempt, duration, the request id

@@ -13,7 +13,7 @@ use crate::{
 };
 
 pub async fn run(args: DemoArgs) -> Result<(), Failure> {
-    crate::logging::init(0, crate::logging::LogFormat::Text);
+    crate::logging::init(0, crate::logging::LogFormat::Text, None);
     let server = MockServer::start(mock_config(&args.mock))
         .await
         .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
@@ -35,7 +35,7 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();
     let connect = Box::new(move |_: Option<&Target>| Ok((client, target)));
-    let summary = export::run(&export_args, connect, crate::signals::listen()).await?;
+    let summary = export::run(&export_args, connect, crate::signals::listen(), None).await?;
     export::report_repeats(&summary);
     let elapsed = started.elapsed().as_secs_f64();
 

@@ -5,6 +5,7 @@ use std::{
     io,
     io::BufWriter,
     path::{Path, PathBuf},
+    sync::Arc,
     time::Duration,
 };
 
@@ -18,9 +19,10 @@ use crate::{
     filters::{self, OpenRange},
     hooks::FileOut,
     journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
+    metrics::Metrics,
     output::OutputFile,
     parallel::{self, Window},
-    pipeline::{Options, Pipeline, Store, Summary},
+    pipeline::{Observer, Options, Pipeline, Store, Summary},
     progress::Progress,
     signals::Stop,
     sink::Sink,
@@ -37,8 +39,15 @@ pub async fn run(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
     stop: Stop,
+    observer: Option<Arc<dyn Observer>>,
 ) -> Result<Summary, Failure> {
-    let progress = Progress::new(!args.no_progress);
+    let options = Options {
+        stop,
+        checkpoint_every: args.checkpoint_every,
+        progress: Progress::new(!args.no_progress),
+        fresh: true,
+        observer,
+    };
     match &args.output {
         Some(path) => {
             let journal = args
@@ -52,12 +61,12 @@ pub async fn run(
             // With --state, the same command starts the export or continues it.
             let continues = args.resume || (args.state.is_some() && files.journal.exists());
             if continues {
-                resume(files, args, connect, stop, progress).await
+                resume(files, args, connect, options).await
             } else {
-                start(files, args, connect, stop, progress).await
+                start(files, args, connect, options).await
             }
         }
-        None => to_stdout(args, connect, stop, progress).await,
+        None => to_stdout(args, connect, options).await,
     }
 }
 
@@ -72,8 +81,7 @@ struct Files<'a> {
 async fn to_stdout(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: Stop,
-    progress: Progress,
+    mut options: Options,
 ) -> Result<Summary, Failure> {
     let stdout = || BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
     let Some(state) = &args.state else {
@@ -83,7 +91,6 @@ async fn to_stdout(
             journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
         }
         let sink = Sink::create(stdout(), journal.format);
-        let options = options(args, stop, progress, true);
         return Pipeline::new(
             client,
             journal,
@@ -126,7 +133,7 @@ async fn to_stdout(
         )));
     }
     let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
-    let mut options = options(args, stop, progress, fresh);
+    options.fresh = fresh;
     // Every page is acknowledged: what a restart writes again is one page at most.
     options.checkpoint_every = Duration::ZERO;
     let store = Store::Stdout {
@@ -137,23 +144,13 @@ async fn to_stdout(
         .await
 }
 
-fn options(args: &ExportArgs, stop: Stop, progress: Progress, fresh: bool) -> Options {
-    Options {
-        stop,
-        checkpoint_every: args.checkpoint_every,
-        progress,
-        fresh,
-    }
-}
-
 /// A new export to a file: refuses to replace anything without
 /// `--overwrite`, and writes the journal before the first request.
 async fn start(
     files: Files<'_>,
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: Stop,
-    progress: Progress,
+    options: Options,
 ) -> Result<Summary, Failure> {
     // Everything known client-side is checked before the file is touched.
     let (client, target) = connect(None)?;
@@ -198,7 +195,7 @@ async fn start(
         output.remove_if_created();
         return Err(failure);
     }
-    let run = (client, journal, options(args, stop, progress, true));
+    let run = (client, journal, options);
     to_file(files, output, run).await
 }
 
@@ -208,8 +205,7 @@ async fn resume(
     files: Files<'_>,
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: Stop,
-    progress: Progress,
+    mut options: Options,
 ) -> Result<Summary, Failure> {
     let path = files.output;
     let journal_path = &files.journal;
@@ -248,7 +244,8 @@ async fn resume(
             "dropped what was written after the journal's last save; those entries are fetched again"
         );
     }
-    let run = (client, journal, options(args, stop, progress, false));
+    options.fresh = false;
+    let run = (client, journal, options);
     to_file(files, output, run).await
 }
 
@@ -470,7 +467,7 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
 }
 
 /// Runs the command.
-pub async fn command(mut args: ExportArgs) -> Result<(), Failure> {
+pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Result<(), Failure> {
     let settings = crate::connect::settings(&args.connection)?;
     let continues = args.resume || args.state.as_ref().is_some_and(|s| s.exists());
     if !continues && args.page_size.is_none() {
@@ -479,7 +476,15 @@ pub async fn command(mut args: ExportArgs) -> Result<(), Failure> {
     }
     let connect =
         Box::new(move |pinned: Option<&Target>| crate::connect::client_with(&settings, pinned));
-    let summary = run(&args, connect, crate::signals::listen()).await?;
+    let observer = match (&metrics, args.metrics_listen) {
+        (Some(metrics), Some(addr)) => {
+            let bound = metrics.serve(addr).await?;
+            eprintln!("Serving http://{bound}/metrics and http://{bound}/healthz");
+            Some(metrics.clone() as Arc<dyn Observer>)
+        }
+        _ => None,
+    };
+    let summary = run(&args, connect, crate::signals::listen(), observer).await?;
     report_repeats(&summary);
     let target = args
         .output
