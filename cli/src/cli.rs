@@ -269,9 +269,21 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Write to this file instead of stdout (needed for --resume). An existing
-    /// file is never replaced unless --overwrite is given.
-    #[arg(short, long, value_name = "FILE")]
+    /// file is never replaced unless --overwrite is given. Or s3://BUCKET/PREFIX/
+    /// for gzip-compressed JSON Lines objects in an S3-compatible store, one
+    /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
+    /// a _manifest.json of SHA-256s and counts per day (needs --state).
+    #[arg(short, long, value_name = "FILE|URL")]
     pub output: Option<PathBuf>,
+    /// Pages per upload into a bucket: each upload makes one object per day
+    /// it covers [default: 100].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), default_value_t = 100, hide_default_value = true)]
+    pub batch_pages: u64,
+    /// The S3-compatible service's endpoint, for a store other than AWS's
+    /// [default: AWS_ENDPOINT_URL, else AWS]. Credentials and region come from
+    /// the AWS environment, else the AWS CLI's files, else the instance role.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
     /// Replace --output if it already exists (only once the first entries
     /// arrive: a failed start leaves the old file as it was).
     #[arg(long, requires = "output", conflicts_with = "resume")]

@@ -57,6 +57,11 @@ pub struct Journal {
     pub replaces_existing: bool,
     /// The export created the file: a start that writes nothing removes it.
     pub created_file: bool,
+    /// Object storage: the pages of the batch being uploaded from `plan`,
+    /// written ahead so that a run continuing after a crash cuts the same
+    /// batch again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_pages: Option<u64>,
 }
 
 /// The API host and where the key comes from (never the key itself).

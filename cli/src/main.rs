@@ -1,5 +1,6 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
+mod bucket;
 mod check;
 mod cli;
 mod commands;

@@ -31,6 +31,12 @@ pub enum Store {
     /// Standard output, with its state when `--state` names one; without, a
     /// failure prints the command that fetches the rest.
     Stdout { state: Option<PathBuf> },
+    /// Objects in a bucket, uploaded a batch at a time, with the state that
+    /// `--state` names.
+    Bucket {
+        state: PathBuf,
+        uploader: Box<dyn Uploader>,
+    },
 }
 
 impl Store {
@@ -39,8 +45,26 @@ impl Store {
         match self {
             Self::File { journal, .. } => Some(journal),
             Self::Stdout { state } => state.as_deref(),
+            Self::Bucket { state, .. } => Some(state),
         }
     }
+}
+
+/// Stores batches of JSON Lines elsewhere (object storage).
+///
+/// A batch is whole pages, and always the same pages for the same starting
+/// point: its size is written ahead in the journal (`pending_pages`) before
+/// it is uploaded, so a run that continues after a crash cuts the same batch
+/// again and uploads the same objects under the same names, replacing
+/// rather than duplicating them.
+pub trait Uploader: Send {
+    /// Stores `lines` durably; `Ok` only once they are.
+    fn upload<'a>(
+        &'a mut self,
+        lines: &'a [u8],
+    ) -> futures::future::BoxFuture<'a, Result<(), Failure>>;
+    /// Where the batches go, for messages (`s3://bucket/prefix/`).
+    fn location(&self) -> String;
 }
 
 /// Told what the export does as it goes (the metrics endpoint).
@@ -63,6 +87,8 @@ pub struct Options {
     /// that leaves nothing durable removes it again.
     pub fresh: bool,
     pub observer: Option<Arc<dyn Observer>>,
+    /// Pages in one batch for object storage, unless a pass ends first.
+    pub batch_pages: u64,
 }
 
 /// What a finished export did.
@@ -100,6 +126,13 @@ pub struct Pipeline<W: Durable> {
     /// A page is partly written: the file is ahead of the plan, so the
     /// journal must not be saved until the page is complete.
     mid_page: bool,
+    /// Pages fetched since the last commit (object storage's batch).
+    batch_pages: u64,
+    /// Pages in a batch, unless the journal's pending batch says otherwise.
+    batch_limit: u64,
+    /// The journal as last saved (object storage writes its batch size
+    /// ahead into it).
+    saved_journal: Option<Journal>,
     /// Bytes written when background writeback was last started, and that
     /// writeback while it runs.
     writeback_at: u64,
@@ -125,6 +158,7 @@ impl<W: Durable> Pipeline<W> {
             progress,
             fresh,
             observer,
+            batch_pages: batch_limit,
         } = options;
         Self {
             client,
@@ -143,6 +177,9 @@ impl<W: Durable> Pipeline<W> {
             last_save: Instant::now(),
             started: Instant::now(),
             mid_page: false,
+            batch_pages: 0,
+            batch_limit,
+            saved_journal: None,
             writeback_at: 0,
             writeback: None,
         }
@@ -155,9 +192,12 @@ impl<W: Durable> Pipeline<W> {
         {
             observer.following(Duration::from_millis(*interval_ms));
         }
+        if matches!(self.store, Store::Bucket { .. }) {
+            self.saved_journal = Some(self.journal.clone());
+        }
         match self.passes().await {
-            Ok(stopped) => self.finish(stopped),
-            Err(failure) => Err(self.fail(failure)),
+            Ok(stopped) => self.finish(stopped).await,
+            Err(failure) => Err(self.fail(failure).await),
         }
     }
 
@@ -220,6 +260,7 @@ impl<W: Durable> Pipeline<W> {
                 let newest = checked.entries.first().map(RawAuditLog::created_at);
                 let before = self.sink.entries();
                 let capped = self.write(checked)?;
+                self.batch_pages += 1;
                 if let Some(observer) = &self.observer {
                     observer.page(self.sink.entries() - before, newest);
                 }
@@ -240,8 +281,8 @@ impl<W: Durable> Pipeline<W> {
                     return Ok(());
                 }
                 hooks::pause("page-written");
-                if self.last_save.elapsed() >= self.checkpoint_every {
-                    self.commit()?;
+                if self.commit_due() {
+                    self.commit().await?;
                 } else {
                     self.start_writeback();
                 }
@@ -320,9 +361,50 @@ impl<W: Durable> Pipeline<W> {
         Ok(())
     }
 
+    /// Whether a commit is due after a page: by time for a file or stdout,
+    /// by whole batches for object storage.
+    fn commit_due(&self) -> bool {
+        match self.store {
+            Store::Bucket { .. } => {
+                self.batch_pages >= self.journal.pending_pages.unwrap_or(self.batch_limit)
+            }
+            _ => self.last_save.elapsed() >= self.checkpoint_every,
+        }
+    }
+
+    /// Uploads the batch gathered for object storage, its size written
+    /// ahead into the journal first. A failed upload keeps the batch, so the
+    /// journal is never saved past what is stored.
+    async fn upload_batch(&mut self) -> Result<(), Failure> {
+        let Store::Bucket { state, uploader } = &mut self.store else {
+            return Ok(());
+        };
+        let Some(batch) = self.sink.take_batch() else {
+            return Ok(());
+        };
+        if self.batch_pages > 0 {
+            if let Some(saved) = &mut self.saved_journal {
+                if saved.pending_pages != Some(self.batch_pages) {
+                    saved.pending_pages = Some(self.batch_pages);
+                    journal::save(saved, state)?;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            if let Err(failure) = uploader.upload(&batch).await {
+                self.sink.restore_batch(batch);
+                return Err(failure);
+            }
+        }
+        self.batch_pages = 0;
+        self.journal.pending_pages = None;
+        Ok(())
+    }
+
     /// Makes what is written durable, then replaces the journal to count it.
-    fn commit(&mut self) -> Result<(), Failure> {
+    async fn commit(&mut self) -> Result<(), Failure> {
         self.last_save = Instant::now();
+        self.upload_batch().await?;
         let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
@@ -331,6 +413,9 @@ impl<W: Durable> Pipeline<W> {
             self.journal.written = written.clone();
             journal::save(&self.journal, path)?;
             hooks::pause("journal-saved");
+            if self.saved_journal.is_some() {
+                self.saved_journal = Some(self.journal.clone());
+            }
         }
         self.saved = written;
         Ok(())
@@ -343,7 +428,7 @@ impl<W: Durable> Pipeline<W> {
         let Until::Follow { interval_ms, .. } = self.journal.until else {
             return Ok(Next::Done);
         };
-        self.commit()?;
+        self.commit().await?;
         self.progress.waiting(self.sink.entries(), self.pages);
         let mut stop = self.stop.clone();
         loop {
@@ -366,19 +451,19 @@ impl<W: Durable> Pipeline<W> {
             self.journal.range = Window::new(old_end, now);
             self.journal.plan.windows = vec![self.journal.range];
             self.journal.plan.resume = ResumePoint::default();
-            self.commit()?;
+            self.commit().await?;
             return Ok(Next::Pass);
         }
     }
 
     /// Ends the export: a finished one removes its journal; a followed one
     /// is never finished, so a stop saves its state for the next run.
-    fn finish(mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
+    async fn finish(mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
         self.replace_existing()?;
-        if self.following() {
+        if self.following() || matches!(self.store, Store::Bucket { .. }) {
             // Before the format's closing (a JSON array's `]`), which a
-            // continued export cuts off again.
-            self.commit()?;
+            // continued export cuts off again; and the last batch uploaded.
+            self.commit().await?;
         }
         self.sink.finish().map_err(|e| self.io_failure(e))?;
         if !self.following() {
@@ -399,16 +484,23 @@ impl<W: Durable> Pipeline<W> {
 
     /// Records what is safe, and says so with the command that continues. A
     /// run that wrote nothing leaves nothing behind.
-    fn fail(&mut self, failure: Failure) -> Failure {
+    async fn fail(&mut self, failure: Failure) -> Failure {
         self.progress.finish();
         if !self.mid_page && self.sink.started() {
             // At a page boundary: count every complete page. If this fails
             // too, the journal as last saved still holds.
-            let _ = self.commit();
+            let _ = self.commit().await;
         }
+        // A batch written ahead may have reached the store in part: its
+        // journal must stay, so the next run stores the same batch again.
+        let wrote_ahead = self
+            .saved_journal
+            .as_ref()
+            .is_some_and(|j| j.pending_pages.is_some());
         let untouched = self.saved.entries == 0
             && self.saved.bytes == 0
-            && self.journal.range == self.journal.requested;
+            && self.journal.range == self.journal.requested
+            && !wrote_ahead;
         if self.fresh && untouched {
             return match self.clean_up() {
                 Ok(()) => failure.with_hint(
@@ -430,7 +522,9 @@ impl<W: Durable> Pipeline<W> {
     fn clean_up(&mut self) -> Result<(), Failure> {
         let (output, journal_path) = match &self.store {
             Store::File { output, journal } => (output, journal),
-            Store::Stdout { state: Some(state) } => return journal::remove(state),
+            Store::Stdout { state: Some(state) } | Store::Bucket { state, .. } => {
+                return journal::remove(state)
+            }
             Store::Stdout { state: None } => return Ok(()),
         };
         if self.journal.created_file {
@@ -473,6 +567,12 @@ impl<W: Durable> Pipeline<W> {
                     shell_quote(&output.display().to_string())
                 )
             }
+            Store::Bucket { state, uploader } => format!(
+                "{written} entries are stored in {}, and the export's state is saved in {}: run \
+                 the same command again to continue exactly where it stopped.",
+                uploader.location(),
+                state.display()
+            ),
             Store::Stdout { state: Some(state) } => format!(
                 "{written} entries were written to stdout, and its state is saved in {}: run the \
                  same command again to continue after the last batch written (a batch, at most \
@@ -524,6 +624,7 @@ impl<W: Durable> Pipeline<W> {
         match &self.store {
             Store::File { output, .. } => Failure::io(output, e),
             Store::Stdout { .. } => Failure::io(Path::new("stdout"), e),
+            Store::Bucket { uploader, .. } => Failure::io(Path::new(&uploader.location()), e),
         }
     }
 }

@@ -35,6 +35,50 @@ pub trait Durable: Write {
     fn writeback_handle(&mut self) -> Option<std::fs::File> {
         None
     }
+    /// Takes what was written since the last call, for an output that
+    /// stores it elsewhere in batches (object storage); `None` for others.
+    fn take_batch(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Puts a batch back in front of what was written since (its upload
+    /// failed, so a later attempt sends it again).
+    fn restore_batch(&mut self, _batch: Vec<u8>) {}
+}
+
+/// The lines of the batch being gathered for object storage.
+#[derive(Default)]
+pub struct Batch(Vec<u8>);
+
+impl Write for Batch {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Durable for Batch {
+    /// Nothing here: a batch is durable once uploaded (see the pipeline).
+    fn sync(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn discard_existing(&mut self) -> io::Result<()> {
+        self.0.clear();
+        Ok(())
+    }
+
+    fn take_batch(&mut self) -> Option<Vec<u8>> {
+        Some(std::mem::take(&mut self.0))
+    }
+
+    fn restore_batch(&mut self, mut batch: Vec<u8>) {
+        batch.append(&mut self.0);
+        self.0 = batch;
+    }
 }
 
 impl Durable for BufWriter<FileOut> {
@@ -201,6 +245,16 @@ impl<W: Durable> Sink<W> {
     pub fn sync(&mut self) -> io::Result<Written> {
         self.out.sync()?;
         Ok(self.written())
+    }
+
+    /// See [`Durable::take_batch`].
+    pub fn take_batch(&mut self) -> Option<Vec<u8>> {
+        self.out.take_batch()
+    }
+
+    /// See [`Durable::restore_batch`].
+    pub fn restore_batch(&mut self, batch: Vec<u8>) {
+        self.out.restore_batch(batch);
     }
 
     /// A handle for background writeback (see [`Durable::writeback_handle`]).

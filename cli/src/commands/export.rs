@@ -22,10 +22,10 @@ use crate::{
     metrics::Metrics,
     output::OutputFile,
     parallel::{self, Window},
-    pipeline::{Observer, Options, Pipeline, Store, Summary},
+    pipeline::{Observer, Options, Pipeline, Store, Summary, Uploader},
     progress::Progress,
     signals::Stop,
-    sink::Sink,
+    sink::{Batch, Sink},
 };
 
 /// Builds the client: as the command line says (`None`), or for the host and
@@ -47,8 +47,10 @@ pub async fn run(
         progress: Progress::new(!args.no_progress),
         fresh: true,
         observer,
+        batch_pages: args.batch_pages,
     };
     match &args.output {
+        Some(url) if crate::bucket::is_bucket(url) => to_bucket(url, args, connect, options).await,
         Some(path) => {
             let journal = args
                 .state
@@ -108,6 +110,27 @@ async fn to_stdout(
                 .into(),
         ));
     }
+    let (client, journal, fresh) = state_journal(args, state, connect, "stdout")?;
+    let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
+    options.fresh = fresh;
+    // Every page is acknowledged: what a restart writes again is one page at most.
+    options.checkpoint_every = Duration::ZERO;
+    let store = Store::Stdout {
+        state: Some(state.clone()),
+    };
+    Pipeline::new(client, journal, sink, store, options)
+        .run()
+        .await
+}
+
+/// The export in `state`, to continue; else a new one, its state saved
+/// before the first request. `true` with a new one.
+fn state_journal(
+    args: &ExportArgs,
+    state: &Path,
+    connect: Box<Connect<'_>>,
+    output: &str,
+) -> Result<(Client, Journal, bool), Failure> {
     let (client, journal, fresh) = match journal::load(state)? {
         Some(mut journal) => {
             contradictions(args, &journal, state)?;
@@ -127,17 +150,67 @@ async fn to_stdout(
     };
     if journal.format != Format::Jsonl {
         return Err(Failure::Usage(format!(
-            "{} is the state of a {} export: --state with stdout continues JSON Lines only",
+            "{} is the state of a {} export: --state with {output} continues JSON Lines only",
             state.display(),
             journal.format.name()
         )));
     }
-    let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
+    Ok((client, journal, fresh))
+}
+
+/// An export into object storage (`--output s3://…`), started or continued
+/// from `--state`, uploaded in whole batches.
+async fn to_bucket(
+    url: &Path,
+    args: &ExportArgs,
+    connect: Box<Connect<'_>>,
+    options: Options,
+) -> Result<Summary, Failure> {
+    let url = url.display().to_string();
+    let Some(state) = &args.state else {
+        return Err(Failure::Usage(format!(
+            "--output {url} needs --state FILE: the export's state is kept in a local file \
+             (a service's state directory), and the same command continues from it"
+        )));
+    };
+    if args.format.is_some_and(|f| f != Format::Jsonl) {
+        return Err(Failure::Usage(
+            "--output s3://… writes gzip-compressed JSON Lines: leave --format out, or give \
+             --format jsonl"
+                .into(),
+        ));
+    }
+    if args.overwrite {
+        return Err(Failure::Usage(
+            "--overwrite does not apply to a bucket: objects are named after their content, \
+             and nothing already there is replaced by different content"
+                .into(),
+        ));
+    }
+    if args.resume && !state.exists() {
+        return Err(Failure::Usage(format!(
+            "nothing to resume: {} does not exist (the export to {url} finished, or never started)",
+            state.display()
+        )));
+    }
+    let uploader = crate::bucket::open(&url, args.endpoint_url.as_deref())?;
+    upload(args, state, uploader, connect, options).await
+}
+
+/// Runs the export in `state` (or a new one) through `uploader`.
+async fn upload(
+    args: &ExportArgs,
+    state: &Path,
+    uploader: Box<dyn Uploader>,
+    connect: Box<Connect<'_>>,
+    mut options: Options,
+) -> Result<Summary, Failure> {
+    let (client, journal, fresh) = state_journal(args, state, connect, "a bucket")?;
     options.fresh = fresh;
-    // Every page is acknowledged: what a restart writes again is one page at most.
-    options.checkpoint_every = Duration::ZERO;
-    let store = Store::Stdout {
-        state: Some(state.clone()),
+    let sink = Sink::resume(Batch::default(), journal.format, &journal.written, true);
+    let store = Store::Bucket {
+        state: state.to_owned(),
+        uploader,
     };
     Pipeline::new(client, journal, sink, store, options)
         .run()
@@ -318,6 +391,7 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         guard: GuardState::default(),
         replaces_existing: false,
         created_file: false,
+        pending_pages: None,
     })
 }
 
@@ -527,5 +601,178 @@ pub fn report_repeats(summary: &Summary) {
              was written once",
             summary.repeats
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use arize_audit_logs::mock::{MockConfig, MockServer};
+    use chrono::{DateTime, Utc};
+    use clap::Parser;
+    use futures::future::BoxFuture;
+    use tokio::sync::watch;
+
+    use super::*;
+    use crate::{
+        cli::{Cli, Command},
+        journal::KeySource,
+        signals::Signal,
+    };
+
+    /// Keeps what it is given; fails while `failing` is set.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        uploads: Arc<Mutex<Vec<Vec<u8>>>>,
+        attempts: Arc<Mutex<Vec<Vec<u8>>>>,
+        failing: bool,
+    }
+
+    impl Uploader for Recorder {
+        fn upload<'a>(&'a mut self, lines: &'a [u8]) -> BoxFuture<'a, Result<(), Failure>> {
+            self.attempts.lock().expect("lock").push(lines.to_vec());
+            if self.failing {
+                return Box::pin(async { Err(Failure::Io("the store is down".into())) });
+            }
+            self.uploads.lock().expect("lock").push(lines.to_vec());
+            Box::pin(async { Ok(()) })
+        }
+
+        fn location(&self) -> String {
+            "test://".into()
+        }
+    }
+
+    /// Sends SIGTERM's value once `after` pages were written.
+    struct StopAfter {
+        after: u64,
+        pages: Mutex<u64>,
+        stop: watch::Sender<Option<Signal>>,
+    }
+
+    impl Observer for StopAfter {
+        fn following(&self, _: Duration) {}
+
+        fn page(&self, _: u64, _: Option<DateTime<Utc>>) {
+            let mut pages = self.pages.lock().expect("lock");
+            *pages += 1;
+            if *pages == self.after {
+                let _ = self.stop.send(Some(Signal::Terminate));
+            }
+        }
+    }
+
+    fn export_args(state: &Path) -> ExportArgs {
+        let cli = Cli::try_parse_from([
+            "arize-audit-logs",
+            "export",
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--end",
+            "2026-05-18T00:00:00Z",
+            "--page-size",
+            "10",
+            "--batch-pages",
+            "5",
+            "--output",
+            "s3://bucket/prefix/",
+            "--state",
+            &state.display().to_string(),
+            "--no-progress",
+        ])
+        .expect("parses");
+        match cli.command {
+            Command::Export(args) => args,
+            _ => unreachable!("an export"),
+        }
+    }
+
+    async fn run_once(
+        server: &MockServer,
+        state: &Path,
+        recorder: Recorder,
+        stop_after: Option<u64>,
+    ) -> Result<Summary, Failure> {
+        let args = export_args(state);
+        let (tx, rx) = watch::channel(None);
+        let observer = stop_after.map(|after| {
+            Arc::new(StopAfter {
+                after,
+                pages: Mutex::new(0),
+                stop: tx,
+            }) as Arc<dyn Observer>
+        });
+        let client = server.client().expect("client");
+        let target = Target {
+            base_url: server.uri(),
+            key: KeySource::Env,
+        };
+        let connect: Box<Connect<'_>> = Box::new(move |_| Ok((client, target)));
+        let options = Options {
+            stop: rx,
+            checkpoint_every: args.checkpoint_every,
+            progress: Progress::new(false),
+            fresh: true,
+            observer,
+            batch_pages: args.batch_pages,
+        };
+        upload(&args, state, Box::new(recorder), connect, options).await
+    }
+
+    #[tokio::test]
+    async fn a_batch_cut_short_by_a_stop_is_cut_the_same_again_after_its_upload_failed() {
+        let server = MockServer::start(
+            MockConfig::default()
+                .entries(120)
+                .seed(3)
+                .end("2026-05-18T00:00:00Z".parse().expect("t")),
+        )
+        .await
+        .expect("fake server");
+        let dir = std::env::temp_dir().join(format!("arize-batch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let state = dir.join("state.json");
+
+        // SIGTERM after 3 pages of a 5-page batch: the short batch is
+        // uploaded on the way out, and that upload fails.
+        let broken = Recorder {
+            failing: true,
+            ..Recorder::default()
+        };
+        let failed = run_once(&server, &state, broken.clone(), Some(3)).await;
+        assert!(failed.is_err());
+        let attempted = broken.attempts.lock().expect("lock").clone();
+        assert_eq!(attempted.len(), 1, "once, on the way out");
+        assert_eq!(attempted[0].iter().filter(|b| **b == b'\n').count(), 30);
+        let saved = journal::load(&state).expect("loads").expect("kept");
+        assert_eq!(
+            saved.pending_pages,
+            Some(3),
+            "the short batch is written ahead"
+        );
+        assert_eq!(
+            saved.written.entries, 0,
+            "nothing counted that is not stored"
+        );
+
+        // The same command again: its first batch is those 3 pages again,
+        // so the same objects replace what the failed upload may have left.
+        let working = Recorder::default();
+        run_once(&server, &state, working.clone(), None)
+            .await
+            .expect("finishes");
+        let uploads = working.uploads.lock().expect("lock").clone();
+        assert_eq!(uploads[0], attempted[0]);
+        assert_eq!(
+            uploads
+                .iter()
+                .map(|u| u.iter().filter(|b| **b == b'\n').count())
+                .collect::<Vec<_>>(),
+            vec![30, 50, 40],
+            "then whole batches of 5 pages"
+        );
+        assert!(!state.exists());
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -1,0 +1,330 @@
+//! `export --output s3://bucket/prefix/`: JSON Lines into an S3-compatible
+//! object store through the `object_store` crate (feature `s3`, on by
+//! default; a build without it refuses such an output).
+//!
+//! Each batch the export uploads (see [`crate::pipeline::Uploader`]) becomes
+//! one gzip-compressed object per day of `created_at` (UTC), under
+//! `PREFIX/dt=YYYY-MM-DD/`, named after its content: the `created_at` of its
+//! first and last line and the start of its SHA-256, so the same lines always
+//! make the same object and a repeated upload replaces rather than
+//! duplicates. Beside the objects of each day, `_manifest.json` lists every
+//! object in the order written, with its SHA-256 (of the stored, compressed
+//! bytes and of the lines), sizes, entry count and first and last entry: the
+//! chain of custody an auditor checks.
+//!
+//! Credentials come as the AWS tools take them: the `AWS_*` environment
+//! (keys, `AWS_REGION`, `AWS_ENDPOINT_URL`), else the shared credentials and
+//! config files (`AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`,
+//! `AWS_CONFIG_FILE`), else the instance or container role.
+
+#[cfg(feature = "s3")]
+mod aws_files;
+#[cfg(feature = "s3")]
+mod manifest;
+
+use crate::{failure::Failure, pipeline::Uploader};
+
+/// Whether `output` names a bucket rather than a file.
+pub fn is_bucket(output: &std::path::Path) -> bool {
+    output.to_str().is_some_and(|s| s.starts_with("s3://"))
+}
+
+/// Opens the bucket `url` names, with `endpoint` overriding AWS's.
+#[cfg(feature = "s3")]
+pub fn open(url: &str, endpoint: Option<&str>) -> Result<Box<dyn Uploader>, Failure> {
+    enabled::Bucket::open(url, endpoint).map(|b| Box::new(b) as Box<dyn Uploader>)
+}
+
+/// A build without the feature `s3` cannot write to a bucket.
+#[cfg(not(feature = "s3"))]
+pub fn open(_url: &str, _endpoint: Option<&str>) -> Result<Box<dyn Uploader>, Failure> {
+    Err(Failure::Usage(
+        "--output s3://… needs a build with the feature `s3` (on by default); this one was \
+         built without it"
+            .into(),
+    ))
+}
+
+#[cfg(feature = "s3")]
+mod enabled {
+    use std::{collections::HashMap, io::Write, sync::Arc};
+
+    use chrono::{DateTime, NaiveDate, Utc};
+    use flate2::{write::GzEncoder, Compression};
+    use futures::future::BoxFuture;
+    use object_store::{
+        aws::AmazonS3Builder, path::Path as ObjectPath, ObjectStore, ObjectStoreExt, PutPayload,
+    };
+    use serde::Deserialize;
+    use sha2::{Digest, Sha256};
+
+    use super::{
+        aws_files,
+        manifest::{Edge, Manifest, ObjectRecord},
+    };
+    use crate::{failure::Failure, pipeline::Uploader};
+
+    /// A bucket and the prefix the export writes under.
+    pub struct Bucket {
+        store: Arc<dyn ObjectStore>,
+        bucket: String,
+        /// Empty, or ending in `/`.
+        prefix: String,
+        /// The manifests touched by this run, by day.
+        manifests: HashMap<NaiveDate, Manifest>,
+    }
+
+    impl Bucket {
+        pub fn open(url: &str, endpoint: Option<&str>) -> Result<Self, Failure> {
+            let rest = url.strip_prefix("s3://").unwrap_or(url);
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "--output {url}: no bucket named; write s3://BUCKET/PREFIX/"
+                )));
+            }
+            let prefix = prefix.trim_matches('/');
+            let prefix = if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            };
+            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+                if let Some(found) = aws_files::credentials()? {
+                    builder = builder
+                        .with_access_key_id(found.key_id)
+                        .with_secret_access_key(found.secret_key);
+                    if let Some(token) = found.token {
+                        builder = builder.with_token(token);
+                    }
+                }
+            }
+            // The environment's region is taken by `from_env` (AWS_REGION);
+            // AWS_DEFAULT_REGION, then the config file, as the AWS CLI does.
+            let region = match (
+                std::env::var_os("AWS_REGION"),
+                std::env::var("AWS_DEFAULT_REGION"),
+            ) {
+                (Some(_), _) => None,
+                (None, Ok(region)) => Some(region),
+                (None, Err(_)) => aws_files::region()?,
+            };
+            if let Some(region) = region {
+                builder = builder.with_region(region);
+            }
+            let endpoint = endpoint
+                .map(str::to_owned)
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
+            if let Some(endpoint) = endpoint {
+                builder = builder
+                    .with_allow_http(endpoint.starts_with("http://"))
+                    .with_endpoint(endpoint);
+            }
+            let store = builder
+                .build()
+                .map_err(|e| Failure::Usage(format!("--output {url}: {e}")))?;
+            Ok(Self {
+                store: Arc::new(store),
+                bucket: bucket.to_owned(),
+                prefix,
+                manifests: HashMap::new(),
+            })
+        }
+
+        fn partition(&self, day: NaiveDate) -> String {
+            format!("{}dt={}/", self.prefix, day.format("%Y-%m-%d"))
+        }
+
+        async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), Failure> {
+            self.store
+                .put(&ObjectPath::from(key), PutPayload::from(bytes))
+                .await
+                .map(|_| ())
+                .map_err(|e| self.failure(key, &e))
+        }
+
+        fn failure(&self, key: &str, e: &object_store::Error) -> Failure {
+            Failure::Io(format!("s3://{}/{key}: {e}", self.bucket))
+        }
+
+        /// The day's manifest: as this run left it, else as stored, else new.
+        async fn manifest(&mut self, day: NaiveDate) -> Result<&mut Manifest, Failure> {
+            if !self.manifests.contains_key(&day) {
+                let key = format!("{}{}", self.partition(day), Manifest::NAME);
+                let manifest = match self.store.get(&ObjectPath::from(key.as_str())).await {
+                    Ok(found) => {
+                        let bytes = found.bytes().await.map_err(|e| self.failure(&key, &e))?;
+                        Manifest::parse(&bytes).map_err(|why| {
+                            Failure::Io(format!("s3://{}/{key}: {why}", self.bucket))
+                        })?
+                    }
+                    Err(object_store::Error::NotFound { .. }) => Manifest::new(day),
+                    Err(e) => return Err(self.failure(&key, &e)),
+                };
+                self.manifests.insert(day, manifest);
+            }
+            Ok(self
+                .manifests
+                .entry(day)
+                .or_insert_with(|| Manifest::new(day)))
+        }
+
+        /// Uploads the objects of a batch, then the manifests that list them.
+        async fn store_batch(&mut self, lines: &[u8]) -> Result<(), Failure> {
+            let objects = split_by_day(lines)?;
+            let mut touched = Vec::new();
+            for object in objects {
+                let content_sha256 = hex(&Sha256::digest(object.lines));
+                let key = format!(
+                    "{}{}_{}_{}.jsonl.gz",
+                    self.partition(object.day),
+                    stamp(&object.first.created_at),
+                    stamp(&object.last.created_at),
+                    &content_sha256[..16]
+                );
+                let compressed = gzip(object.lines)
+                    .map_err(|e| Failure::Io(format!("compressing {key}: {e}")))?;
+                let record = ObjectRecord {
+                    key: key.clone(),
+                    sha256: hex(&Sha256::digest(&compressed)),
+                    bytes: compressed.len() as u64,
+                    content_sha256,
+                    content_bytes: object.lines.len() as u64,
+                    entries: object.entries,
+                    first: object.first,
+                    last: object.last,
+                };
+                self.put(&key, compressed).await?;
+                self.manifest(object.day).await?.record(record);
+                if !touched.contains(&object.day) {
+                    touched.push(object.day);
+                }
+            }
+            for day in touched {
+                let key = format!("{}{}", self.partition(day), Manifest::NAME);
+                let json = self.manifest(day).await?.to_json();
+                self.put(&key, json).await?;
+            }
+            Ok(())
+        }
+    }
+
+    impl Uploader for Bucket {
+        fn upload<'a>(&'a mut self, lines: &'a [u8]) -> BoxFuture<'a, Result<(), Failure>> {
+            Box::pin(self.store_batch(lines))
+        }
+
+        fn location(&self) -> String {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+
+    /// The lines of one object: consecutive lines of one day.
+    struct DayObject<'a> {
+        day: NaiveDate,
+        lines: &'a [u8],
+        entries: u64,
+        first: Edge,
+        last: Edge,
+    }
+
+    /// Cuts a batch into runs of consecutive lines of the same day.
+    fn split_by_day(batch: &[u8]) -> Result<Vec<DayObject<'_>>, Failure> {
+        #[derive(Deserialize)]
+        struct Head {
+            id: String,
+            created_at: String,
+        }
+        let mut objects: Vec<DayObject<'_>> = Vec::new();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', batch) {
+            let line = &batch[start..=end];
+            let head: Head = serde_json::from_slice(line).map_err(|e| {
+                Failure::Io(format!("an exported line without id or created_at: {e}"))
+            })?;
+            let day = DateTime::parse_from_rfc3339(&head.created_at)
+                .map_err(|e| Failure::Io(format!("created_at {:?}: {e}", head.created_at)))?
+                .with_timezone(&Utc)
+                .date_naive();
+            let edge = Edge {
+                id: head.id,
+                created_at: head.created_at,
+            };
+            match objects.last_mut() {
+                Some(current) if current.day == day => {
+                    let begin = current.lines.as_ptr() as usize - batch.as_ptr() as usize;
+                    current.lines = &batch[begin..=end];
+                    current.entries += 1;
+                    current.last = edge;
+                }
+                _ => objects.push(DayObject {
+                    day,
+                    lines: line,
+                    entries: 1,
+                    first: edge.clone(),
+                    last: edge,
+                }),
+            }
+            start = end + 1;
+        }
+        Ok(objects)
+    }
+
+    /// `2026-05-01T10:00:00.123Z` as `20260501T100000.123Z`, for a key.
+    fn stamp(created_at: &str) -> String {
+        match DateTime::parse_from_rfc3339(created_at) {
+            Ok(t) => t
+                .with_timezone(&Utc)
+                .format("%Y%m%dT%H%M%S%.3fZ")
+                .to_string(),
+            Err(_) => created_at.replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+        }
+    }
+
+    /// Gzip with a fixed header (no name, time 0): the same lines always
+    /// compress to the same bytes.
+    fn gzip(lines: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut encoder =
+            GzEncoder::new(Vec::with_capacity(lines.len() / 4), Compression::default());
+        encoder.write_all(lines)?;
+        encoder.finish()
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const BATCH: &[u8] = b"{\"id\":\"c\",\"created_at\":\"2026-05-02T00:00:01.000Z\"}\n\
+{\"id\":\"b\",\"created_at\":\"2026-05-02T00:00:00.000Z\"}\n\
+{\"id\":\"a\",\"created_at\":\"2026-05-01T23:59:59.999Z\"}\n";
+
+        #[test]
+        fn a_batch_is_cut_into_one_object_per_run_of_days_keeping_every_line() {
+            let objects = split_by_day(BATCH).expect("splits");
+            assert_eq!(objects.len(), 2);
+            assert_eq!(objects[0].day.to_string(), "2026-05-02");
+            assert_eq!(
+                (
+                    objects[0].entries,
+                    objects[0].first.id.as_str(),
+                    objects[0].last.id.as_str()
+                ),
+                (2, "c", "b")
+            );
+            assert_eq!(objects[1].entries, 1);
+            let joined: Vec<u8> = objects.iter().flat_map(|o| o.lines.to_vec()).collect();
+            assert_eq!(joined, BATCH);
+        }
+
+        #[test]
+        fn the_same_lines_compress_to_the_same_bytes() {
+            assert_eq!(gzip(BATCH).expect("gz"), gzip(BATCH).expect("gz"));
+            assert_eq!(stamp("2026-05-01T23:59:59.999Z"), "20260501T235959.999Z");
+        }
+    }
+}
