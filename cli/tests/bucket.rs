@@ -256,7 +256,45 @@ fn following_into_a_bucket_stops_on_sigterm_and_the_same_command_continues_witho
     }
 
     let (content, summary) = moto.read_back("followed/", &dir);
-    let ids: Vec<String> = String::from_utf8(content)
+    let entries: Vec<serde_json::Value> = String::from_utf8(content)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("entry"))
+        .collect();
+    let ids: Vec<&str> = entries
+        .iter()
+        .map(|e| e["id"].as_str().expect("id"))
+        .collect();
+    let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no entry twice: {summary}");
+    assert!(
+        ids.len() > 40,
+        "entries added while following were stored: {summary}"
+    );
+
+    // Nothing missed: a plain export up to the newest entry stored.
+    let newest = entries
+        .iter()
+        .map(|e| e["created_at"].as_str().expect("t"))
+        .max()
+        .expect("entries");
+    let plain = tool(
+        &[
+            "export",
+            "--base-url",
+            &base,
+            "--start",
+            &start,
+            "--end",
+            newest,
+        ],
+        "mock-admin-key",
+        &moto.endpoint,
+    )
+    .output()
+    .expect("plain export");
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    let expected: std::collections::HashSet<String> = String::from_utf8(plain.stdout)
         .expect("utf-8")
         .lines()
         .map(|l| {
@@ -266,10 +304,9 @@ fn following_into_a_bucket_stops_on_sigterm_and_the_same_command_continues_witho
                 .to_owned()
         })
         .collect();
-    let unique: std::collections::HashSet<&String> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "no entry twice: {summary}");
-    assert!(
-        ids.len() > 40,
-        "entries added while following were stored: {summary}"
+    assert_eq!(
+        unique,
+        expected.iter().map(String::as_str).collect(),
+        "{summary}"
     );
 }

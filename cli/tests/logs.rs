@@ -139,3 +139,45 @@ async fn without_v_a_clean_export_logs_nothing_and_one_v_only_retries() {
     assert_eq!(retries + 10, server.requests() - before, "{stderr}");
     assert!(!stderr.contains("request method="), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_request_id_the_server_sends_is_logged_with_its_request() {
+    use wiremock::{matchers, Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    Mock::given(matchers::method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req-7f3a")
+                .set_body_raw(
+                    common::fixture("list_audit_logs_200.json"),
+                    "application/json",
+                ),
+        )
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let out = common::cli::run(
+        &[
+            "list",
+            "--base-url",
+            &uri,
+            "-vv",
+            "--log-format",
+            "json",
+            "--format",
+            "json",
+        ],
+        Some(common::TEST_KEY),
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let event: serde_json::Value = stderr
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .find(|e| e["target"] == "arize_audit_logs::request")
+        .expect("a request event");
+    assert_eq!(event["request_id"], "req-7f3a", "{event}");
+    assert_eq!(event["status"], 200);
+    assert_eq!(event["path"], "/v2/audit-logs");
+}
