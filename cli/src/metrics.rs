@@ -80,74 +80,68 @@ mod enabled {
 
     impl Metrics {
         pub fn new(health_intervals: u32) -> Result<Self, Failure> {
-            let registry = Registry::new_custom(Some(PREFIX.into()), None)
-                .map_err(|e| Failure::Io(format!("metrics: {e}")))?;
-            let register = |c: Box<dyn prometheus::core::Collector>| {
-                registry
-                    .register(c)
-                    .map_err(|e| Failure::Io(format!("metrics: {e}")))
-            };
-            let entries = IntCounter::new(
-                "entries_exported_total",
-                "Entries written to the output by this process.",
-            )
-            .map_err(internal)?;
-            let pages = IntCounter::new(
-                "pages_exported_total",
-                "Pages fetched and written by this process.",
-            )
-            .map_err(internal)?;
-            let requests = IntCounterVec::new(
-                Opts::new(
-                    "requests_total",
-                    "Request attempts by HTTP status (\"none\": no answer came).",
-                ),
-                &["status"],
-            )
-            .map_err(internal)?;
-            let retries = IntCounter::new(
-                "retries_total",
-                "Request attempts that repeated a failed one.",
-            )
-            .map_err(internal)?;
-            let rate_limit_wait = Counter::new(
-                "rate_limit_wait_seconds_total",
-                "Time requests waited on a rate limit or a Retry-After before going out.",
-            )
-            .map_err(internal)?;
-            let last_success = Gauge::new(
-                "last_success_timestamp_seconds",
-                "Unix time of the last successful poll (0: none yet).",
-            )
-            .map_err(internal)?;
-            let newest_entry = Gauge::new(
-                "newest_entry_timestamp_seconds",
-                "Unix time of the newest created_at written (0: none yet).",
-            )
-            .map_err(internal)?;
-            let lag = Gauge::new(
-                "lag_seconds",
-                "Now minus the newest created_at written (0 until one is written).",
-            )
-            .map_err(internal)?;
-            register(Box::new(entries.clone()))?;
-            register(Box::new(pages.clone()))?;
-            register(Box::new(requests.clone()))?;
-            register(Box::new(retries.clone()))?;
-            register(Box::new(rate_limit_wait.clone()))?;
-            register(Box::new(last_success.clone()))?;
-            register(Box::new(newest_entry.clone()))?;
-            register(Box::new(lag.clone()))?;
+            let registry = Registry::new_custom(Some(PREFIX.into()), None).map_err(internal)?;
             Ok(Self {
+                entries: registered(
+                    &registry,
+                    IntCounter::new(
+                        "entries_exported_total",
+                        "Entries written to the output by this process.",
+                    ),
+                )?,
+                pages: registered(
+                    &registry,
+                    IntCounter::new(
+                        "pages_exported_total",
+                        "Pages fetched and written by this process.",
+                    ),
+                )?,
+                requests: registered(
+                    &registry,
+                    IntCounterVec::new(
+                        Opts::new(
+                            "requests_total",
+                            "Request attempts by HTTP status (\"none\": no answer came).",
+                        ),
+                        &["status"],
+                    ),
+                )?,
+                retries: registered(
+                    &registry,
+                    IntCounter::new(
+                        "retries_total",
+                        "Request attempts that repeated a failed one.",
+                    ),
+                )?,
+                rate_limit_wait: registered(
+                    &registry,
+                    Counter::new(
+                        "rate_limit_wait_seconds_total",
+                        "Time requests waited on a rate limit or a Retry-After before going out.",
+                    ),
+                )?,
+                last_success: registered(
+                    &registry,
+                    Gauge::new(
+                        "last_success_timestamp_seconds",
+                        "Unix time of the last successful poll (0: none yet).",
+                    ),
+                )?,
+                newest_entry: registered(
+                    &registry,
+                    Gauge::new(
+                        "newest_entry_timestamp_seconds",
+                        "Unix time of the newest created_at written (0: none yet).",
+                    ),
+                )?,
+                lag: registered(
+                    &registry,
+                    Gauge::new(
+                        "lag_seconds",
+                        "Now minus the newest created_at written (0 until one is written).",
+                    ),
+                )?,
                 registry,
-                entries,
-                pages,
-                requests,
-                retries,
-                rate_limit_wait,
-                last_success,
-                newest_entry,
-                lag,
                 health_intervals,
                 interval_ms: AtomicU64::new(millis(DEFAULT_INTERVAL)),
                 started: Instant::now(),
@@ -344,6 +338,18 @@ mod enabled {
 
     fn internal(e: prometheus::Error) -> Failure {
         Failure::Io(format!("metrics: {e}"))
+    }
+
+    /// `metric`, registered with `registry`.
+    fn registered<M>(registry: &Registry, metric: prometheus::Result<M>) -> Result<M, Failure>
+    where
+        M: prometheus::core::Collector + Clone + 'static,
+    {
+        let metric = metric.map_err(internal)?;
+        registry
+            .register(Box::new(metric.clone()))
+            .map_err(internal)?;
+        Ok(metric)
     }
 }
 

@@ -10,13 +10,13 @@
 mod common;
 
 use std::{
+    collections::HashSet,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
-use arize_audit_logs::mock::{MockConfig, MockServer};
-use common::cli::{end, text, wait_for_pause, END, START};
+use common::cli::{ids_and_newest, plain_export_up_to, text, wait_for_pause, END, START};
 
 const BUCKET: &str = "audit-archive";
 
@@ -129,17 +129,7 @@ fn tool(args: &[&str], key: &str, endpoint: &str) -> Command {
 fn an_export_into_a_bucket_through_a_kill_and_a_resume_reads_back_byte_for_byte_as_a_file_export() {
     let moto = Moto::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = runtime.block_on(async {
-        MockServer::start(
-            MockConfig::default()
-                .entries(950)
-                .seed(17)
-                .end(end())
-                .span(chrono::TimeDelta::days(40)),
-        )
-        .await
-        .expect("fake server")
-    });
+    let server = runtime.block_on(common::cli::server(950, 17));
     let uri = server.uri();
     let dir = common::temp_dir("bucket-export");
     let state = dir.join("bucket.state");
@@ -256,57 +246,17 @@ fn following_into_a_bucket_stops_on_sigterm_and_the_same_command_continues_witho
     }
 
     let (content, summary) = moto.read_back("followed/", &dir);
-    let entries: Vec<serde_json::Value> = String::from_utf8(content)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("entry"))
-        .collect();
-    let ids: Vec<&str> = entries
-        .iter()
-        .map(|e| e["id"].as_str().expect("id"))
-        .collect();
-    let unique: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    let content = text(&content);
+    let ids = ids_and_newest(&content).0;
+    let unique: HashSet<String> = ids.iter().cloned().collect();
     assert_eq!(unique.len(), ids.len(), "no entry twice: {summary}");
     assert!(
         ids.len() > 40,
         "entries added while following were stored: {summary}"
     );
-
-    // Nothing missed: a plain export up to the newest entry stored.
-    let newest = entries
-        .iter()
-        .map(|e| e["created_at"].as_str().expect("t"))
-        .max()
-        .expect("entries");
-    let plain = tool(
-        &[
-            "export",
-            "--base-url",
-            &base,
-            "--start",
-            &start,
-            "--end",
-            newest,
-        ],
-        "mock-admin-key",
-        &moto.endpoint,
-    )
-    .output()
-    .expect("plain export");
-    assert!(plain.status.success(), "{}", text(&plain.stderr));
-    let expected: std::collections::HashSet<String> = String::from_utf8(plain.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("entry")["id"]
-                .as_str()
-                .expect("id")
-                .to_owned()
-        })
-        .collect();
     assert_eq!(
         unique,
-        expected.iter().map(String::as_str).collect(),
-        "{summary}"
+        plain_export_up_to(&base, &start, &content),
+        "nothing missed: {summary}"
     );
 }

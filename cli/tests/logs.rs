@@ -4,20 +4,13 @@
 
 mod common;
 
-use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
-use common::cli::{end, text, END, START};
+use arize_audit_logs::mock::{Faults, MockServer};
+use common::cli::{text, END, START};
 
 async fn flaky_server() -> MockServer {
-    MockServer::start(
-        MockConfig::default()
-            .entries(95)
-            .seed(21)
-            .end(end())
-            .span(chrono::TimeDelta::days(40))
-            .faults(Faults::none().server_error(0.25)),
-    )
-    .await
-    .expect("fake server")
+    let server = common::cli::server(95, 21).await;
+    server.set_faults(Faults::none().server_error(0.25));
+    server
 }
 
 fn export_args<'a>(server: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

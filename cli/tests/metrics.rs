@@ -6,24 +6,17 @@ mod common;
 
 use std::{collections::HashMap, process::Stdio, time::Duration};
 
-use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
-use common::cli::{end, text, START};
+use arize_audit_logs::mock::{Faults, MockServer};
+use common::cli::{text, START};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::Child,
 };
 
 async fn server(faults: Faults) -> MockServer {
-    MockServer::start(
-        MockConfig::default()
-            .entries(95)
-            .seed(31)
-            .end(end())
-            .span(chrono::TimeDelta::days(40))
-            .faults(faults),
-    )
-    .await
-    .expect("fake server")
+    let server = common::cli::server(95, 31).await;
+    server.set_faults(faults);
+    server
 }
 
 /// `export --follow` from `START` with metrics on a port of its choosing;

@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use common::cli::{line_ids, text, wait_for_pause};
+use common::cli::{ids_and_newest, line_ids, plain_export_up_to, text, wait_for_pause};
 
 const KEY: &str = "mock-admin-key";
 
@@ -59,48 +59,6 @@ fn forty_days_ago() -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The ids a plain export of [start, the newest `created_at` in `ids_of`]
-/// gets: what a follower must have written.
-fn plain_export_up_to(base: &str, start: &str, written: &[&Path]) -> HashSet<String> {
-    let newest = written
-        .iter()
-        .flat_map(|p| {
-            std::fs::read_to_string(p)
-                .expect("file")
-                .lines()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .map(|l| {
-            let entry: serde_json::Value = serde_json::from_str(&l).expect("entry");
-            entry["created_at"].as_str().expect("created_at").to_owned()
-        })
-        .max()
-        .expect("entries");
-    let out = tool(&[
-        "export",
-        "--base-url",
-        base,
-        "--start",
-        start,
-        "--end",
-        &newest,
-    ])
-    .output()
-    .expect("plain export");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("entry")["id"]
-                .as_str()
-                .expect("id")
-                .to_owned()
-        })
-        .collect()
-}
-
 #[test]
 fn following_to_stdout_with_state_continues_after_sigterm_and_sigint_writing_every_entry_once() {
     let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "200ms"]);
@@ -142,9 +100,11 @@ fn following_to_stdout_with_state_continues_after_sigterm_and_sigint_writing_eve
     ids.extend(line_ids(&second));
     let unique: HashSet<String> = ids.iter().cloned().collect();
     assert_eq!(unique.len(), ids.len(), "a clean stop repeats nothing");
+    let written = std::fs::read_to_string(&first).expect("file")
+        + &std::fs::read_to_string(&second).expect("file");
     assert_eq!(
         unique,
-        plain_export_up_to(&base, &start, &[&first, &second]),
+        plain_export_up_to(&base, &start, &written),
         "nothing missed across the restart, the entries added while it was down included"
     );
 }
@@ -286,16 +246,7 @@ fn a_crash_to_stdout_with_state_writes_at_most_the_unacknowledged_page_again() {
     let mut all = first[..20].to_vec();
     all.extend(second.iter().cloned());
     let plain = tool(&args).output().expect("plain export");
-    let expected: Vec<String> = String::from_utf8(plain.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("entry")["id"]
-                .as_str()
-                .expect("id")
-                .to_owned()
-        })
-        .collect();
+    let expected = ids_and_newest(&text(&plain.stdout)).0;
     assert_eq!(all, expected);
 }
 

@@ -6,8 +6,8 @@ mod common;
 
 use std::{io::Read, time::Duration};
 
-use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
-use common::cli::{end, END, START};
+use arize_audit_logs::mock::{Faults, MockServer};
+use common::cli::{END, START};
 use portable_pty::{CommandBuilder, PtySize};
 
 /// The terminal's height: enough that nothing scrolls away.
@@ -51,6 +51,13 @@ fn in_terminal(args: Vec<String>, key: String, cols: u16) -> (String, bool) {
     )
 }
 
+/// The fake server of [`common::cli::server`], answering after `latency_ms`.
+async fn slow_server(entries: usize, seed: u64, latency_ms: u64) -> MockServer {
+    let server = common::cli::server(entries, seed).await;
+    server.set_faults(Faults::none().latency(Duration::from_millis(latency_ms)));
+    server
+}
+
 /// `text` without terminal control sequences (colours, cursor moves).
 fn visible(text: &str) -> String {
     let mut out = String::new();
@@ -74,15 +81,7 @@ fn visible(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_fits_its_table_to_the_terminals_width() {
-    let server = MockServer::start(
-        MockConfig::default()
-            .entries(40)
-            .seed(11)
-            .end(end())
-            .span(chrono::TimeDelta::days(40)),
-    )
-    .await
-    .expect("fake server");
+    let server = common::cli::server(40, 11).await;
     for cols in [80u16, 100, 132] {
         let args = [
             "list",
@@ -115,16 +114,7 @@ async fn list_fits_its_table_to_the_terminals_width() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_shows_the_share_of_the_range_and_the_time_left() {
-    let server = MockServer::start(
-        MockConfig::default()
-            .entries(3_000)
-            .seed(5)
-            .end(end())
-            .span(chrono::TimeDelta::days(40))
-            .faults(Faults::none().latency(Duration::from_millis(60))),
-    )
-    .await
-    .expect("fake server");
+    let server = slow_server(3_000, 5, 60).await;
     let dir = std::env::temp_dir().join(format!("arize-terminal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let output = dir.join("export.jsonl");
@@ -183,16 +173,7 @@ async fn export_shows_the_share_of_the_range_and_the_time_left() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_logs_are_written_whole_above_the_progress_line_in_colour() {
-    let server = MockServer::start(
-        MockConfig::default()
-            .entries(600)
-            .seed(8)
-            .end(end())
-            .span(chrono::TimeDelta::days(40))
-            .faults(Faults::none().latency(Duration::from_millis(40))),
-    )
-    .await
-    .expect("fake server");
+    let server = slow_server(600, 8, 40).await;
     let dir = common::temp_dir("terminal-logs");
     let output = dir.join("export.jsonl");
     let args = [

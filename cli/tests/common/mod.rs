@@ -187,7 +187,7 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// The window and the fake server the command-line tests export from.
 pub mod cli {
-    use std::{ffi::OsStr, process::Output};
+    use std::{collections::HashSet, ffi::OsStr, process::Output};
 
     /// The command-line tool with `args`, `key` as `ARIZE_API_KEY` (none:
     /// no key), and nothing else from the environment that steers it; its
@@ -219,6 +219,48 @@ pub mod cli {
             .filter(|l| !l.is_empty())
             .map(|l| serde_json::from_slice::<AuditLog>(l).expect("entry").id)
             .collect()
+    }
+
+    /// The ids and the newest `created_at` of JSON Lines text.
+    pub fn ids_and_newest(text: &str) -> (Vec<String>, Option<String>) {
+        let mut newest: Option<String> = None;
+        let ids = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let entry: serde_json::Value = serde_json::from_str(l).expect("an entry");
+                let created = entry["created_at"].as_str().expect("created_at");
+                if newest.as_deref().is_none_or(|n| created > n) {
+                    newest = Some(created.to_owned());
+                }
+                entry["id"].as_str().expect("id").to_owned()
+            })
+            .collect();
+        (ids, newest)
+    }
+
+    /// What a follower must have written, given what it wrote (JSON Lines):
+    /// the ids a plain export of `[start, the newest created_at written]`
+    /// gets from the fake server at `base`.
+    pub fn plain_export_up_to(base: &str, start: &str, written: &str) -> HashSet<String> {
+        let newest = ids_and_newest(written).1.expect("entries written");
+        let out = super::std_command(
+            &[
+                "export",
+                "--base-url",
+                base,
+                "--start",
+                start,
+                "--end",
+                &newest,
+            ],
+            Some("mock-admin-key"),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("a plain export");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        ids_and_newest(&text(&out.stdout)).0.into_iter().collect()
     }
 
     /// Reads a child's stderr until its test hook says it paused
