@@ -4,7 +4,7 @@
 //! `AWS_CONFIG_FILE` (else `~/.aws/config`, where profiles are
 //! `[profile NAME]`, and `[default]`).
 
-use std::path::PathBuf;
+use std::{ffi::OsString, path::PathBuf};
 
 use ini::Ini;
 
@@ -17,12 +17,22 @@ pub struct Found {
     pub token: Option<String>,
 }
 
-fn profile() -> String {
-    std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())
+/// Reads a variable of the environment.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
+
+/// The process's environment.
+pub fn process_env(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
 }
 
-fn file(variable: &str, default: &str) -> Option<PathBuf> {
-    std::env::var_os(variable)
+fn profile(env: Env<'_>) -> String {
+    env("AWS_PROFILE")
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "default".into())
+}
+
+fn file(env: Env<'_>, variable: &str, default: &str) -> Option<PathBuf> {
+    env(variable)
         .map(PathBuf::from)
         .or_else(|| dirs::home_dir().map(|home| home.join(".aws").join(default)))
 }
@@ -40,23 +50,26 @@ fn load(path: Option<PathBuf>) -> Result<Option<Ini>, Failure> {
 
 /// The profile's keys in the credentials file (or, as the AWS CLI also
 /// allows, in the config file).
-pub fn credentials() -> Result<Option<Found>, Failure> {
-    let name = profile();
-    let from_credentials =
-        load(file("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?.and_then(|ini| keys(&ini, &name));
+pub fn credentials(env: Env<'_>) -> Result<Option<Found>, Failure> {
+    let name = profile(env);
+    let from_credentials = load(file(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials"))?
+        .and_then(|ini| keys(&ini, &name));
     if from_credentials.is_some() {
         return Ok(from_credentials);
     }
-    Ok(load(file("AWS_CONFIG_FILE", "config"))?.and_then(|ini| keys(&ini, &config_section(&name))))
+    Ok(load(file(env, "AWS_CONFIG_FILE", "config"))?
+        .and_then(|ini| keys(&ini, &config_section(&name))))
 }
 
 /// The profile's region in the config file.
-pub fn region() -> Result<Option<String>, Failure> {
-    let section = config_section(&profile());
-    Ok(load(file("AWS_CONFIG_FILE", "config"))?.and_then(|ini| {
-        ini.section(Some(section))
-            .and_then(|s| s.get("region").map(str::to_owned))
-    }))
+pub fn region(env: Env<'_>) -> Result<Option<String>, Failure> {
+    let section = config_section(&profile(env));
+    Ok(
+        load(file(env, "AWS_CONFIG_FILE", "config"))?.and_then(|ini| {
+            ini.section(Some(section))
+                .and_then(|s| s.get("region").map(str::to_owned))
+        }),
+    )
 }
 
 fn config_section(profile: &str) -> String {
@@ -74,4 +87,60 @@ fn keys(ini: &Ini, section: &str) -> Option<Found> {
         secret_key: section.get("aws_secret_access_key")?.to_owned(),
         token: section.get("aws_session_token").map(str::to_owned),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_named_profile_comes_from_the_credentials_file_and_its_region_from_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("arize-aws-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let (keys_file, config_file) = (dir.join("credentials"), dir.join("config"));
+        std::fs::write(
+            &keys_file,
+            "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n\
+             [archive]\naws_access_key_id = AKIAARCHIVE\naws_secret_access_key = s\n\
+             aws_session_token = t\n",
+        )
+        .expect("write");
+        std::fs::write(
+            &config_file,
+            "[default]\nregion = us-east-1\n\n[profile archive]\nregion = eu-west-1\n",
+        )
+        .expect("write");
+        let files = |profile: Option<&'static str>| {
+            let (keys_file, config_file) = (keys_file.clone(), config_file.clone());
+            move |name: &str| match name {
+                "AWS_SHARED_CREDENTIALS_FILE" => Some(keys_file.clone().into_os_string()),
+                "AWS_CONFIG_FILE" => Some(config_file.clone().into_os_string()),
+                "AWS_PROFILE" => profile.map(OsString::from),
+                _ => None,
+            }
+        };
+
+        let archive = files(Some("archive"));
+        let found = credentials(&archive).expect("reads").expect("found");
+        assert_eq!(
+            (found.key_id.as_str(), found.token.as_deref()),
+            ("AKIAARCHIVE", Some("t"))
+        );
+        assert_eq!(
+            region(&archive).expect("reads").as_deref(),
+            Some("eu-west-1")
+        );
+
+        let default = files(None);
+        let found = credentials(&default).expect("reads").expect("found");
+        assert_eq!((found.key_id.as_str(), found.token), ("AKIADEFAULT", None));
+        assert_eq!(
+            region(&default).expect("reads").as_deref(),
+            Some("us-east-1")
+        );
+
+        let missing = files(Some("nobody"));
+        assert!(credentials(&missing).expect("reads").is_none());
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

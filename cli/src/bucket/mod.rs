@@ -91,7 +91,7 @@ mod enabled {
             };
             let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
             if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-                if let Some(found) = aws_files::credentials()? {
+                if let Some(found) = aws_files::credentials(&aws_files::process_env)? {
                     builder = builder
                         .with_access_key_id(found.key_id)
                         .with_secret_access_key(found.secret_key);
@@ -108,7 +108,7 @@ mod enabled {
             ) {
                 (Some(_), _) => None,
                 (None, Ok(region)) => Some(region),
-                (None, Err(_)) => aws_files::region()?,
+                (None, Err(_)) => aws_files::region(&aws_files::process_env)?,
             };
             if let Some(region) = region {
                 builder = builder.with_region(region);

@@ -13,7 +13,6 @@ use crate::{
 };
 
 pub async fn run(args: DemoArgs) -> Result<(), Failure> {
-    crate::logging::init(0, crate::logging::LogFormat::Text, None);
     let server = MockServer::start(mock_config(&args.mock))
         .await
         .map_err(|e| Failure::Io(format!("cannot start the embedded fake server: {e}")))?;
