@@ -316,3 +316,23 @@ fn oldest_first_writes_every_page_in_chronological_order_and_the_same_entries() 
         );
     }
 }
+
+#[test]
+fn a_state_that_is_the_output_file_itself_is_refused_before_anything_is_touched() {
+    let (_server, base) = common::serve_mock(&["--entries", "5"]);
+    let dir = common::temp_dir("service-same-file");
+    let output = dir.join("audit.jsonl");
+    let out = tool(&["export", "--base-url", &base, "--output"])
+        .arg(&output)
+        .arg("--state")
+        .arg(dir.join(".").join("audit.jsonl"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--state"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!output.exists(), "nothing created");
+}

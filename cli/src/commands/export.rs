@@ -56,6 +56,14 @@ pub async fn run(
                 .state
                 .clone()
                 .unwrap_or_else(|| journal::path_for(path));
+            if same_file(&journal, path) {
+                return Err(Failure::Usage(format!(
+                    "--state {} is the --output file itself: the state needs a file of its own \
+                     (for example {})",
+                    journal.display(),
+                    journal::path_for(path).display()
+                )));
+            }
             let files = Files {
                 output: path,
                 journal,
@@ -69,6 +77,14 @@ pub async fn run(
             }
         }
         None => to_stdout(args, connect, options).await,
+    }
+}
+
+/// Whether two paths name the same file (as written, made absolute).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
