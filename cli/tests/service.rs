@@ -330,7 +330,7 @@ fn a_state_that_is_the_output_file_itself_is_refused_before_anything_is_touched(
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("--state"),
+        text(&out.stderr).contains("is the --output file itself"),
         "{}",
         text(&out.stderr)
     );
