@@ -50,7 +50,7 @@ mod enabled {
     };
     use tokio::net::TcpListener;
     use tracing::{field::Field, Event, Subscriber};
-    use tracing_subscriber::{filter::filter_fn, layer::Context, registry, Layer};
+    use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
     use crate::{cli::DEFAULT_INTERVAL, failure::Failure, pipeline::Observer};
 
@@ -152,7 +152,7 @@ mod enabled {
         /// The layer that counts the library's request events.
         pub fn request_layer(self: &Arc<Self>) -> Box<dyn Layer<registry::Registry> + Send + Sync> {
             RequestCounter(self.clone())
-                .with_filter(filter_fn(|meta| meta.target() == REQUEST_TARGET))
+                .with_filter(Targets::new().with_target(REQUEST_TARGET, tracing::Level::DEBUG))
                 .boxed()
         }
 
