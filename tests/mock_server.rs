@@ -80,6 +80,38 @@ async fn a_growing_server_adds_entries_dated_now_with_new_ids() {
 }
 
 #[tokio::test]
+async fn removed_entries_are_never_returned_again_as_after_retention() {
+    use futures::TryStreamExt;
+    let server = MockServer::start(MockConfig::default().entries(30))
+        .await
+        .expect("server starts");
+    let all = server.entries();
+    let gone: Vec<&str> = all.iter().step_by(7).map(|e| e.id.as_str()).collect();
+    assert_eq!(server.remove_entries(gone.iter().copied()), gone.len());
+    assert_eq!(
+        server.remove_entries(gone.iter().copied()),
+        0,
+        "already gone"
+    );
+    let listed: Vec<arize_audit_logs::AuditLog> = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .last_days(365)
+        .entries()
+        .try_collect()
+        .await
+        .expect("lists");
+    let ids: Vec<&str> = listed.iter().map(|e| e.id.as_str()).collect();
+    let kept: Vec<&str> = all
+        .iter()
+        .map(|e| e.id.as_str())
+        .filter(|id| !gone.contains(id))
+        .collect();
+    assert_eq!(ids, kept);
+}
+
+#[tokio::test]
 async fn another_method_is_405_naming_get_in_allow() {
     let server = server(1).await;
     for method in [

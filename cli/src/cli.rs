@@ -15,7 +15,7 @@ use crate::{logging::LogFormat, query_flags::QueryFlags};
 #[derive(Debug, Parser)]
 #[command(name = "arize-audit-logs", version, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes:\n  0    success\n  1    internal error or local I/O failure\n  2    usage or validation error (nothing was sent)\n  3    authentication or permission error (401, 403, no API key)\n  4    server or network failure; the message says how to resume\n  130  interrupted (Ctrl-C); the message says how to resume"
+    after_help = "Exit codes:\n  0    success\n  1    internal error or local I/O failure\n  2    usage or validation error (nothing was sent)\n  3    authentication or permission error (401, 403, no API key)\n  4    server or network failure; the message says how to resume\n  5    verify: the archive is not intact (its findings are printed)\n  130  interrupted (Ctrl-C); the message says how to resume"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,7 +41,34 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), of the tool or of one command.
     Man(ManArgs),
+    /// Check an archive written with --digests: every unit, line and digest,
+    /// the chain and its signatures; with --against-arize, that it holds
+    /// what Arize holds.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+    /// Write a new Ed25519 key pair for signing digests: FILE (private,
+    /// mode 0600) and FILE.pub (public), as PEM.
+    Keygen(KeygenArgs),
 }
+
+/// What `verify` reports and how it exits.
+pub const VERIFY_HELP: &str = "\
+Findings, each with the file or object, the digest (unit) and the line:
+  modified        a line or unit differs from what was digested
+  missing         a digested line, or a whole object, is gone
+  unexpected      a line or object no digest covers
+  chain_broken    a digest is missing, repeated, replayed, unreadable or from another archive
+  bad_signature   a signature the public key does not verify
+  unsigned        a digest without a signature where one was expected
+  duplicate       an id on two lines
+  out_of_range    a line's created_at is outside its unit's range
+  not_an_entry    a line that is not an entry
+  not_in_archive  (--against-arize) an id Arize returns that the archive lacks
+  not_in_arize    (--against-arize) an id Arize no longer returns: reported, not a flaw
+  incomplete      (--against-arize) the request budget ran out
+
+Exit codes: 0 intact; 5 not intact (findings); 2 usage; 1 the archive cannot be read;
+3 and 4 as for export (--against-arize).";
 
 impl Command {
     /// The logging the command asks for: `-v`s and `--log-format`.
@@ -49,6 +76,7 @@ impl Command {
         let connection = match self {
             Self::List(args) => &args.connection,
             Self::Export(args) => &args.connection,
+            Self::Verify(args) => &args.connection,
             _ => return (0, LogFormat::Text),
         };
         (
@@ -338,6 +366,16 @@ pub struct ExportArgs {
     /// re-fetches at most this much, and the file is exact either way.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     pub checkpoint_every: Duration,
+    /// Write a digest chain beside the archive, so `verify` can prove it
+    /// unchanged: FILE.digests for a file (JSON Lines only), _digests/ under
+    /// a bucket's prefix. A digest covers each checkpoint's new lines (each
+    /// uploaded object), written once they are durable.
+    #[arg(long)]
+    pub digests: bool,
+    /// Sign each digest with this Ed25519 private key (from `keygen`; it must
+    /// not be readable by others). Implies --digests.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -352,6 +390,57 @@ pub struct ExportArgs {
     pub health_intervals: u32,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The archive: a JSON Lines file (its digests in FILE.digests), or
+    /// s3://BUCKET/PREFIX/.
+    #[arg(value_name = "PATH|URL")]
+    pub archive: PathBuf,
+    /// The file archive's digests [default: PATH.digests].
+    #[arg(long, value_name = "FILE")]
+    pub digests: Option<PathBuf>,
+    /// Check every digest's signature with this public key (FILE.pub from
+    /// `keygen`): an unsigned or badly signed digest is a finding.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// The SHA-256 of a digest recorded from an earlier verify ("head"): it
+    /// must still be in the chain, which catches an archive rolled back to
+    /// an older chain.
+    #[arg(long, value_name = "SHA256")]
+    pub head: Option<String>,
+    /// Check only units and lines from this time on (the chain is always
+    /// checked whole).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub start: Option<DateTime<Utc>>,
+    /// Check only units and lines up to this time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub end: Option<DateTime<Utc>>,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Also read the range from the API (needs the API key) and report ids
+    /// the archive lacks and ids Arize no longer returns. Nothing is changed.
+    #[arg(long)]
+    pub against_arize: bool,
+    /// At most this many pages (requests, each retried as --max-attempts
+    /// allows, waiting as Retry-After asks) for --against-arize [default: 1000].
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..), requires = "against_arize", hide_default_value = true)]
+    pub max_requests: u64,
+    /// The S3-compatible service's endpoint (as for export).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The private key's file (created with mode 0600, never replacing a
+    /// file); the public key goes to FILE.pub.
+    #[arg(value_name = "FILE")]
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]

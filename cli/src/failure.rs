@@ -23,6 +23,8 @@ pub enum Failure {
     /// Standard output was closed by its reader (`… | head`): the reader
     /// has what it wanted, so this ends quietly with exit 0.
     ClosedPipe,
+    /// `verify` found the archive not intact; its report is printed: exit 5.
+    NotIntact,
     /// Any of the above, with what to do next.
     Hinted(Box<Failure>, String),
 }
@@ -38,7 +40,7 @@ impl Failure {
     /// Whether it ends the program without a word (a closed pipe).
     pub fn is_quiet(&self) -> bool {
         match self {
-            Self::ClosedPipe => true,
+            Self::ClosedPipe | Self::NotIntact => true,
             Self::Hinted(inner, _) => inner.is_quiet(),
             _ => false,
         }
@@ -55,6 +57,7 @@ impl Failure {
             Self::Stopped(signal) => signal.exit_code(),
             Self::Io(_) => 1,
             Self::ClosedPipe => 0,
+            Self::NotIntact => 5,
             Self::Hinted(inner, _) => inner.exit_code(),
             Self::Api(e) => match e {
                 Error::Config(_) | Error::InvalidParameter(_) | Error::BadRequest(_) => 2,
@@ -70,7 +73,7 @@ impl Failure {
             Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
             Self::Stopped(Signal::Interrupt) => "interrupted (SIGINT)".to_owned(),
             Self::Stopped(Signal::Terminate) => "stopped by SIGTERM".to_owned(),
-            Self::ClosedPipe => String::new(),
+            Self::ClosedPipe | Self::NotIntact => String::new(),
             Self::Api(e) => format!("error: {}", describe(e)),
             Self::Hinted(inner, hint) => format!("{}\n{hint}", inner.report()),
         }

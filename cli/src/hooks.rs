@@ -5,7 +5,8 @@
 //!   `test-pause: POINT N` and sleeps, so the test can `kill -9` it exactly
 //!   there) the Nth time it reaches POINT: `started` (journal created, before
 //!   the first request), `page-written` (a page handed to the file, not yet
-//!   synced), `data-synced` (data on disk, journal not yet replaced) or
+//!   synced), `data-synced` (data on disk, journal not yet replaced),
+//!   `digest-written` (`--digests`: its digest on disk too) or
 //!   `journal-saved`.
 //! - `ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER=BYTES` makes writes to the output
 //!   file fail with ENOSPC (disk full) once this run wrote that many bytes.
@@ -18,13 +19,20 @@ mod enabled {
         sync::atomic::{AtomicU64, Ordering},
     };
 
-    static REACHED: [AtomicU64; 4] = [
+    static REACHED: [AtomicU64; 5] = [
+        AtomicU64::new(0),
         AtomicU64::new(0),
         AtomicU64::new(0),
         AtomicU64::new(0),
         AtomicU64::new(0),
     ];
-    const POINTS: [&str; 4] = ["started", "page-written", "data-synced", "journal-saved"];
+    const POINTS: [&str; 5] = [
+        "started",
+        "page-written",
+        "data-synced",
+        "digest-written",
+        "journal-saved",
+    ];
 
     pub fn pause(point: &str) {
         let Some(index) = POINTS.iter().position(|p| *p == point) else {

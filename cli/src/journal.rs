@@ -4,7 +4,10 @@
 //! It is written ahead: created before the first request, and replaced (by
 //! rename, with the directory synced) only after the data it counts has been
 //! synced to disk. A file may run ahead of its journal (a page written after
-//! the last save); it never falls behind it.
+//! the last save); it never falls behind it. The same holds for the digests
+//! of `--digests` (`FILE.digests`): each is written after the data it covers
+//! is synced and before the journal that counts it, and a continued export
+//! cuts off a digest the journal does not count.
 
 use std::{
     fs::File,
@@ -62,6 +65,9 @@ pub struct Journal {
     /// batch again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_pages: Option<u64>,
+    /// `--digests`: where the archive's digest chain stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests: Option<crate::digest::ChainState>,
 }
 
 /// The API host and where the key comes from (never the key itself).

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod connect;
+mod digest;
 mod failure;
 mod filters;
 mod hooks;
@@ -80,5 +81,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Config(args) => commands::config::run(args),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
+        Command::Verify(args) => commands::verify::run(args).await,
+        Command::Keygen(args) => commands::keygen::run(&args),
     }
 }

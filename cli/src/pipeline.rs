@@ -1,5 +1,6 @@
 //! The one export loop, for sequential, `--parallel` and `--follow` exports
-//! alike: fetch → check → write → sync → journal → progress.
+//! alike: fetch → check → write → sync → digest (`--digests`) → journal →
+//! progress.
 
 use std::{
     io,
@@ -14,6 +15,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::{
     check::Checked,
     cli::Order,
+    digest::{self, keys::SigningKey, write::FileDigests, Content, Sealed, Unit},
     failure::Failure,
     filters::shell_quote,
     hooks,
@@ -58,11 +60,20 @@ impl Store {
 /// again and uploads the same objects under the same names, replacing
 /// rather than duplicating them.
 pub trait Uploader: Send {
-    /// Stores `lines` durably; `Ok` only once they are.
+    /// Stores `lines` durably; `Ok` only once they are, with the objects
+    /// they were stored as.
     fn upload<'a>(
         &'a mut self,
         lines: &'a [u8],
+    ) -> futures::future::BoxFuture<'a, Result<Vec<(Unit, Content)>, Failure>>;
+    /// Stores a digest of the archive's chain (replacing one of the same
+    /// sequence: the same batch stored again after a crash).
+    fn store_digest<'a>(
+        &'a mut self,
+        digest: &'a Sealed,
     ) -> futures::future::BoxFuture<'a, Result<(), Failure>>;
+    /// The last digest of the archive's chain, if it has one.
+    fn digest_head(&mut self) -> futures::future::BoxFuture<'_, Result<Option<Sealed>, Failure>>;
     /// Where the batches go, for messages (`s3://bucket/prefix/`).
     fn location(&self) -> String;
 }
@@ -89,6 +100,15 @@ pub struct Options {
     pub observer: Option<Arc<dyn Observer>>,
     /// Pages in one batch for object storage, unless a pass ends first.
     pub batch_pages: u64,
+    /// Digests of what is written (`--digests`), their chain in the journal.
+    pub digests: Option<Digests>,
+}
+
+/// How digests are written: signed with `key`, and for a file archive into
+/// `file`.
+pub struct Digests {
+    pub key: Option<SigningKey>,
+    pub file: Option<FileDigests>,
 }
 
 /// What a finished export did.
@@ -137,6 +157,7 @@ pub struct Pipeline<W: Durable> {
     /// writeback while it runs.
     writeback_at: u64,
     writeback: Option<tokio::task::JoinHandle<()>>,
+    digests: Option<Digests>,
 }
 
 /// Start writing a file back to disk in the background every this many
@@ -159,6 +180,7 @@ impl<W: Durable> Pipeline<W> {
             fresh,
             observer,
             batch_pages: batch_limit,
+            digests,
         } = options;
         Self {
             client,
@@ -182,6 +204,7 @@ impl<W: Durable> Pipeline<W> {
             saved_journal: None,
             writeback_at: 0,
             writeback: None,
+            digests,
         }
     }
 
@@ -391,9 +414,31 @@ impl<W: Durable> Pipeline<W> {
             }
         }
         if !batch.is_empty() {
-            if let Err(failure) = uploader.upload(&batch).await {
-                self.sink.restore_batch(batch);
-                return Err(failure);
+            let units = match uploader.upload(&batch).await {
+                Ok(units) => units,
+                Err(failure) => {
+                    self.sink.restore_batch(batch);
+                    return Err(failure);
+                }
+            };
+            // A digest for each stored object, once it is stored. If one fails,
+            // the batch is kept and the chain set back: the next attempt
+            // stores the same objects and digests under the same names.
+            if let (Some(digests), Some(chain)) = (&self.digests, &mut self.journal.digests) {
+                let before = chain.clone();
+                for (unit, content) in units {
+                    let sealed = chain.next_digest(
+                        unit,
+                        content,
+                        &self.journal.filters,
+                        digests.key.as_ref(),
+                    );
+                    if let Err(failure) = uploader.store_digest(&sealed).await {
+                        *chain = before;
+                        self.sink.restore_batch(batch);
+                        return Err(failure);
+                    }
+                }
             }
         }
         self.batch_pages = 0;
@@ -408,8 +453,9 @@ impl<W: Durable> Pipeline<W> {
         let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
+        hooks::pause("data-synced");
+        self.seal_file(written.bytes)?;
         if let Some(path) = self.store.journal() {
-            hooks::pause("data-synced");
             self.journal.written = written.clone();
             journal::save(&self.journal, path)?;
             hooks::pause("journal-saved");
@@ -418,6 +464,34 @@ impl<W: Durable> Pipeline<W> {
             }
         }
         self.saved = written;
+        Ok(())
+    }
+
+    /// Writes the digests of a file archive's bytes `covered..bytes`, which
+    /// are durable; the journal saved next counts them.
+    fn seal_file(&mut self, bytes: u64) -> Result<(), Failure> {
+        let (Some(digests), Some(chain), Store::File { output, .. }) =
+            (&mut self.digests, &mut self.journal.digests, &self.store)
+        else {
+            return Ok(());
+        };
+        let Some(file) = &mut digests.file else {
+            return Ok(());
+        };
+        while chain.covered < bytes {
+            let Some((unit, content)) = digest::write::next_unit(output, chain.covered, bytes)?
+            else {
+                break;
+            };
+            // The chain moves on only once its digest is on disk.
+            let mut next = chain.clone();
+            next.covered += content.bytes;
+            let sealed =
+                next.next_digest(unit, content, &self.journal.filters, digests.key.as_ref());
+            next.file_bytes = file.append(&sealed)?;
+            *chain = next;
+        }
+        hooks::pause("digest-written");
         Ok(())
     }
 
@@ -466,6 +540,7 @@ impl<W: Durable> Pipeline<W> {
             self.commit().await?;
         }
         self.sink.finish().map_err(|e| self.io_failure(e))?;
+        self.seal_file(self.sink.bytes())?;
         if !self.following() {
             if let Some(path) = self.store.journal() {
                 journal::remove(path)?;
@@ -527,6 +602,12 @@ impl<W: Durable> Pipeline<W> {
             }
             Store::Stdout { state: None } => return Ok(()),
         };
+        if let Some(Digests {
+            file: Some(file), ..
+        }) = &self.digests
+        {
+            file.remove_if_created();
+        }
         if self.journal.created_file {
             match std::fs::remove_file(output) {
                 Ok(()) => {}

@@ -124,6 +124,21 @@ fn tool(args: &[&str], key: &str, endpoint: &str) -> Command {
     cmd
 }
 
+/// Runs `cmd` until its test hook pauses at `point`, then kills it with
+/// SIGKILL.
+fn kill_at_pause(runtime: &tokio::runtime::Runtime, cmd: Command, point: &str) {
+    runtime.block_on(async {
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", point)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("export starts");
+        assert!(wait_for_pause(&mut child).await, "never paused at {point}");
+        child.kill().await.expect("kill -9");
+    });
+}
+
 #[test]
 #[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
 fn an_export_into_a_bucket_through_a_kill_and_a_resume_reads_back_byte_for_byte_as_a_file_export() {
@@ -154,16 +169,11 @@ fn an_export_into_a_bucket_through_a_kill_and_a_resume_reads_back_byte_for_byte_
 
     // Stopped dead after its second batch is stored, before the state
     // counts it: the continued run cuts and stores that batch again.
-    runtime.block_on(async {
-        let mut cmd = tokio::process::Command::from(tool(&args, server.api_key(), &moto.endpoint));
-        cmd.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "data-synced:2")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().expect("export starts");
-        assert!(wait_for_pause(&mut child).await, "never paused");
-        child.kill().await.expect("kill -9");
-    });
+    kill_at_pause(
+        &runtime,
+        tool(&args, server.api_key(), &moto.endpoint),
+        "data-synced:2",
+    );
     assert!(state.exists());
     let out = tool(&args, server.api_key(), &moto.endpoint)
         .output()
@@ -259,4 +269,141 @@ fn following_into_a_bucket_stops_on_sigterm_and_the_same_command_continues_witho
         plain_export_up_to(&base, &start, &content),
         "nothing missed: {summary}"
     );
+}
+
+/// `verify s3://… --json` against moto: its exit code and report.
+fn verify_bucket(moto: &Moto, url: &str, public: &Path) -> (i32, serde_json::Value) {
+    let out = tool(
+        &[
+            "verify",
+            url,
+            "--json",
+            "--public-key",
+            &public.display().to_string(),
+        ],
+        "unused",
+        &moto.endpoint,
+    )
+    .output()
+    .expect("runs");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code().expect("exit code"), report)
+}
+
+fn finding_kinds(report: &serde_json::Value) -> Vec<String> {
+    let mut kinds: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["kind"].as_str().expect("kind").to_owned())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn a_signed_bucket_archive_verifies_clean_through_a_kill_and_two_runs_and_every_change_is_caught() {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(600, 21));
+    let uri = server.uri();
+    let dir = common::temp_dir("bucket-digests");
+    let key = dir.join("signing.key");
+    let out = tool(
+        &["keygen", &key.display().to_string()],
+        "unused",
+        &moto.endpoint,
+    )
+    .output()
+    .expect("keygen");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let public = dir.join("signing.key.pub");
+    let url = "s3://audit-archive/signed/";
+    let key_arg = key.display().to_string();
+    // Two runs into the same prefix, one range each: the second continues
+    // the archive's chain from its last digest.
+    let middle = "2026-05-01T00:00:00Z";
+    let after_middle = "2026-05-01T00:00:00.001Z";
+    for (n, (start, end)) in [(START, middle), (after_middle, END)]
+        .into_iter()
+        .enumerate()
+    {
+        let state = dir.join(format!("run-{n}.state"));
+        let state_arg = state.display().to_string();
+        let args = [
+            "export",
+            "--base-url",
+            &uri,
+            "--start",
+            start,
+            "--end",
+            end,
+            "--page-size",
+            "20",
+            "--output",
+            url,
+            "--state",
+            &state_arg,
+            "--batch-pages",
+            "3",
+            "--signing-key",
+            &key_arg,
+        ];
+        // Stopped dead after a batch and its digests are stored, before the
+        // state counts them: the next run stores both again, in place.
+        kill_at_pause(
+            &runtime,
+            tool(&args, server.api_key(), &moto.endpoint),
+            "data-synced:2",
+        );
+        let out = tool(&args, server.api_key(), &moto.endpoint)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let (code, report) = verify_bucket(&moto, url, &public);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["entries"], 600, "{report}");
+    assert_eq!(report["signatures"]["status"], "verified");
+
+    let boto = |script: &str| {
+        let out = moto
+            .python(&[
+                "-c",
+                &format!(
+                    "import boto3,sys\ns3 = boto3.client('s3', endpoint_url=sys.argv[1])\n\
+                     keys = sorted(o['Key'] for p in s3.get_paginator('list_objects_v2').paginate(Bucket='{BUCKET}', Prefix='signed/') for o in p.get('Contents', []))\n\
+                     data = [k for k in keys if k.endswith('.jsonl.gz')]\n\
+                     digests = [k for k in keys if '/_digests/' in k]\n{script}"
+                ),
+                &moto.endpoint,
+            ])
+            .output()
+            .expect("python runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // An object replaced: same key, one entry fewer.
+    boto(
+        "import gzip\nk = data[3]\nb = gzip.decompress(s3.get_object(Bucket='audit-archive', Key=k)['Body'].read())\n\
+         s3.put_object(Bucket='audit-archive', Key=k, Body=gzip.compress(b[b.index(b'\\n') + 1:]))",
+    );
+    let (code, report) = verify_bucket(&moto, url, &public);
+    assert_eq!(code, 5);
+    assert_eq!(finding_kinds(&report), ["missing", "modified"], "{report}");
+    // An object deleted; a digest deleted; an object no digest covers.
+    boto(
+        "s3.delete_object(Bucket='audit-archive', Key=data[5])\n\
+         s3.delete_object(Bucket='audit-archive', Key=digests[7])\n\
+         s3.put_object(Bucket='audit-archive', Key='signed/dt=2026-05-02/extra.jsonl.gz', Body=b'')",
+    );
+    let (code, report) = verify_bucket(&moto, url, &public);
+    assert_eq!(code, 5);
+    let kinds = finding_kinds(&report);
+    for kind in ["chain_broken", "missing", "unexpected"] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind}: {report}");
+    }
 }

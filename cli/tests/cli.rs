@@ -35,6 +35,8 @@ async fn help_texts_document_every_command() {
         &["config", "--help"],
         &["completions", "--help"],
         &["man", "--help"],
+        &["verify", "--help"],
+        &["keygen", "--help"],
     ] {
         let out = run(args, None).await;
         assert!(out.status.success(), "{args:?}");

@@ -17,28 +17,7 @@ use arize_audit_logs::{
 };
 use chrono::{DateTime, Utc};
 
-use common::cli::{command, end, line_ids, run, server, text, wait_for_pause, END, START};
-
-fn export_args(uri: &str, path: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "export",
-        "--base-url",
-        uri,
-        "--start",
-        START,
-        "--end",
-        END,
-        "--page-size",
-        "50",
-        "--output",
-        path.to_str().expect("utf8"),
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    args
-}
+use common::cli::{command, end, export_args, line_ids, run, server, text, wait_for_pause, START};
 
 fn resume_args(path: &Path) -> Vec<String> {
     vec![

@@ -422,6 +422,17 @@ impl MockServer {
         self.shared.insert(entries);
     }
 
+    /// Removes the entries with these ids, as Arize's retention or a
+    /// deletion would: from now on no page returns them. Returns how many
+    /// were removed.
+    pub fn remove_entries<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> usize {
+        let ids: std::collections::HashSet<&str> = ids.into_iter().collect();
+        let mut store = self.shared.store.write().unwrap_or_else(|p| p.into_inner());
+        let before = store.len();
+        store.retain(|s| !ids.contains(s.entry.id.as_str()));
+        before - store.len()
+    }
+
     /// Makes the server grow as a real account does: from now on, every
     /// `every` it adds one synthetic entry dated at that moment, until it
     /// stops (for showing `--follow`). Call it once.

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use crate::digest::Edge;
+
 /// The manifest of one day's partition.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -32,14 +34,6 @@ pub struct ObjectRecord {
     /// The first and last entry, in the object's order.
     pub first: Edge,
     pub last: Edge,
-}
-
-/// An entry at an end of an object.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Edge {
-    pub id: String,
-    /// As the server sent it.
-    pub created_at: String,
 }
 
 impl Manifest {

@@ -45,6 +45,37 @@ pub fn open(_url: &str, _endpoint: Option<&str>) -> Result<Box<dyn Uploader>, Fa
     ))
 }
 
+/// `verify s3://…`: checks the archive under the prefix `url` names.
+#[cfg(feature = "s3")]
+pub async fn verify(
+    url: &str,
+    endpoint: Option<&str>,
+    key: Option<&crate::digest::keys::PublicKey>,
+    head: Option<&str>,
+    range: crate::digest::report::Range,
+    report: &mut crate::digest::report::Report,
+) -> Result<(), Failure> {
+    enabled::Bucket::open(url, endpoint)?
+        .verify(key, head, range, report)
+        .await
+}
+
+/// A build without the feature `s3` cannot read a bucket.
+#[cfg(not(feature = "s3"))]
+pub async fn verify(
+    _url: &str,
+    _endpoint: Option<&str>,
+    _key: Option<&crate::digest::keys::PublicKey>,
+    _head: Option<&str>,
+    _range: crate::digest::report::Range,
+    _report: &mut crate::digest::report::Report,
+) -> Result<(), Failure> {
+    Err(Failure::Usage(
+        "verify s3://… needs a build with the feature `s3` (on by default); this one was          built without it"
+            .into(),
+    ))
+}
+
 #[cfg(feature = "s3")]
 mod enabled {
     use std::{collections::HashMap, io::Write, sync::Arc};
@@ -55,14 +86,20 @@ mod enabled {
     use object_store::{
         aws::AmazonS3Builder, path::Path as ObjectPath, ObjectStore, ObjectStoreExt, PutPayload,
     };
-    use serde::Deserialize;
     use sha2::{Digest, Sha256};
 
     use super::{
         aws_files,
         manifest::{Edge, Manifest, ObjectRecord},
     };
-    use crate::{failure::Failure, pipeline::Uploader};
+    use crate::{
+        digest::{self, Content, ContentBuilder, Sealed, Unit},
+        failure::Failure,
+        pipeline::Uploader,
+    };
+
+    /// Where the digests of the archive under `prefix` are.
+    const DIGESTS: &str = "_digests/";
 
     /// A bucket and the prefix the export writes under.
     pub struct Bucket {
@@ -171,9 +208,10 @@ mod enabled {
         }
 
         /// Uploads the objects of a batch, then the manifests that list them.
-        async fn store_batch(&mut self, lines: &[u8]) -> Result<(), Failure> {
+        async fn store_batch(&mut self, lines: &[u8]) -> Result<Vec<(Unit, Content)>, Failure> {
             let objects = split_by_day(lines)?;
             let mut touched = Vec::new();
+            let mut units = Vec::new();
             for object in objects {
                 let content_sha256 = hex(&Sha256::digest(object.lines));
                 let key = format!(
@@ -185,9 +223,22 @@ mod enabled {
                 );
                 let compressed = gzip(object.lines)
                     .map_err(|e| Failure::Io(format!("compressing {key}: {e}")))?;
+                let content = ContentBuilder::read(object.lines)
+                    .map_err(|why| Failure::Io(format!("{key}: {why}")))?;
+                let stored_sha256 = hex(&Sha256::digest(&compressed));
+                if let Some(content) = content {
+                    units.push((
+                        Unit::Object {
+                            key: key.clone(),
+                            stored_bytes: compressed.len() as u64,
+                            stored_sha256: stored_sha256.clone(),
+                        },
+                        content,
+                    ));
+                }
                 let record = ObjectRecord {
                     key: key.clone(),
-                    sha256: hex(&Sha256::digest(&compressed)),
+                    sha256: stored_sha256,
                     bytes: compressed.len() as u64,
                     content_sha256,
                     content_bytes: object.lines.len() as u64,
@@ -206,13 +257,128 @@ mod enabled {
                 let json = self.manifest(day).await?.to_json();
                 self.put(&key, json).await?;
             }
+            Ok(units)
+        }
+
+        fn digest_key(&self, sequence: u64) -> String {
+            format!("{}{DIGESTS}{sequence:020}.json", self.prefix)
+        }
+
+        /// The keys under the prefix (all of them, or under `within`).
+        pub async fn keys(&self, within: &str) -> Result<Vec<String>, Failure> {
+            use futures::TryStreamExt;
+            let prefix = format!("{}{within}", self.prefix);
+            let listed: Vec<object_store::ObjectMeta> = self
+                .store
+                .list(Some(&ObjectPath::from(prefix.as_str())))
+                .try_collect()
+                .await
+                .map_err(|e| self.failure(&prefix, &e))?;
+            let mut keys: Vec<String> =
+                listed.into_iter().map(|m| m.location.to_string()).collect();
+            keys.sort();
+            Ok(keys)
+        }
+
+        /// An object's bytes; `None` when there is no such object.
+        pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Failure> {
+            match self.store.get(&ObjectPath::from(key)).await {
+                Ok(found) => Ok(Some(
+                    found
+                        .bytes()
+                        .await
+                        .map_err(|e| self.failure(key, &e))?
+                        .to_vec(),
+                )),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(self.failure(key, &e)),
+            }
+        }
+
+        async fn head(&self) -> Result<Option<Sealed>, Failure> {
+            let Some(last) = self.keys(DIGESTS).await?.pop() else {
+                return Ok(None);
+            };
+            let bytes = self.get(&last).await?.unwrap_or_default();
+            Sealed::parse(&bytes).map(Some).map_err(|why| {
+                Failure::Usage(format!(
+                    "s3://{}/{last}, the last digest of the archive, is not one this version                      reads ({why}): run `arize-audit-logs verify` on it",
+                    self.bucket
+                ))
+            })
+        }
+
+        /// Checks the archive under the prefix (see `verify`).
+        pub async fn verify(
+            &self,
+            key: Option<&digest::keys::PublicKey>,
+            head: Option<&str>,
+            range: digest::report::Range,
+            report: &mut digest::report::Report,
+        ) -> Result<(), Failure> {
+            let mut digests = Vec::new();
+            for key in self.keys(DIGESTS).await? {
+                let bytes = self.get(&key).await?.unwrap_or_default();
+                digests.push((format!("s3://{}/{key}", self.bucket), bytes));
+            }
+            let sealed = digest::verify::check_chain(digests, key, head, report);
+            let mut digested = std::collections::HashSet::new();
+            for digest in &sealed {
+                let Unit::Object { key, .. } = &digest.body.unit else {
+                    digest::verify::check_object(digest, None, None, report);
+                    continue;
+                };
+                digested.insert(key.clone());
+                if digest.time_range().is_some_and(|r| !range.overlaps(r)) {
+                    continue;
+                }
+                let stored = self.get(key).await?;
+                let lines = stored.as_deref().and_then(gunzip);
+                digest::verify::check_object(digest, stored.as_deref(), lines.as_deref(), report);
+            }
+            for key in self.keys("").await? {
+                let digest_or_manifest = key
+                    .strip_prefix(&self.prefix)
+                    .is_some_and(|k| k.starts_with(DIGESTS) || k.ends_with(Manifest::NAME));
+                if !digest_or_manifest && !digested.contains(&key) {
+                    report.add(
+                        digest::report::Kind::Unexpected,
+                        &key,
+                        "an object no digest covers",
+                    );
+                }
+            }
             Ok(())
         }
     }
 
+    fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .ok()?;
+        Some(out)
+    }
+
     impl Uploader for Bucket {
-        fn upload<'a>(&'a mut self, lines: &'a [u8]) -> BoxFuture<'a, Result<(), Failure>> {
+        fn upload<'a>(
+            &'a mut self,
+            lines: &'a [u8],
+        ) -> BoxFuture<'a, Result<Vec<(Unit, Content)>, Failure>> {
             Box::pin(self.store_batch(lines))
+        }
+
+        fn store_digest<'a>(
+            &'a mut self,
+            digest: &'a Sealed,
+        ) -> BoxFuture<'a, Result<(), Failure>> {
+            let key = self.digest_key(digest.body.sequence);
+            Box::pin(async move { self.put(&key, digest.bytes.clone()).await })
+        }
+
+        fn digest_head(&mut self) -> BoxFuture<'_, Result<Option<Sealed>, Failure>> {
+            Box::pin(self.head())
         }
 
         fn location(&self) -> String {
@@ -231,26 +397,16 @@ mod enabled {
 
     /// Cuts a batch into runs of consecutive lines of the same day.
     fn split_by_day(batch: &[u8]) -> Result<Vec<DayObject<'_>>, Failure> {
-        #[derive(Deserialize)]
-        struct Head {
-            id: String,
-            created_at: String,
-        }
         let mut objects: Vec<DayObject<'_>> = Vec::new();
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', batch) {
             let line = &batch[start..=end];
-            let head: Head = serde_json::from_slice(line).map_err(|e| {
-                Failure::Io(format!("an exported line without id or created_at: {e}"))
-            })?;
-            let day = DateTime::parse_from_rfc3339(&head.created_at)
-                .map_err(|e| Failure::Io(format!("created_at {:?}: {e}", head.created_at)))?
+            let edge = digest::edge_of(line)
+                .map_err(|why| Failure::Io(format!("an exported line: {why}")))?;
+            let day = DateTime::parse_from_rfc3339(&edge.created_at)
+                .map_err(|e| Failure::Io(format!("created_at {:?}: {e}", edge.created_at)))?
                 .with_timezone(&Utc)
                 .date_naive();
-            let edge = Edge {
-                id: head.id,
-                created_at: head.created_at,
-            };
             match objects.last_mut() {
                 Some(current) if current.day == day => {
                     let begin = current.lines.as_ptr() as usize - batch.as_ptr() as usize;
@@ -291,9 +447,7 @@ mod enabled {
         encoder.finish()
     }
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use digest::hex;
 
     #[cfg(test)]
     mod tests {

@@ -15,6 +15,7 @@ use chrono::{SubsecRound, Utc};
 use crate::{
     check::GuardState,
     cli::{ExportArgs, Format, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    digest::{self, keys::SigningKey, write::FileDigests, ChainState},
     failure::Failure,
     filters::{self, OpenRange},
     hooks::FileOut,
@@ -22,7 +23,7 @@ use crate::{
     metrics::Metrics,
     output::OutputFile,
     parallel::{self, Window},
-    pipeline::{Observer, Options, Pipeline, Store, Summary, Uploader},
+    pipeline::{Digests, Observer, Options, Pipeline, Store, Summary, Uploader},
     progress::Progress,
     signals::Stop,
     sink::{Batch, Sink},
@@ -48,7 +49,15 @@ pub async fn run(
         fresh: true,
         observer,
         batch_pages: args.batch_pages,
+        digests: None,
     };
+    if wants_digests(args) && args.format.is_some_and(|f| f != Format::Jsonl) {
+        return Err(Failure::Usage(
+            "--digests (and --signing-key) need JSON Lines, where each line is one entry: \
+             leave --format out, or give --format jsonl"
+                .into(),
+        ));
+    }
     match &args.output {
         Some(url) if crate::bucket::is_bucket(url) => to_bucket(url, args, connect, options).await,
         Some(path) => {
@@ -102,6 +111,13 @@ async fn to_stdout(
     mut options: Options,
 ) -> Result<Summary, Failure> {
     let stdout = || BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
+    if wants_digests(args) {
+        return Err(Failure::Usage(
+            "--digests (and --signing-key) need --output FILE or s3://…: stdout has no place \
+             for the digests"
+                .into(),
+        ));
+    }
     let Some(state) = &args.state else {
         let (client, target) = connect(None)?;
         let mut journal = new_journal(args, target)?;
@@ -221,8 +237,25 @@ async fn upload(
     connect: Box<Connect<'_>>,
     mut options: Options,
 ) -> Result<Summary, Failure> {
-    let (client, journal, fresh) = state_journal(args, state, connect, "a bucket")?;
+    let mut uploader = uploader;
+    let (client, mut journal, fresh) = state_journal(args, state, connect, "a bucket")?;
     options.fresh = fresh;
+    if fresh && wants_digests(args) {
+        // The archive's chain goes on from its last digest, whichever run
+        // wrote it.
+        let key = chain_key(args, None)?;
+        let mut chain = ChainState::new(key_pair(args, key.as_ref()))?;
+        if let Some(head) = uploader.digest_head().await? {
+            chain.archive = head.body.archive.clone();
+            chain.next = head.body.sequence + 1;
+            chain.previous = Some(head.sha256());
+        }
+        journal.digests = Some(chain);
+        journal::save(&journal, state)?;
+        options.digests = Some(Digests { key, file: None });
+    } else if !fresh {
+        options.digests = continued_digests(args, &journal, state, None)?;
+    }
     let sink = Sink::resume(Batch::default(), journal.format, &journal.written, true);
     let store = Store::Bucket {
         state: state.to_owned(),
@@ -280,8 +313,32 @@ async fn start(
     journal.created_file =
         output.created || existing.is_some_and(|old| old.created_file && length == 0);
     journal.replaces_existing = length > 0;
+    let mut options = options;
+    if wants_digests(args) {
+        let begun = chain_key(args, None).and_then(|key| {
+            let chain = ChainState::new(key_pair(args, key.as_ref()))?;
+            let file = FileDigests::open(&digest::path_for(path), &chain, true)?;
+            Ok((chain, key, file))
+        });
+        match begun {
+            Ok((chain, key, file)) => {
+                journal.digests = Some(chain);
+                options.digests = Some(Digests {
+                    key,
+                    file: Some(file),
+                });
+            }
+            Err(failure) => return refuse(failure),
+        }
+    }
     if let Err(failure) = journal::save(&journal, journal_path) {
         output.remove_if_created();
+        if let Some(Digests {
+            file: Some(file), ..
+        }) = &options.digests
+        {
+            file.remove_if_created();
+        }
         return Err(failure);
     }
     let run = (client, journal, options);
@@ -326,6 +383,7 @@ async fn resume(
     };
     let (client, target) = connect(Some(&journal.target))?;
     journal.target = target;
+    options.digests = continued_digests(args, &journal, journal_path, Some(path))?;
     let dropped = output.cut_to(journal.written.bytes)?;
     if dropped > 0 {
         tracing::info!(
@@ -408,7 +466,72 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         replaces_existing: false,
         created_file: false,
         pending_pages: None,
+        digests: None,
     })
+}
+
+/// Whether the export writes digests.
+fn wants_digests(args: &ExportArgs) -> bool {
+    args.digests || args.signing_key.is_some()
+}
+
+/// The signing key `--signing-key` names, else the one `chain` was started
+/// with; it must be the one `chain` is signed with.
+fn chain_key(args: &ExportArgs, chain: Option<&ChainState>) -> Result<Option<SigningKey>, Failure> {
+    let path = args
+        .signing_key
+        .clone()
+        .or_else(|| chain.and_then(|c| c.signing_key.clone()));
+    let key = path.as_deref().map(SigningKey::load).transpose()?;
+    if let Some(chain) = chain {
+        let id = key.as_ref().map(SigningKey::id);
+        if id != chain.key_id {
+            return Err(Failure::Usage(format!(
+                "the export's digests are signed by {}, and this run's --signing-key is {}: a \
+                 chain keeps its key",
+                chain
+                    .key_id
+                    .as_deref()
+                    .map_or("no key".into(), |k| format!("key {k}")),
+                id.map_or("not given".into(), |k| format!("key {k}"))
+            )));
+        }
+    }
+    Ok(key)
+}
+
+/// The key's path and the key, for a new chain.
+fn key_pair<'a>(
+    args: &'a ExportArgs,
+    key: Option<&'a SigningKey>,
+) -> Option<(&'a Path, &'a SigningKey)> {
+    args.signing_key.as_deref().zip(key)
+}
+
+/// The digests of a continued export, as its journal started them; `output`
+/// is the file of a file archive.
+fn continued_digests(
+    args: &ExportArgs,
+    journal: &Journal,
+    journal_path: &Path,
+    output: Option<&Path>,
+) -> Result<Option<Digests>, Failure> {
+    let Some(chain) = &journal.digests else {
+        if wants_digests(args) {
+            return Err(Failure::Usage(format!(
+                "the export in {} was started without --digests, and a chain cannot begin in \
+                 the middle of an archive: leave --digests and --signing-key out, or start a \
+                 new export",
+                journal_path.display()
+            )));
+        }
+        return Ok(None);
+    };
+    let key = chain_key(args, Some(chain))?;
+    let file = output
+        .map(|output| FileDigests::open(&digest::path_for(output), chain, false))
+        .transpose()?;
+    Ok(Some(Digests { key, file }))
 }
 
 fn millis(d: std::time::Duration) -> u64 {
@@ -633,6 +756,7 @@ mod tests {
     use super::*;
     use crate::{
         cli::{Cli, Command},
+        digest::{Content, Sealed, Unit},
         journal::KeySource,
         signals::Signal,
     };
@@ -646,13 +770,24 @@ mod tests {
     }
 
     impl Uploader for Recorder {
-        fn upload<'a>(&'a mut self, lines: &'a [u8]) -> BoxFuture<'a, Result<(), Failure>> {
+        fn upload<'a>(
+            &'a mut self,
+            lines: &'a [u8],
+        ) -> BoxFuture<'a, Result<Vec<(Unit, Content)>, Failure>> {
             self.attempts.lock().expect("lock").push(lines.to_vec());
             if self.failing {
                 return Box::pin(async { Err(Failure::Io("the store is down".into())) });
             }
             self.uploads.lock().expect("lock").push(lines.to_vec());
+            Box::pin(async { Ok(Vec::new()) })
+        }
+
+        fn store_digest<'a>(&'a mut self, _: &'a Sealed) -> BoxFuture<'a, Result<(), Failure>> {
             Box::pin(async { Ok(()) })
+        }
+
+        fn digest_head(&mut self) -> BoxFuture<'_, Result<Option<Sealed>, Failure>> {
+            Box::pin(async { Ok(None) })
         }
 
         fn location(&self) -> String {
@@ -732,6 +867,7 @@ mod tests {
             fresh: true,
             observer,
             batch_pages: args.batch_pages,
+            digests: None,
         };
         upload(&args, state, Box::new(recorder), connect, options).await
     }

@@ -263,6 +263,29 @@ pub mod cli {
         ids_and_newest(&text(&out.stdout)).0.into_iter().collect()
     }
 
+    /// `export` of [`START`, `END`] from `uri` into `path`, 50 entries a
+    /// page, then `extra`.
+    pub fn export_args(uri: &str, path: &std::path::Path, extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "export",
+            "--base-url",
+            uri,
+            "--start",
+            START,
+            "--end",
+            END,
+            "--page-size",
+            "50",
+            "--output",
+            path.to_str().expect("utf8"),
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    }
+
     /// Reads a child's stderr until its test hook says it paused
     /// (`ARIZE_AUDIT_LOGS_TEST_PAUSE`); `false` when it ended first.
     pub async fn wait_for_pause(child: &mut tokio::process::Child) -> bool {

@@ -199,6 +199,9 @@ fn export_command(cli: &Path, base: &str, output: &Path, key: &str, extra: &[&st
     let mut checkpoint = output.as_os_str().to_owned();
     checkpoint.push(".checkpoint");
     let _ = std::fs::remove_file(PathBuf::from(checkpoint));
+    let mut digests = output.as_os_str().to_owned();
+    digests.push(".digests");
+    let _ = std::fs::remove_file(PathBuf::from(digests));
     let mut command = Command::new(cli);
     command
         .args([
@@ -275,6 +278,27 @@ pub fn run(options: &Options) -> Result<(), String> {
             C,
             "export --checkpoint-every 1h (sync + journal at start and end)",
         );
+        const D: &str = "100k entries, tamper-evident";
+        let mut signed = Row::new(
+            D,
+            "export --signing-key (a signed digest each checkpoint, 1s)",
+        );
+        let mut signed_pages = Row::new(D, "export --signing-key --checkpoint-every 0s");
+        let mut verified = Row::new(D, "verify --public-key (of the 0s archive)");
+        let signing_key = out.join("bench-signing.key");
+        let _ = std::fs::remove_file(&signing_key);
+        let _ = std::fs::remove_file(out.join("bench-signing.key.pub"));
+        let keygen = Command::new(&cli)
+            .arg("keygen")
+            .arg(&signing_key)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !keygen.success() {
+            return Err("keygen failed".into());
+        }
+        let signing_key = signing_key.display().to_string();
+        let public_key = format!("{signing_key}.pub");
         let floor_run = |mode: &str, output: &str| {
             let mut command = Command::new(&floor);
             command
@@ -308,6 +332,28 @@ pub fn run(options: &Options) -> Result<(), String> {
             };
             every_page.runs.push(cadence("0s")?);
             hourly.runs.push(cadence("1h")?);
+            let digested = |output: &str, every: &str| {
+                let mut args = window.to_vec();
+                args.extend(["--signing-key", &signing_key, "--checkpoint-every", every]);
+                measure::run(&mut export_command(
+                    &cli,
+                    &base,
+                    &out.join(output),
+                    key,
+                    &args,
+                ))
+            };
+            signed.runs.push(digested("cli-signed.jsonl", "1s")?);
+            signed_pages
+                .runs
+                .push(digested("cli-signed-pages.jsonl", "0s")?);
+            let mut verify = Command::new(&cli);
+            verify
+                .arg("verify")
+                .arg(out.join("cli-signed-pages.jsonl"))
+                .args(["--public-key", &public_key])
+                .stdout(Stdio::null());
+            verified.runs.push(measure::run(&mut verify)?);
             if let Ok(python) = &python {
                 if run < options.runs.min(3) {
                     let mut command = Command::new(python);
@@ -336,12 +382,29 @@ pub fn run(options: &Options) -> Result<(), String> {
         };
         every_page.note = "1,000 syncs".into();
         hourly.note = "2 syncs".into();
+        signed.note = if same("cli-signed.jsonl") {
+            "the same file, and its digests".into()
+        } else {
+            "OUTPUT DIFFERS from the plain export's".into()
+        };
+        signed_pages.note = "1,000 signed digests".into();
+        verified.note = "intact: every line and signature checked".into();
         if let Err(why) = &python {
             sdk.note = format!("not measured: {why}");
         } else {
             sdk.note = format!("{} entries written", count_lines(&out.join("python.jsonl")));
         }
-        rows.extend([ours, raw, typed, sdk, every_page, hourly]);
+        rows.extend([
+            ours,
+            raw,
+            typed,
+            sdk,
+            every_page,
+            hourly,
+            signed,
+            signed_pages,
+            verified,
+        ]);
     }
 
     // B: 1M entries for the CLI: memory stays flat.
