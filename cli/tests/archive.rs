@@ -556,6 +556,27 @@ async fn a_private_key_others_can_read_is_refused_and_keygen_never_replaces_one(
         !output.exists() && !digests_of(&output).exists(),
         "nothing written"
     );
+    // Into a bucket too, before its state is created.
+    let state = dir.path("bucket.state");
+    let out = run(
+        &[
+            "export",
+            "--base-url",
+            &server.uri(),
+            "--output",
+            "s3://archive/arize/",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--state",
+            &s(&state),
+            "--signing-key",
+            &s(&key),
+        ],
+        Some(KEY),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!state.exists(), "no state left behind");
     assert_eq!(server.requests(), 0, "refused before any request");
 }
 

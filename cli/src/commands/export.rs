@@ -238,20 +238,32 @@ async fn upload(
     mut options: Options,
 ) -> Result<Summary, Failure> {
     let mut uploader = uploader;
+    // A new export's key is checked before its state is created.
+    let new_key = if wants_digests(args) && !state.exists() {
+        Some(chain_key(args, None)?)
+    } else {
+        None
+    };
     let (client, mut journal, fresh) = state_journal(args, state, connect, "a bucket")?;
     options.fresh = fresh;
-    if fresh && wants_digests(args) {
+    if let (true, Some(key)) = (fresh, new_key) {
         // The archive's chain goes on from its last digest, whichever run
-        // wrote it.
-        let key = chain_key(args, None)?;
-        let mut chain = ChainState::new(key_pair(args, key.as_ref()))?;
-        if let Some(head) = uploader.digest_head().await? {
-            chain.archive = head.body.archive.clone();
-            chain.next = head.body.sequence + 1;
-            chain.previous = Some(head.sha256());
+        // wrote it. Until the state records the chain, a failure leaves no
+        // state behind (it would continue without digests).
+        let begun = async {
+            let mut chain = ChainState::new(key_pair(args, key.as_ref()))?;
+            if let Some(head) = uploader.digest_head().await? {
+                chain.archive = head.body.archive.clone();
+                chain.next = head.body.sequence + 1;
+                chain.previous = Some(head.sha256());
+            }
+            journal.digests = Some(chain);
+            journal::save(&journal, state)
+        };
+        if let Err(failure) = begun.await {
+            let _ = journal::remove(state);
+            return Err(failure);
         }
-        journal.digests = Some(chain);
-        journal::save(&journal, state)?;
         options.digests = Some(Digests { key, file: None });
     } else if !fresh {
         options.digests = continued_digests(args, &journal, state, None)?;
