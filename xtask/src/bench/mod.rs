@@ -756,7 +756,10 @@ fn benchmarks_md(table: &str, options: &Options, baseline_mib: f64) -> String {
          eight documented members and encodes them again. The journal-cadence rows show what \
          syncing costs: the export syncs its data and replaces its journal at most once a second \
          by default, after every page with `--checkpoint-every 0s`, and only at the start and end \
-         with `1h`. The Python SDK runs `xtask/bench/arize_sdk_export.py` with {sdk} in a virtual \
+         with `1h`. The tamper-evident rows export the same pages with `--signing-key` (a key from \
+         `keygen`), which reads each checkpoint's new lines back from disk, hashes each line and \
+         the unit with SHA-256 and appends a signed digest, then `verify --public-key` the archive \
+         of 1,000 digests. The Python SDK runs `xtask/bench/arize_sdk_export.py` with {sdk} in a virtual \
          environment.\n\n{table}\n\
          Reproduce: `cargo xtask bench` (add `--no-python` to skip the SDK, `--runs N` to change the \
          repetitions). The decoder's throughput: `cargo bench --bench decode`.\n",
