@@ -7,7 +7,7 @@ mod common;
 use std::{io::Read, time::Duration};
 
 use arize_audit_logs::mock::{Faults, MockServer};
-use common::cli::{END, START};
+use common::cli::{export_args, END, START};
 use portable_pty::{CommandBuilder, PtySize};
 
 /// The terminal's height: enough that nothing scrolls away.
@@ -118,21 +118,7 @@ async fn export_shows_the_share_of_the_range_and_the_time_left() {
     let dir = std::env::temp_dir().join(format!("arize-terminal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let output = dir.join("export.jsonl");
-    let args = [
-        "export",
-        "--base-url",
-        &server.uri(),
-        "--start",
-        START,
-        "--end",
-        END,
-        "--page-size",
-        "50",
-        "--output",
-        &output.display().to_string(),
-    ]
-    .map(String::from)
-    .to_vec();
+    let args = export_args(&server.uri(), &output, &[]);
     let key = server.api_key().to_owned();
     let (shown, ok) = tokio::task::spawn_blocking(move || in_terminal(args, key, 120))
         .await
