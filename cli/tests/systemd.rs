@@ -60,6 +60,34 @@ fn the_unit_passes_systemd_analyze_verify() {
 }
 
 #[test]
+#[ignore = "needs systemd-analyze (Debian's systemd package); .ci/run installs it"]
+fn the_unit_rates_2_0_or_better_in_systemd_analyze_security() {
+    let dir = common::temp_dir("systemd-security");
+    let path = dir.join("arize-audit-logs.service");
+    std::fs::write(&path, unit()).expect("write");
+    // --threshold is the exposure times ten: above 2.0 exits non-zero.
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--threshold=20"])
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze runs");
+    let report = text(&out.stdout);
+    let overall = report
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(out.status.success(), "{overall}\n{report}{}", text(&out.stderr));
+    let score: f64 = overall
+        .split(": ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no score in {overall:?}"));
+    assert!(score <= 2.0, "{overall}");
+}
+
+#[test]
 fn the_units_command_exports_stops_on_sigterm_with_0_and_continues_on_the_next_start() {
     let unit = unit();
     assert!(unit.contains("StateDirectory=arize-audit-logs"));
