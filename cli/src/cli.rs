@@ -138,13 +138,25 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Write the script where the shell looks for a user's completions
+    /// (bash: $XDG_DATA_HOME/bash-completion/completions, fish:
+    /// $XDG_CONFIG_HOME/fish/completions), creating the directory, and print
+    /// the path. zsh, PowerShell and elvish have no such place: redirect
+    /// stdout into a directory of your fpath or profile instead.
+    #[arg(long)]
+    pub install: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A command (such as export) for its own page; the tool's page without one.
-    #[arg(value_name = "COMMAND")]
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
     pub command: Option<String>,
+    /// Write every page (the tool's and one for each command, as
+    /// arize-audit-logs-COMMAND.1) into DIR, creating it, and print their
+    /// paths; for example `--dir ~/.local/share/man/man1`.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// Where the API is and how to authenticate. Each setting comes from its

@@ -126,3 +126,106 @@ async fn man_for_a_command_that_does_not_exist_lists_the_commands() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn completions_install_creates_the_directory_bash_and_fish_read_and_writes_the_script() {
+    let home = common::temp_dir("completions-home");
+    for (shell, variable, path) in [
+        (
+            "bash",
+            "XDG_DATA_HOME",
+            ".local/share/bash-completion/completions/arize-audit-logs",
+        ),
+        (
+            "fish",
+            "XDG_CONFIG_HOME",
+            ".config/fish/completions/arize-audit-logs.fish",
+        ),
+    ] {
+        let out = common::cli::command(&["completions", shell, "--install"], None)
+            .env("HOME", &*home)
+            .env_remove(variable)
+            .output()
+            .await
+            .expect("runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let expected = home.join(path);
+        assert_eq!(text(&out.stdout).trim(), expected.display().to_string());
+        let written = std::fs::read(&expected).expect("the script is where the shell looks");
+        assert_eq!(
+            written,
+            script(shell).await,
+            "{shell}: the same script as on stdout"
+        );
+    }
+
+    // XDG_DATA_HOME, when set, is where bash-completion looks.
+    let data = home.join("data");
+    let out = common::cli::command(&["completions", "bash", "--install"], None)
+        .env("HOME", &*home)
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .await
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(data
+        .join("bash-completion/completions/arize-audit-logs")
+        .is_file());
+}
+
+#[tokio::test]
+async fn completions_install_for_a_shell_with_no_user_directory_is_a_usage_error() {
+    let home = common::temp_dir("completions-zsh");
+    let out = common::cli::command(&["completions", "zsh", "--install"], None)
+        .env("HOME", &*home)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("fpath"), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_dir(&*home).expect("dir").count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn man_dir_writes_every_page_the_tools_page_refers_to() {
+    let dir = common::temp_dir("man-dir");
+    let man1 = dir.join("share/man/man1");
+    let out = run(&["man".as_ref(), "--dir".as_ref(), man1.as_os_str()], None).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let top = std::fs::read_to_string(man1.join("arize-audit-logs.1")).expect("the tool's page");
+    let listed = text(&out.stdout);
+    // Every `arize-audit-logs-COMMAND(1)` the top page names (roff escapes
+    // each dash) is a page in the directory.
+    let referred: Vec<String> = top
+        .lines()
+        .filter_map(|l| l.strip_suffix("(1)"))
+        .filter_map(|l| l.strip_prefix("arize\\-audit\\-logs\\-"))
+        .map(|command| command.replace("\\-", "-"))
+        .collect();
+    for command in ["list", "export", "verify", "keygen", "serve-mock"] {
+        assert!(
+            referred.iter().any(|c| c == command),
+            "{command} in {referred:?}"
+        );
+    }
+    for command in &referred {
+        let page = man1.join(format!("arize-audit-logs-{command}.1"));
+        let roff = std::fs::read_to_string(&page)
+            .unwrap_or_else(|e| panic!("{} is written: {e}", page.display()));
+        assert!(
+            roff.contains(&format!(".TH arize-audit-logs-{command} 1")),
+            "{roff}"
+        );
+        assert!(listed.contains(&page.display().to_string()), "{listed}");
+    }
+    let referred = referred.len();
+    let pages = std::fs::read_dir(&man1).expect("dir").count();
+    assert!(
+        pages > referred,
+        "the tool's page and one per command: {pages}"
+    );
+}

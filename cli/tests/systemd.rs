@@ -77,7 +77,11 @@ fn the_unit_rates_2_0_or_better_in_systemd_analyze_security() {
         .find(|l| l.contains("Overall exposure level"))
         .unwrap_or_default()
         .to_owned();
-    assert!(out.status.success(), "{overall}\n{report}{}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{overall}\n{report}{}",
+        text(&out.stderr)
+    );
     let score: f64 = overall
         .split(": ")
         .nth(1)
