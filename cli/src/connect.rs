@@ -282,11 +282,11 @@ fn warn_if_shared(path: &Path) {
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            eprintln!(
+            crate::notice::warn(&format!(
                 "warning: {} is accessible to other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
                 path.display(),
                 path.display()
-            );
+            ));
         }
     }
 }

@@ -4,6 +4,7 @@ mod bucket;
 mod check;
 mod cli;
 mod commands;
+mod conformance;
 mod config;
 mod connect;
 mod digest;
@@ -13,6 +14,7 @@ mod hooks;
 mod journal;
 mod logging;
 mod metrics;
+mod notice;
 mod output;
 mod parallel;
 mod pipeline;
@@ -57,7 +59,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.is_quiet() {
-                eprintln!("{}", failure.report());
+                notice::say(notice::Level::Error, &failure.report());
             }
             ExitCode::from(failure.exit_code())
         }
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let (verbose, log_format) = cli.command.logging();
+    notice::set_format(log_format);
     let metrics = metrics::for_command(&cli.command)?;
     logging::init(
         verbose,
