@@ -258,7 +258,7 @@ pub fn resolve(
 
 /// The API key in a key file (its first line). Every key problem is exit 3.
 fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::small_file::read_text(path).map_err(|e| {
         Failure::Auth(format!(
             "cannot read the API key from {} ({source}): {e}",
             path.display()

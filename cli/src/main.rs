@@ -22,6 +22,7 @@ mod progress;
 mod query_flags;
 mod signals;
 mod sink;
+mod small_file;
 mod stdout;
 mod table;
 
