@@ -316,7 +316,10 @@ pub struct ExportArgs {
     /// arrive: a failed start leaves the old file as it was).
     #[arg(long, requires = "output", conflicts_with = "resume")]
     pub overwrite: bool,
-    /// The file format [default: jsonl].
+    /// The file format [default: jsonl]. An entry that breaks the API's
+    /// document (a member missing or of the wrong type) is written as sent in
+    /// every format (CSV: the member's JSON text), counted and warned about,
+    /// and the export exits 4 once complete.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// The order of the entries within each batch (one page, the unit
