@@ -207,9 +207,15 @@ impl<W: Durable> Sink<W> {
     fn write_one(&mut self, entry: &RawAuditLog) -> io::Result<u64> {
         self.start()?;
         self.line.clear();
-        // One rule for every format: the library's decoding says whether
-        // the entry keeps to the document.
-        let decoded = entry.decode();
+        // One rule for every format: the library says whether the entry
+        // keeps to the document (CSV decodes it anyway).
+        let (typed, conforms) = match self.format {
+            Format::Csv => match entry.decode() {
+                Ok(typed) => (Some(typed), Ok(())),
+                Err(why) => (None, Err(why)),
+            },
+            Format::Jsonl | Format::Json => (None, entry.conforms()),
+        };
         match self.format {
             Format::Jsonl => {
                 write_json(&mut self.line, entry)?;
@@ -222,9 +228,9 @@ impl<W: Durable> Sink<W> {
                 write_json(&mut self.line, entry)?;
             }
             Format::Csv => {
-                let cells = match &decoded {
-                    Ok(typed) => csv_record(typed),
-                    Err(_) => crate::conformance::csv_cells_as_sent(entry),
+                let cells = match &typed {
+                    Some(typed) => csv_record(typed),
+                    None => crate::conformance::csv_cells_as_sent(entry),
                 };
                 let mut writer = csv_writer();
                 writer.write_record(cells).map_err(io::Error::other)?;
@@ -240,7 +246,7 @@ impl<W: Durable> Sink<W> {
         self.line = line;
         result?;
         self.entries += 1;
-        if let Err(why) = &decoded {
+        if let Err(why) = &conforms {
             self.breaks.add(entry, why);
         }
         Ok(offset)
