@@ -112,7 +112,12 @@ impl Config {
                     ..Self::default()
                 })
             }
-            Err(e) => return Err(format!("cannot read the config file {}: {e}", path.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the config file {}: {e}",
+                    path.display()
+                ))
+            }
         };
         let file: File = toml::from_str(&text).map_err(|e| explain(path, &text, &e))?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -168,7 +173,13 @@ fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
     let at = e.span().map(|span| span.start.min(text.len())).unwrap_or(0);
     let before = text.get(..at).unwrap_or_default();
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
     let place = format!("{}, line {line}, column {column}", path.display());
     let message = e.message();
     let named = |name: Option<&str>| name.map_or("the value ".to_owned(), |n| format!("`{n}` "));
@@ -239,7 +250,9 @@ const SETTINGS: [&str; 6] = [
 /// A name that reads as a setting's (lower-case letters and `_`, short): one
 /// that may be quoted back. Anything else might be a pasted secret.
 fn plain_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 24 && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    !name.is_empty()
+        && name.len() <= 24
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 /// The parser's words, without anything it quotes from the file.
@@ -266,7 +279,11 @@ fn check(path: &Path, name: &str, profile: &Profile) -> Result<(), String> {
             at()
         ));
     }
-    if profile.region.as_deref().is_some_and(|r| r.trim().is_empty()) {
+    if profile
+        .region
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
         return Err(format!(
             "{}: `region` is empty; name a region, or leave the setting out",
             at()

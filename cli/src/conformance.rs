@@ -22,34 +22,39 @@ pub struct Breaks {
     pub count: u64,
     /// The first one: its id and why.
     pub first: Option<String>,
+    /// The last one counted, the same way.
+    pub latest: Option<String>,
 }
 
 impl Breaks {
     /// Counts one more, `entry`, that broke the document because of `why`.
     pub fn add(&mut self, entry: &RawAuditLog, why: &DecodeEntryError) {
         self.count += 1;
+        let this = format!(
+            "entry {}: {}",
+            quote_server_text(entry.id()),
+            quote_server_text(&why.to_string())
+        );
         if self.first.is_none() {
-            self.first = Some(format!(
-                "entry {}: {}",
-                quote_server_text(entry.id()),
-                quote_server_text(&why.to_string())
-            ));
+            self.first = Some(this.clone());
         }
+        self.latest = Some(this);
     }
 
-    /// The breaks counted since `before`.
-    pub fn since(&self, before: &Breaks) -> Breaks {
+    /// The breaks counted since there were `before` of them.
+    pub fn since(&self, before: u64) -> Breaks {
         Breaks {
-            count: self.count - before.count,
-            first: if before.count == 0 {
+            count: self.count - before,
+            first: if before == 0 {
                 self.first.clone()
             } else {
-                None
+                self.latest.clone()
             },
+            latest: self.latest.clone(),
         }
     }
 
-    /// `N entries break the document (the first: …)`.
+    /// `N entries break the API's document (such as entry …: why)`.
     pub fn describe(&self) -> String {
         let what = if self.count == 1 {
             "1 entry breaks".to_owned()
@@ -57,7 +62,7 @@ impl Breaks {
             format!("{} entries break", self.count)
         };
         match &self.first {
-            Some(first) => format!("{what} the API's document (the first: {first})"),
+            Some(first) => format!("{what} the API's document (such as {first})"),
             None => format!("{what} the API's document"),
         }
     }
@@ -167,7 +172,9 @@ mod tests {
 
     #[test]
     fn a_missing_member_is_an_empty_cell_and_a_break_is_described_once() {
-        let entry = raw(r#"{"id":"b","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#);
+        let entry = raw(
+            r#"{"id":"b","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+        );
         let why = entry.decode().expect_err("user_id is required");
         assert_eq!(csv_cells_as_sent(&entry)[1], "");
         let mut breaks = Breaks::default();
@@ -175,7 +182,7 @@ mod tests {
         breaks.add(&entry, &why);
         assert_eq!(breaks.count, 2);
         let text = breaks.describe();
-        assert!(text.starts_with("2 entries break the API's document (the first: entry b: "));
+        assert!(text.starts_with("2 entries break the API's document (such as entry b: "));
         assert!(text.contains("user_id"), "{text}");
     }
 }

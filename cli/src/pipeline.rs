@@ -299,9 +299,9 @@ impl<W: Durable> Pipeline<W> {
                     .map_err(Failure::Api)?;
                 let newest = checked.entries.first().map(RawAuditLog::created_at);
                 let before = self.sink.entries();
-                let breaks_before = self.sink.breaks().clone();
+                let breaks_before = self.sink.breaks().count;
                 let capped = self.write(checked)?;
-                self.report_breaks(&breaks_before);
+                self.report_breaks(breaks_before);
                 self.batch_pages += 1;
                 if let Some(observer) = &self.observer {
                     observer.page(self.sink.entries() - before, newest);
@@ -379,7 +379,7 @@ impl<W: Durable> Pipeline<W> {
     /// Warns about the entries of the page just written that break the
     /// document (and counts them in the metrics): as they come, so a
     /// followed export's logs say so the day it happens.
-    fn report_breaks(&self, before: &Breaks) {
+    fn report_breaks(&self, before: u64) {
         let new = self.sink.breaks().since(before);
         if new.count == 0 {
             return;
@@ -742,9 +742,7 @@ impl<W: Durable> Pipeline<W> {
                 || self.saved_oldest.is_none()
         });
         let mut note = String::new();
-        if let (Some(long), None, Some(oldest)) =
-            (&resume.cursor, cursor, self.saved_oldest)
-        {
+        if let (Some(long), None, Some(oldest)) = (&resume.cursor, cursor, self.saved_oldest) {
             params.end_time = Some(oldest.min(window.end));
             note = format!(
                 "\n(The server's cursor, {} characters, is too long to quote; this continues from \

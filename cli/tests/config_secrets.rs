@@ -116,7 +116,10 @@ fn a_config_file_that_does_not_parse_never_echoes_the_key() {
 #[test]
 fn a_value_of_the_wrong_type_is_named_and_not_quoted() {
     for (text, field) in [
-        (format!("[profiles.a]\npage_size = \"{KEY}\"\n"), "page_size"),
+        (
+            format!("[profiles.a]\npage_size = \"{KEY}\"\n"),
+            "page_size",
+        ),
         (format!("[profiles.a]\ntimeout = \"{KEY}\"\n"), "timeout"),
     ] {
         let (code, output, _, _dir) = config_show(text.as_bytes());

@@ -91,9 +91,13 @@ fn the_help_table_has_every_exit_code_the_readme_lists() {
     let readme = include_str!("../../README.md");
     for code in ["0", "1", "2", "3", "4", "5", "130", "143"] {
         assert!(
-            help.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{code} "))),
             "exit {code} in --help:\n{help}"
         );
-        assert!(readme.contains(&format!("`{code}`")), "exit {code} in the README");
+        assert!(
+            readme.contains(&format!("`{code}`")),
+            "exit {code} in the README"
+        );
     }
 }

@@ -54,7 +54,11 @@ fn export_args(uri: &str, output: &std::path::Path, format: &str) -> Vec<String>
 
 fn assert_warned_and_exit_4(out: &std::process::Output) {
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "the server is at fault: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "the server is at fault: {stderr}"
+    );
     assert!(
         stderr.contains("2 entries break the API's document"),
         "the count: {stderr}"
@@ -78,7 +82,10 @@ async fn entries_breaking_the_document_are_kept_as_sent_in_json_lines_and_exit_4
     let written = std::fs::read_to_string(&path).expect("the archive");
     let expected: String = SENT.iter().map(|l| format!("{l}\n")).collect();
     assert_eq!(written, expected, "every entry, byte for byte as sent");
-    assert!(!common::checkpoint_of(&path).exists(), "the export is complete");
+    assert!(
+        !common::checkpoint_of(&path).exists(),
+        "the export is complete"
+    );
 
     // The same command again does not loop on the same failure: the
     // archive is complete, and it is never replaced without --overwrite.
@@ -152,7 +159,10 @@ async fn entries_breaking_the_document_to_stdout_with_state_exit_4_and_the_state
     let out = run(&args, Some(TEST_KEY)).await;
     assert_warned_and_exit_4(&out);
     assert_eq!(text(&out.stdout).lines().count(), 4);
-    assert!(!state.exists(), "a finished range leaves no state to loop on");
+    assert!(
+        !state.exists(),
+        "a finished range leaves no state to loop on"
+    );
 }
 
 /// A server whose pages are small and many, each with a cursor of
@@ -176,12 +186,19 @@ async fn paged_server(pages: usize, cursor_len: usize) -> MockServer {
         } else {
             r#"{"has_more":false}"#.to_owned()
         };
-        let body = format!(r#"{{"logs":[{}],"pagination":{pagination}}}"#, logs.join(","));
+        let body = format!(
+            r#"{{"logs":[{}],"pagination":{pagination}}}"#,
+            logs.join(",")
+        );
         let mut mock = Mock::given(matchers::method("GET")).and(matchers::path("/v2/audit-logs"));
         if page == 0 {
             mock = mock.and(matchers::query_param_is_missing("cursor"));
         } else {
-            let this = format!("{:03}{}", page - 1, "c".repeat(cursor_len.saturating_sub(3)));
+            let this = format!(
+                "{:03}{}",
+                page - 1,
+                "c".repeat(cursor_len.saturating_sub(3))
+            );
             mock = mock.and(matchers::query_param("cursor", this));
         }
         mock.respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
@@ -217,7 +234,10 @@ async fn a_full_disk_at_the_final_flush_says_what_is_safe_and_how_to_continue() 
     let mut args = export_args(&server.uri(), &path, "json");
     args.extend(["--page-size", "5", "--checkpoint-every", "0s"].map(String::from));
     let out = command(&args, Some(TEST_KEY))
-        .env("ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER", (size - 2).to_string())
+        .env(
+            "ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER",
+            (size - 2).to_string(),
+        )
         .output()
         .await
         .expect("runs");
@@ -228,7 +248,10 @@ async fn a_full_disk_at_the_final_flush_says_what_is_safe_and_how_to_continue() 
         stderr.contains("20 entries are safely in"),
         "the safe count: {stderr}"
     );
-    assert!(stderr.contains("--resume"), "the continue command: {stderr}");
+    assert!(
+        stderr.contains("--resume"),
+        "the continue command: {stderr}"
+    );
     assert_eq!(common::checkpointed(&path), 20);
 
     let out = run(
@@ -308,14 +331,22 @@ async fn the_stdout_continue_command_keeps_the_order_and_the_journals_place() {
     };
     Mock::given(matchers::query_param_is_missing("cursor"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            page(["a", "b"], ["2026-05-18T11:00:04Z", "2026-05-18T11:00:03Z"], "p2"),
+            page(
+                ["a", "b"],
+                ["2026-05-18T11:00:04Z", "2026-05-18T11:00:03Z"],
+                "p2",
+            ),
             "application/json",
         ))
         .mount(&server)
         .await;
     Mock::given(matchers::query_param("cursor", "p2"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            page(["c", "d"], ["2026-05-18T11:00:02Z", "2026-05-18T11:00:01Z"], "p3"),
+            page(
+                ["c", "d"],
+                ["2026-05-18T11:00:02Z", "2026-05-18T11:00:01Z"],
+                "p3",
+            ),
             "application/json",
         ))
         .mount(&server)
@@ -349,7 +380,11 @@ async fn the_stdout_continue_command_keeps_the_order_and_the_journals_place() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("entry")["id"].to_string())
         .collect();
-    assert_eq!(ids, [r#""b""#, r#""a""#, r#""d""#, r#""c""#], "oldest first");
+    assert_eq!(
+        ids,
+        [r#""b""#, r#""a""#, r#""d""#, r#""c""#],
+        "oldest first"
+    );
     let command = stderr
         .lines()
         .find(|l| l.trim_start().starts_with("arize-audit-logs export"))

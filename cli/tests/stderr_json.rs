@@ -96,7 +96,10 @@ fn a_followed_export_with_metrics_stopped_by_sigterm_writes_only_json_to_stderr(
     let stderr = text(&done.stderr);
     assert_eq!(done.status.code(), Some(0), "{stderr}");
     let lines = json_lines(&stderr);
-    assert!(said(&lines, "Serving http://127.0.0.1:").is_some(), "{stderr}");
+    assert!(
+        said(&lines, "Serving http://127.0.0.1:").is_some(),
+        "{stderr}"
+    );
     let stopped = said(&lines, "Stopped following on SIGTERM").expect("the stop is said");
     assert_eq!(stopped["level"], "INFO");
     assert_eq!(
@@ -134,6 +137,9 @@ async fn a_failing_export_says_its_warning_and_its_error_as_json() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     let lines = json_lines(&stderr);
-    assert_eq!(said(&lines, "1 entry breaks").expect("warned")["level"], "WARN");
+    assert_eq!(
+        said(&lines, "1 entry breaks").expect("warned")["level"],
+        "WARN"
+    );
     assert_eq!(lines.last().expect("a last line")["level"], "ERROR");
 }

@@ -83,11 +83,7 @@ impl fmt::Display for Problem {
             write!(f, ": {}", crate::model::text::quote(detail))?;
         }
         if let Some(code) = self.error_code() {
-            write!(
-                f,
-                " (error_code {})",
-                crate::model::text::quote(code)
-            )?;
+            write!(f, " (error_code {})", crate::model::text::quote(code))?;
         }
         Ok(())
     }

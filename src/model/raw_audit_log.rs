@@ -314,11 +314,7 @@ mod tests {
             let Ok(entry) = serde_json::from_str::<RawAuditLog>(text) else {
                 continue;
             };
-            assert_eq!(
-                entry.conforms().is_ok(),
-                entry.decode().is_ok(),
-                "{text}"
-            );
+            assert_eq!(entry.conforms().is_ok(), entry.decode().is_ok(), "{text}");
         }
     }
 
