@@ -44,6 +44,12 @@ fn decode(c: &mut Criterion) {
                 typed.len()
             })
         });
+        group.bench_with_input(BenchmarkId::new("conforms", n), &body, |b, body| {
+            b.iter(|| {
+                let page: ListAuditLogsResponse = serde_json::from_slice(body).expect("decodes");
+                page.logs.iter().filter(|e| e.conforms().is_ok()).count()
+            })
+        });
     }
     group.finish();
 

@@ -247,7 +247,7 @@ impl fmt::Display for ApiError {
             write!(f, ": {}", text::excerpt(body.trim().as_bytes(), 200))?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, ", request id {}", text::escape_control(id))?;
+            write!(f, ", request id {}", text::quote(id))?;
         }
         write!(f, "{}", self.history)
     }
@@ -646,7 +646,7 @@ pub enum PaginationError {
 
 fn cursor_text(cursor: Option<&str>) -> String {
     match cursor {
-        Some(c) => format!("cursor {}", crate::model::text::escape_control(c)),
+        Some(c) => format!("cursor {}", crate::model::text::quote(c)),
         None => "the first request".to_owned(),
     }
 }

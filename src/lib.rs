@@ -201,7 +201,7 @@ pub use model::{
     page::{Page, PageKind, Pagination, RawPage},
     problem::Problem,
     raw_audit_log::{DecodeEntryError, RawAuditLog},
-    text::escape_control,
+    text::{escape_control, quote as quote_server_text, QUOTE_CHARS},
 };
 pub use region::Region;
 pub use retry::{policy::RetryPolicy, retry_after::RetryAfter};

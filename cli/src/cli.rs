@@ -15,7 +15,7 @@ use crate::{logging::LogFormat, query_flags::QueryFlags};
 #[derive(Debug, Parser)]
 #[command(name = "arize-audit-logs", version, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes:\n  0    success\n  1    internal error or local I/O failure\n  2    usage or validation error (nothing was sent)\n  3    authentication or permission error (401, 403, no API key)\n  4    server or network failure; the message says how to resume\n  5    verify: the archive is not intact (its findings are printed)\n  130  interrupted (Ctrl-C); the message says how to resume"
+    after_help = "Exit codes:\n  0    success\n  1    internal error or local I/O failure\n  2    usage or validation error (nothing was sent)\n  3    authentication or permission error (401, 403, no API key)\n  4    server or network failure, or entries that break the API's document (written as sent);\n       the message says how to resume\n  5    verify: the archive is not intact (its findings are printed)\n  130  interrupted (Ctrl-C); the message says how to resume\n  143  stopped by SIGTERM before an export that is not following finished (a followed one\n       exits 0); the message says how to resume"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -175,7 +175,7 @@ pub struct ConnectionArgs {
     pub base_url: Option<String>,
     /// The region: global, eu-west-1a, ca-central-1a, us-central-1a or us-east-1b
     /// (default: ARIZE_REGION, else global).
-    #[arg(long, value_name = "REGION", global = true)]
+    #[arg(long, value_name = "REGION", global = true, value_parser = parse_region)]
     pub region: Option<String>,
     /// Most attempts per request (1 turns retries off) [default: 5].
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..))]
@@ -328,7 +328,10 @@ pub struct ExportArgs {
     /// arrive: a failed start leaves the old file as it was).
     #[arg(long, requires = "output", conflicts_with = "resume")]
     pub overwrite: bool,
-    /// The file format [default: jsonl].
+    /// The file format [default: jsonl]. An entry that breaks the API's
+    /// document (a member missing or of the wrong type) is written as sent in
+    /// every format (CSV: the member's JSON text), counted and warned about,
+    /// and the export exits 4 once complete.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// The order of the entries within each batch (one page, the unit
@@ -420,7 +423,7 @@ pub struct VerifyArgs {
     /// The SHA-256 of a digest recorded from an earlier verify ("head"): it
     /// must still be in the chain, which catches an archive rolled back to
     /// an older chain.
-    #[arg(long, value_name = "SHA256")]
+    #[arg(long, value_name = "SHA256", value_parser = parse_sha256)]
     pub head: Option<String>,
     /// Check only units and lines from this time on (the chain is always
     /// checked whole).
@@ -480,23 +483,23 @@ pub struct MockArgs {
     /// Delay before every answer (e.g. 50ms).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub latency: Duration,
-    /// Probability of a 429 answer.
-    #[arg(long, default_value_t = 0.0)]
+    /// Probability of a 429 answer, 0 to 1 (0.05: one answer in twenty).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub rate_limit: f64,
     /// Retry-After seconds sent with a 429.
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,
     /// Probability of a 503 answer.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub server_error: f64,
     /// Probability of closing the connection without an answer.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub drop_connection: f64,
     /// Probability of breaking off halfway through the body.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub truncate_body: f64,
     /// Fraction of entries with an operation type the document does not list.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = parse_probability)]
     pub unknown_operation_types: f64,
     /// Add members the document does not declare to every page and entry.
     #[arg(long)]
@@ -562,6 +565,47 @@ fn parse_positive(text: &str) -> Result<Duration, String> {
         return Err("give a duration above zero".into());
     }
     Ok(duration)
+}
+
+/// `--region`: a name, never empty (an empty one would quietly mean the
+/// global region); which names exist is checked with the other settings.
+fn parse_region(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(format!(
+            "give a region name: {}",
+            arize_audit_logs::Region::known_names()
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `verify --head`: a SHA-256 as `verify` prints it, 64 hexadecimal digits.
+fn parse_sha256(text: &str) -> Result<String, String> {
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "a SHA-256 is 64 hexadecimal digits, as `verify` prints it after \"head:\"; this \
+             is {} characters{}",
+            text.chars().count(),
+            if text.chars().all(|c| c.is_ascii_hexdigit()) {
+                ""
+            } else {
+                ", not all of them hexadecimal digits"
+            }
+        ));
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
+/// The fake server's `--rate-limit` and other fault knobs: a probability,
+/// from 0 (never) to 1 (every answer).
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        Ok(_) => Err(format!(
+            "{text} is not a probability: give a number from 0 (never) to 1 (every answer)"
+        )),
+        Err(_) => Err(format!("{text:?} is not a number from 0 to 1")),
+    }
 }
 
 /// `--max-response-bytes`: at least one byte.

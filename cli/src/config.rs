@@ -69,11 +69,15 @@ struct File {
     profiles: BTreeMap<String, Profile>,
 }
 
+/// What a `timeout` that does not read as a duration is told.
+const NOT_A_DURATION: &str = "is not a duration such as \"45s\" or \"2m\"";
+
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let text = String::deserialize(d)?;
     humantime::parse_duration(&text)
         .map(Some)
-        .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration ({e})")))
+        // The value is not quoted back: errors about this file never echo it.
+        .map_err(|_| serde::de::Error::custom(NOT_A_DURATION))
 }
 
 /// The config file as read: its profiles, and where it is.
@@ -98,9 +102,11 @@ impl Config {
     /// Reads `path`; a missing file is an empty config, anything else that
     /// goes wrong is an error naming the file.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::small_file::read_text(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(crate::small_file::ReadError::Io(e))
+                if e.kind() == std::io::ErrorKind::NotFound =>
+            {
                 return Ok(Self {
                     path: Some(path.to_owned()),
                     ..Self::default()
@@ -113,7 +119,7 @@ impl Config {
                 ))
             }
         };
-        let file: File = toml::from_str(&text).map_err(|e| explain(path, &e))?;
+        let file: File = toml::from_str(&text).map_err(|e| explain(path, &text, &e))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let mut profiles = file.profiles;
         for (name, profile) in &mut profiles {
@@ -160,17 +166,108 @@ impl Config {
     }
 }
 
-/// A TOML error, with a plain word for the mistake that matters most.
-fn explain(path: &Path, e: &toml::de::Error) -> String {
+/// A TOML error in words of its own: the file, the line and column, the
+/// setting and what is wrong with it, never the file's text (a key pasted
+/// into the wrong place must not reach a terminal or a log).
+fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map(|span| span.start.min(text.len())).unwrap_or(0);
+    let before = text.get(..at).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    let place = format!("{}, line {line}, column {column}", path.display());
     let message = e.message();
-    if message.contains("unknown field `api_key`") || message.contains("unknown field `key`") {
-        return format!(
-            "{}: a config file never holds the API key itself; put the key in a file of its \
-             own (chmod 600) and name that file with `api_key_file`",
-            path.display()
-        );
+    let named = |name: Option<&str>| name.map_or("the value ".to_owned(), |n| format!("`{n}` "));
+    // The setting on that line, when it is one of the documented ones.
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let setting = line_text
+        .split_once('=')
+        .map(|(name, _)| name.trim().trim_matches('"'))
+        .filter(|name| SETTINGS.contains(name) || *name == "profiles");
+    let expected = message
+        .rsplit_once(", expected ")
+        .map(|(_, tail)| tail)
+        .filter(|tail| !tail.contains('"'));
+    let expected_part = expected.map_or(String::new(), |x| format!("; expected {x}"));
+    let what = if let Some(rest) = message.strip_prefix("unknown field `") {
+        match rest.split('`').next().filter(|f| plain_name(f)) {
+            Some(field @ ("api_key" | "key" | "apikey" | "token" | "api_token")) => format!(
+                "`{field}` is not a setting: a config file never holds the API key itself; put \
+                 the key in a file of its own (chmod 600) and name that file with `api_key_file`"
+            ),
+            Some(field) => format!("`{field}` is not a setting{expected_part}"),
+            None => format!("a name that is not a setting{expected_part}"),
+        }
+    } else if message.starts_with("duplicate key") {
+        match setting {
+            Some(field) => format!("`{field}` is set twice; keep one"),
+            None => "a name is given twice; keep one".to_owned(),
+        }
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        format!(
+            "{}has the wrong type{}",
+            named(setting),
+            expected.map_or(String::new(), |x| format!(": expected {x}"))
+        )
+    } else if message.contains(NOT_A_DURATION) {
+        format!("{}{NOT_A_DURATION}", named(setting))
+    } else if message.starts_with("string values must be quoted") {
+        format!(
+            "{}has a value that is not quoted: text goes in double quotes",
+            named(setting)
+        )
+    } else if message.starts_with("invalid basic string") || message.contains("unterminated") {
+        format!(
+            "{}has a string that is not closed: it needs its closing double quote on the same \
+             line",
+            named(setting)
+        )
+    } else if message.starts_with("key with no value") {
+        "a line that is not a setting: each setting is `name = value`, and a key goes in a \
+         file of its own"
+            .to_owned()
+    } else {
+        format!("this is not valid TOML ({})", safe_words(message))
+    };
+    format!("{place}: {}", what.trim_start())
+}
+
+/// The settings a profile takes.
+const SETTINGS: [&str; 6] = [
+    "region",
+    "base_url",
+    "api_key_file",
+    "page_size",
+    "max_attempts",
+    "timeout",
+];
+
+/// A name that reads as a setting's (lower-case letters and `_`, short): one
+/// that may be quoted back. Anything else might be a pasted secret.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 24
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// The parser's words, without anything it quotes from the file.
+fn safe_words(message: &str) -> String {
+    let quotes_text = message.contains('"')
+        || message
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .any(|quoted| quoted.chars().count() > 3);
+    if quotes_text {
+        "see the line and column".to_owned()
+    } else {
+        message.to_owned()
     }
-    format!("{}: {}", path.display(), e.to_string().trim_end())
 }
 
 fn check(path: &Path, name: &str, profile: &Profile) -> Result<(), String> {
@@ -179,6 +276,16 @@ fn check(path: &Path, name: &str, profile: &Profile) -> Result<(), String> {
         return Err(format!(
             "{}: sets both `region` and `base_url`; keep one (a base URL names the host \
              itself, a region names Arize's host for it)",
+            at()
+        ));
+    }
+    if profile
+        .region
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(format!(
+            "{}: `region` is empty; name a region, or leave the setting out",
             at()
         ));
     }
@@ -281,7 +388,7 @@ mod tests {
             ("[profiles.a]\ntimeout = \"soon\"\n", "not a duration"),
             (
                 "[profiles.a]\nregoin = \"global\"\n",
-                "unknown field `regoin`",
+                "`regoin` is not a setting",
             ),
             ("[profiles.a\n", "config.toml"),
         ] {

@@ -258,7 +258,7 @@ pub fn resolve(
 
 /// The API key in a key file (its first line). Every key problem is exit 3.
 fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::small_file::read_text(path).map_err(|e| {
         Failure::Auth(format!(
             "cannot read the API key from {} ({source}): {e}",
             path.display()
@@ -282,11 +282,11 @@ fn warn_if_shared(path: &Path) {
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            eprintln!(
+            crate::notice::warn(&format!(
                 "warning: {} is accessible to other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
                 path.display(),
                 path.display()
-            );
+            ));
         }
     }
 }

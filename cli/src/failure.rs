@@ -20,6 +20,10 @@ pub enum Failure {
     Stopped(Signal),
     /// A local file could not be read or written: exit 1.
     Io(String),
+    /// The server sent what its document does not allow, and the command
+    /// did all it could with it (an export wrote such entries as sent):
+    /// exit 4, as for any server fault.
+    Server(String),
     /// Standard output was closed by its reader (`… | head`): the reader
     /// has what it wanted, so this ends quietly with exit 0.
     ClosedPipe,
@@ -56,6 +60,7 @@ impl Failure {
             Self::Auth(_) => 3,
             Self::Stopped(signal) => signal.exit_code(),
             Self::Io(_) => 1,
+            Self::Server(_) => 4,
             Self::ClosedPipe => 0,
             Self::NotIntact => 5,
             Self::Hinted(inner, _) => inner.exit_code(),
@@ -70,7 +75,9 @@ impl Failure {
 
     pub fn report(&self) -> String {
         match self {
-            Self::Usage(m) | Self::Io(m) | Self::Auth(m) => format!("error: {m}"),
+            Self::Usage(m) | Self::Io(m) | Self::Auth(m) | Self::Server(m) => {
+                format!("error: {m}")
+            }
             Self::Stopped(Signal::Interrupt) => "interrupted (SIGINT)".to_owned(),
             Self::Stopped(Signal::Terminate) => "stopped by SIGTERM".to_owned(),
             Self::ClosedPipe | Self::NotIntact => String::new(),

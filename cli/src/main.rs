@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod commands;
 mod config;
+mod conformance;
 mod connect;
 mod digest;
 mod failure;
@@ -13,6 +14,7 @@ mod hooks;
 mod journal;
 mod logging;
 mod metrics;
+mod notice;
 mod output;
 mod parallel;
 mod pipeline;
@@ -20,6 +22,7 @@ mod progress;
 mod query_flags;
 mod signals;
 mod sink;
+mod small_file;
 mod stdout;
 mod table;
 
@@ -57,7 +60,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.is_quiet() {
-                eprintln!("{}", failure.report());
+                notice::say(notice::Level::Error, &failure.report());
             }
             ExitCode::from(failure.exit_code())
         }
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let (verbose, log_format) = cli.command.logging();
+    notice::set_format(log_format);
     let metrics = metrics::for_command(&cli.command)?;
     logging::init(
         verbose,

@@ -62,6 +62,7 @@ mod enabled {
         registry: Registry,
         entries: IntCounter,
         pages: IntCounter,
+        breaks: IntCounter,
         requests: IntCounterVec,
         retries: IntCounter,
         rate_limit_wait: Counter,
@@ -94,6 +95,14 @@ mod enabled {
                     IntCounter::new(
                         "pages_exported_total",
                         "Pages fetched and written by this process.",
+                    ),
+                )?,
+                breaks: registered(
+                    &registry,
+                    IntCounter::new(
+                        "entries_breaking_document_total",
+                        "Entries written as sent that break the API's document (a member \
+                         missing or of the wrong type).",
                     ),
                 )?,
                 requests: registered(
@@ -281,6 +290,10 @@ mod enabled {
                     self.newest_entry.set(at);
                 }
             }
+        }
+
+        fn breaks(&self, entries: u64) {
+            self.breaks.inc_by(entries);
         }
     }
 

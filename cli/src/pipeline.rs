@@ -15,11 +15,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::{
     check::Checked,
     cli::Order,
+    conformance::Breaks,
     digest::{self, keys::SigningKey, write::FileDigests, Content, Sealed, Unit},
     failure::Failure,
     filters::shell_quote,
     hooks,
-    journal::{self, Journal, KeySource, Until, Written},
+    journal::{self, Journal, KeySource, Plan, Until, Written},
     parallel::{self, Window},
     progress::Progress,
     signals::{self, Signal, Stop},
@@ -85,6 +86,9 @@ pub trait Observer: Send + Sync {
     /// A page was fetched and its `written` entries written; `newest` is
     /// the newest `created_at` among them.
     fn page(&self, written: u64, newest: Option<DateTime<Utc>>);
+    /// Entries were written that break the document (see
+    /// [`crate::conformance`]).
+    fn breaks(&self, _entries: u64) {}
 }
 
 /// How a pipeline runs, beside what it moves.
@@ -122,6 +126,8 @@ pub struct Summary {
     /// A followed export stopped by SIGTERM: its state is saved, and the
     /// same command continues it.
     pub stopped: Option<Signal>,
+    /// Entries this run wrote, as sent, that break the document.
+    pub breaks: Breaks,
 }
 
 pub struct Pipeline<W: Durable> {
@@ -129,6 +135,10 @@ pub struct Pipeline<W: Durable> {
     journal: Journal,
     /// What the journal on disk vouches for.
     saved: Written,
+    /// Where the journal on disk continues from (with `saved`, what every
+    /// message about continuing quotes), and the oldest entry written then.
+    saved_plan: Plan,
+    saved_oldest: Option<DateTime<Utc>>,
     sink: Sink<W>,
     store: Store,
     progress: Progress,
@@ -185,6 +195,8 @@ impl<W: Durable> Pipeline<W> {
         Self {
             client,
             saved: journal.written.clone(),
+            saved_plan: journal.plan.clone(),
+            saved_oldest: None,
             pages: journal.written.pages,
             repeats: journal.written.repeats,
             journal,
@@ -218,8 +230,13 @@ impl<W: Durable> Pipeline<W> {
         if matches!(self.store, Store::Bucket { .. }) {
             self.saved_journal = Some(self.journal.clone());
         }
-        match self.passes().await {
+        let result = match self.passes().await {
             Ok(stopped) => self.finish(stopped).await,
+            Err(failure) => Err(failure),
+        };
+        match result {
+            Ok(summary) => Ok(summary),
+            // The final flush too: a full disk there says what is safe.
             Err(failure) => Err(self.fail(failure).await),
         }
     }
@@ -282,7 +299,9 @@ impl<W: Durable> Pipeline<W> {
                     .map_err(Failure::Api)?;
                 let newest = checked.entries.first().map(RawAuditLog::created_at);
                 let before = self.sink.entries();
+                let breaks_before = self.sink.breaks().count;
                 let capped = self.write(checked)?;
+                self.report_breaks(breaks_before);
                 self.batch_pages += 1;
                 if let Some(observer) = &self.observer {
                     observer.page(self.sink.entries() - before, newest);
@@ -355,6 +374,23 @@ impl<W: Durable> Pipeline<W> {
             );
         }
         Ok(capped)
+    }
+
+    /// Warns about the entries of the page just written that break the
+    /// document (and counts them in the metrics): as they come, so a
+    /// followed export's logs say so the day it happens.
+    fn report_breaks(&self, before: u64) {
+        let new = self.sink.breaks().since(before);
+        if new.count == 0 {
+            return;
+        }
+        if let Some(observer) = &self.observer {
+            observer.breaks(new.count);
+        }
+        crate::notice::warn(&format!(
+            "warning: {}; written as sent, and the export will exit with status 4",
+            new.describe()
+        ));
     }
 
     /// Every few MiB, starts syncing the file on the blocking pool (one at a
@@ -464,6 +500,8 @@ impl<W: Durable> Pipeline<W> {
             }
         }
         self.saved = written;
+        self.saved_plan = self.journal.plan.clone();
+        self.saved_oldest = self.oldest;
         Ok(())
     }
 
@@ -532,7 +570,7 @@ impl<W: Durable> Pipeline<W> {
 
     /// Ends the export: a finished one removes its journal; a followed one
     /// is never finished, so a stop saves its state for the next run.
-    async fn finish(mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
+    async fn finish(&mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
         self.replace_existing()?;
         if self.following() || matches!(self.store, Store::Bucket { .. }) {
             // Before the format's closing (a JSON array's `]`), which a
@@ -554,6 +592,7 @@ impl<W: Durable> Pipeline<W> {
             repeats: self.repeats,
             elapsed: self.started.elapsed(),
             stopped,
+            breaks: self.sink.breaks().clone(),
         })
     }
 
@@ -587,7 +626,11 @@ impl<W: Durable> Pipeline<W> {
                 }
             };
         }
-        let hint = self.resume_hint();
+        let mut hint = self.resume_hint();
+        let breaks = self.sink.breaks();
+        if breaks.count > 0 {
+            hint = format!("{hint}\nAlso: {}; written as sent.", breaks.describe());
+        }
         failure.with_hint(hint)
     }
 
@@ -624,13 +667,14 @@ impl<W: Durable> Pipeline<W> {
 
     fn resume_hint(&self) -> String {
         let written = self.saved.entries;
-        let plan = &self.journal.plan;
+        // What the journal on disk says, not what was fetched since.
+        let plan = &self.saved_plan;
         match &self.store {
             Store::File { output, journal } => {
                 let at = match &plan.resume.cursor {
                     Some(c) => format!(
                         " It stopped at cursor {} (entry {} of that page).",
-                        arize_audit_logs::escape_control(c),
+                        arize_audit_logs::quote_server_text(c),
                         plan.resume.skip
                     ),
                     None => String::new(),
@@ -687,18 +731,39 @@ impl<W: Durable> Pipeline<W> {
                 shell_quote(&path.display().to_string())
             );
         }
+        let resume = &self.saved_plan.resume;
         let mut params = j.filters.clone();
         params.start_time = Some(window.start);
         params.end_time = Some(window.end);
+        // A cursor too long to quote is left out: the range then ends at
+        // the oldest entry written, whose instant's entries come again.
+        let cursor = resume.cursor.as_deref().filter(|c| {
+            arize_audit_logs::quote_server_text(c) == arize_audit_logs::escape_control(c)
+                || self.saved_oldest.is_none()
+        });
+        let mut note = String::new();
+        if let (Some(long), None, Some(oldest)) = (&resume.cursor, cursor, self.saved_oldest) {
+            params.end_time = Some(oldest.min(window.end));
+            note = format!(
+                "\n(The server's cursor, {} characters, is too long to quote; this continues from \
+                 the oldest entry written, so the entries at {} come again: each line's id \
+                 tells them apart.)",
+                long.chars().count(),
+                crate::filters::timestamp(&oldest)
+            );
+        }
         cmd += &crate::filters::as_flags(&params);
         cmd += &format!(" --format {} --page-size {}", j.format.name(), j.page_size);
+        if j.order != Order::default() {
+            cmd += &format!(" --order {}", j.order.name());
+        }
         if let Until::Entries { max } = j.until {
             cmd += &format!(" --max-entries {}", max.saturating_sub(self.saved.entries));
         }
-        if let Some(c) = &j.plan.resume.cursor {
-            cmd += &format!(" --cursor {} --skip {}", shell_quote(c), j.plan.resume.skip);
+        if let Some(c) = cursor {
+            cmd += &format!(" --cursor {} --skip {}", shell_quote(c), resume.skip);
         }
-        cmd
+        cmd + &note
     }
 
     fn io_failure(&self, e: io::Error) -> Failure {

@@ -7,6 +7,10 @@
 //! whitespace is removed, and only where the server's text had a line break
 //! in it). CSV writes the documented columns and an `extra` column with the
 //! members the document does not list, as compact JSON.
+//!
+//! An entry that breaks the document (a member missing or of the wrong
+//! type) is written as sent all the same, in every format, and counted (see
+//! [`crate::conformance`]).
 
 use std::io::{self, BufWriter, Write};
 
@@ -14,6 +18,7 @@ use arize_audit_logs::{AuditLog, RawAuditLog};
 
 use crate::{
     cli::Format,
+    conformance::Breaks,
     hooks::FileOut,
     journal::{LastEntry, Written},
 };
@@ -135,6 +140,8 @@ pub struct Sink<W: Durable> {
     crc: crc32fast::Hasher,
     last: Option<LastEntry>,
     line: Vec<u8>,
+    /// The entries written that break the document.
+    breaks: Breaks,
 }
 
 impl<W: Durable> Sink<W> {
@@ -155,6 +162,7 @@ impl<W: Durable> Sink<W> {
             crc: crc32fast::Hasher::new_with_initial_len(written.crc32, written.bytes),
             last: written.last.clone(),
             line: Vec::with_capacity(4096),
+            breaks: Breaks::default(),
         }
     }
 
@@ -199,6 +207,15 @@ impl<W: Durable> Sink<W> {
     fn write_one(&mut self, entry: &RawAuditLog) -> io::Result<u64> {
         self.start()?;
         self.line.clear();
+        // One rule for every format: the library says whether the entry
+        // keeps to the document (CSV decodes it anyway).
+        let (typed, conforms) = match self.format {
+            Format::Csv => match entry.decode() {
+                Ok(typed) => (Some(typed), Ok(())),
+                Err(why) => (None, Err(why)),
+            },
+            Format::Jsonl | Format::Json => (None, entry.conforms()),
+        };
         match self.format {
             Format::Jsonl => {
                 write_json(&mut self.line, entry)?;
@@ -211,11 +228,12 @@ impl<W: Durable> Sink<W> {
                 write_json(&mut self.line, entry)?;
             }
             Format::Csv => {
-                let entry = entry.decode().map_err(io::Error::other)?;
+                let cells = match &typed {
+                    Some(typed) => csv_record(typed),
+                    None => crate::conformance::csv_cells_as_sent(entry),
+                };
                 let mut writer = csv_writer();
-                writer
-                    .write_record(csv_record(&entry))
-                    .map_err(io::Error::other)?;
+                writer.write_record(cells).map_err(io::Error::other)?;
                 let record = writer
                     .into_inner()
                     .map_err(|e| io::Error::other(e.to_string()))?;
@@ -228,6 +246,9 @@ impl<W: Durable> Sink<W> {
         self.line = line;
         result?;
         self.entries += 1;
+        if let Err(why) = &conforms {
+            self.breaks.add(entry, why);
+        }
         Ok(offset)
     }
 
@@ -272,6 +293,11 @@ impl<W: Durable> Sink<W> {
             crc32: self.crc.clone().finalize(),
             last: self.last.clone(),
         }
+    }
+
+    /// The entries written (by this run) that break the document.
+    pub fn breaks(&self) -> &Breaks {
+        &self.breaks
     }
 
     pub fn entries(&self) -> u64 {

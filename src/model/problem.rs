@@ -78,16 +78,12 @@ impl Problem {
 /// `title: detail (error_code)`, with control characters escaped.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::model::text::escape_control(&self.title))?;
+        f.write_str(&crate::model::text::quote(&self.title))?;
         if let Some(detail) = &self.detail {
-            write!(f, ": {}", crate::model::text::escape_control(detail))?;
+            write!(f, ": {}", crate::model::text::quote(detail))?;
         }
         if let Some(code) = self.error_code() {
-            write!(
-                f,
-                " (error_code {})",
-                crate::model::text::escape_control(code)
-            )?;
+            write!(f, " (error_code {})", crate::model::text::quote(code))?;
         }
         Ok(())
     }

@@ -31,6 +31,31 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// About this many characters of server text are quoted in a message.
+pub const QUOTE_CHARS: usize = 200;
+
+/// Server text (a cursor, a problem's title or detail, an id) as a message
+/// quotes it: control characters escaped, then cut to [`QUOTE_CHARS`]
+/// characters with a note of how many were left out. Every message that
+/// quotes server text goes through this, so a hostile or broken server
+/// cannot flood a terminal or a log line.
+pub fn quote(text: &str) -> String {
+    let mut out = String::new();
+    let (mut out_chars, mut used) = (0usize, 0usize);
+    for c in text.chars() {
+        let piece = escape_control(c.encode_utf8(&mut [0; 4]));
+        let width = piece.chars().count();
+        if out_chars + width > QUOTE_CHARS {
+            let left = text.chars().count() - used;
+            return format!("{out}… ({left} more characters)");
+        }
+        out.push_str(&piece);
+        out_chars += width;
+        used += 1;
+    }
+    out
+}
+
 /// The first `max_chars` characters of `bytes` read as UTF-8 (invalid
 /// sequences replaced), control characters escaped, with `…` when cut.
 pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
@@ -49,6 +74,18 @@ pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_cuts_long_text_and_says_how_much_is_left_out() {
+        let long = "c".repeat(5_000);
+        let q = quote(&long);
+        assert!(q.chars().count() < QUOTE_CHARS + 30, "{q}");
+        assert!(q.ends_with("… (4800 more characters)"), "{q}");
+        assert_eq!(quote("abc"), "abc");
+        let escapes = quote(&"\u{1b}".repeat(500));
+        assert!(escapes.chars().count() < QUOTE_CHARS + 30, "{escapes}");
+        assert!(!escapes.contains('\u{1b}'));
+    }
 
     #[test]
     fn escape_control_neutralises_terminal_sequences() {

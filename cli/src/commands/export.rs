@@ -704,7 +704,9 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
     let observer = match (&metrics, args.metrics_listen) {
         (Some(metrics), Some(addr)) => {
             let bound = metrics.serve(addr).await?;
-            eprintln!("Serving http://{bound}/metrics and http://{bound}/healthz");
+            crate::notice::info(&format!(
+                "Serving http://{bound}/metrics and http://{bound}/healthz"
+            ));
             Some(metrics.clone() as Arc<dyn Observer>)
         }
         _ => None,
@@ -728,30 +730,49 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
             ),
             None => "without --state it cannot be continued".into(),
         };
-        eprintln!(
+        crate::notice::info(&format!(
             "Stopped following on {}: {} entries written to {target} in all; {state}.",
             signal.name(),
             summary.entries,
-        );
+        ));
     } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!(
+        crate::notice::info(&format!(
             "Exported {} entries ({} pages) to {target} in {:.2} s.",
             summary.entries,
             summary.pages,
             summary.elapsed.as_secs_f64()
-        );
+        ));
     }
-    Ok(())
+    broken_entries(&summary)
+}
+
+/// The export's last word on entries that break the document: they are
+/// written as sent and the export is complete, but the run exits 4 (see
+/// [`crate::conformance`]).
+pub fn broken_entries(summary: &Summary) -> Result<(), Failure> {
+    if summary.breaks.count == 0 {
+        return Ok(());
+    }
+    let done = if summary.stopped.is_some() {
+        "its state is saved, and the same command goes on after them"
+    } else {
+        "the export is complete, so nothing needs to run again"
+    };
+    Err(Failure::Server(format!(
+        "{}: the server sent them against its own document. Each is written as sent \
+         (CSV: each member's text, or its JSON text where its type is wrong), and {done}.",
+        summary.breaks.describe()
+    )))
 }
 
 /// Overlapping pages are no failure, but never silent.
 pub fn report_repeats(summary: &Summary) {
     if summary.repeats > 0 {
-        eprintln!(
+        crate::notice::warn(&format!(
             "warning: the server sent {} entries again on a later page (overlapping pages); each \
              was written once",
             summary.repeats
-        );
+        ));
     }
 }
 

@@ -43,11 +43,11 @@ pub async fn run(args: ListArgs) -> Result<(), Failure> {
             ListFormat::Tsv => stdout::write_all(table::tsv(&entries).as_bytes())?,
         }
         if format != ListFormat::Json {
-            eprintln!(
+            crate::notice::info(&format!(
                 "{} {}",
                 entries.len(),
                 plural(entries.len(), "entry", "entries")
-            );
+            ));
         }
         return Ok(());
     }
@@ -69,11 +69,11 @@ pub async fn run(args: ListArgs) -> Result<(), Failure> {
         plural(page.logs.len(), "entry", "entries")
     );
     match page.next_cursor() {
-        Some(cursor) => eprintln!(
+        Some(cursor) => crate::notice::info(&format!(
             "{count}; the next page:\n  {}",
             next_page(&args, &params, cursor)
-        ),
-        None => eprintln!("{count}; no more"),
+        )),
+        None => crate::notice::info(&format!("{count}; no more")),
     }
     Ok(())
 }

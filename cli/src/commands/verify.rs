@@ -66,13 +66,13 @@ pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
         if let Some(done) =
             reconcile::against_arize(client, &mut report, range, args.max_requests).await?
         {
-            eprintln!(
+            crate::notice::info(&format!(
                 "Compared with Arize from {} to {}: {} pages, {} entries returned.",
                 crate::filters::timestamp(&done.from),
                 crate::filters::timestamp(&done.to),
                 done.pages,
                 done.returned
-            );
+            ));
         }
     }
     report.conclude();
@@ -112,14 +112,19 @@ fn verify_file(
             .filter(|(_, line)| !line.is_empty())
             .map(|(n, line)| (format!("{place} line {}", n + 1), line.to_vec()))
             .collect(),
+        // Nothing to check against: a usage error, not a verdict.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !data.exists() => {
+            return Err(Failure::Usage(format!(
+                "there is no archive at {} (and no digests at {place})",
+                data.display()
+            )))
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            report.add(
-                Kind::ChainBroken,
-                &place,
-                "there are no digests: the archive was exported without --digests, or they \
-                 were removed",
-            );
-            Vec::new()
+            return Err(Failure::Usage(format!(
+                "no digests found: {place} does not exist, so {} cannot be verified. Export \
+                 with --digests to write them, or name them with --digests FILE",
+                data.display()
+            )))
         }
         Err(e) => return Err(Failure::io(&digests_path, e)),
     };

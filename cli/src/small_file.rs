@@ -1,0 +1,67 @@
+//! Reading the small files a user names (the config file, a key file) with
+//! a bound: a file larger than [`LIMIT`] is refused after reading at most
+//! one byte more, so `--api-key-file /dev/zero` (or a log file named by
+//! mistake) cannot grow memory without end. Errors never quote the content.
+
+use std::{fmt, io::Read, path::Path};
+
+/// The largest config or key file read: 64 KiB, far more than either needs.
+pub const LIMIT: u64 = 64 * 1024;
+
+/// Why a small file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Opening or reading it failed.
+    Io(std::io::Error),
+    /// It holds more than [`LIMIT`] bytes.
+    TooLarge,
+    /// It is not UTF-8 text; the offset of the first byte that is not.
+    NotText(usize),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "{e}"),
+            Self::TooLarge => write!(
+                f,
+                "it is larger than {} KiB, which no config or key file needs; is it the right \
+                 file?",
+                LIMIT / 1024
+            ),
+            Self::NotText(at) => write!(f, "it is not UTF-8 text (from byte {at})"),
+        }
+    }
+}
+
+/// The bytes of `path`, at most [`LIMIT`] of them.
+pub fn read(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let mut bytes = Vec::new();
+    file.take(LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// [`read`], as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    String::from_utf8(read(path)?).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_file_is_refused_after_the_limit() {
+        assert!(matches!(
+            read(Path::new("/dev/zero")),
+            Err(ReadError::TooLarge)
+        ));
+    }
+}
