@@ -11,6 +11,7 @@ mod failure;
 mod filters;
 mod hooks;
 mod journal;
+mod lock;
 mod logging;
 mod metrics;
 mod output;
