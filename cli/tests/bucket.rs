@@ -664,7 +664,7 @@ fn an_export_into_a_bucket_without_state_killed_and_rerun_continues_from_the_pre
 
 #[test]
 #[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
-fn a_missing_bucket_and_missing_credentials_are_found_before_any_request_to_arize() {
+fn a_missing_bucket_is_found_before_any_request_to_arize() {
     let moto = Moto::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let server = runtime.block_on(common::cli::server(50, 34));
@@ -682,23 +682,6 @@ fn a_missing_bucket_and_missing_credentials_are_found_before_any_request_to_ariz
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     one_clean_line(&stderr);
     assert!(stderr.contains("no such bucket"), "{stderr}");
-
-    let mut cmd = tool(
-        &bucket_args(&uri, "s3://audit-archive/x/", &range),
-        server.api_key(),
-        &moto.endpoint,
-    );
-    cmd.env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-        .env("AWS_CONFIG_FILE", "/nonexistent/config")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    let out = cmd.output().expect("runs");
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    one_clean_line(&stderr);
-    assert!(stderr.contains("no AWS credentials"), "{stderr}");
 
     assert_eq!(server.requests(), 0, "Arize was never asked");
 }

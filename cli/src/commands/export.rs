@@ -853,7 +853,16 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
             .state
             .clone()
             .or_else(|| args.output.as_deref().map(journal::path_for));
+        let in_prefix = args.state.is_none()
+            && args
+                .output
+                .as_deref()
+                .is_some_and(crate::bucket::is_bucket);
         let state = match journal {
+            Some(_) if in_prefix => format!(
+                "its state is saved in the prefix ({}), and the same command continues it",
+                crate::bucket::STATE_NAME
+            ),
             Some(path) => format!(
                 "its state is saved in {}, and the same command continues it",
                 path.display()
