@@ -71,6 +71,7 @@ pub fn refused(archive: &str, holder: Option<&Holder>, more: &str) -> Failure {
 /// The lock on a local journal, held until dropped.
 #[derive(Debug)]
 pub struct LocalLock {
+    #[cfg_attr(not(unix), allow(dead_code))]
     path: PathBuf,
     _file: File,
 }

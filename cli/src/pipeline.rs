@@ -643,7 +643,9 @@ impl<W: Durable> Pipeline<W> {
     async fn clean_up(&mut self) -> Result<(), Failure> {
         let (output, journal_path) = match &self.store {
             Store::File { output, journal } => (output, journal),
-            Store::Stdout { .. } | Store::Bucket { .. } => return self.store.remove_journal().await,
+            Store::Stdout { .. } | Store::Bucket { .. } => {
+                return self.store.remove_journal().await
+            }
         };
         if let Some(Digests {
             file: Some(file), ..

@@ -123,8 +123,10 @@ const LEASE_SECONDS: u64 = 4;
 
 fn tool(args: &[&str], key: &str, endpoint: &str) -> Command {
     let mut cmd = common::std_command(args, Some(key));
-    cmd.stdin(Stdio::null())
-        .env("ARIZE_AUDIT_LOGS_TEST_LEASE_SECONDS", LEASE_SECONDS.to_string());
+    cmd.stdin(Stdio::null()).env(
+        "ARIZE_AUDIT_LOGS_TEST_LEASE_SECONDS",
+        LEASE_SECONDS.to_string(),
+    );
     aws_env(&mut cmd, endpoint);
     cmd
 }
@@ -586,9 +588,13 @@ fn overlapping_exports_into_one_prefix_never_store_an_entry_twice_the_second_is_
         if let Some(state) = state {
             extra.extend(["--state", state]);
         }
-        let out = tool(&bucket_args(&uri, url, &extra), server.api_key(), &moto.endpoint)
-            .output()
-            .expect("runs");
+        let out = tool(
+            &bucket_args(&uri, url, &extra),
+            server.api_key(),
+            &moto.endpoint,
+        )
+        .output()
+        .expect("runs");
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         one_clean_line(&stderr);

@@ -11,7 +11,15 @@ use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
 /// `export` of [`START`, `END`] from `uri` into `url`.
 fn args<'a>(uri: &'a str, url: &'a str) -> Vec<&'a str> {
     vec![
-        "export", "--base-url", uri, "--start", START, "--end", END, "--output", url,
+        "export",
+        "--base-url",
+        uri,
+        "--start",
+        START,
+        "--end",
+        END,
+        "--output",
+        url,
     ]
 }
 
@@ -52,8 +60,7 @@ async fn an_export_into_a_bucket_without_credentials_exits_3_before_any_request_
 }
 
 #[tokio::test]
-async fn a_store_that_refuses_the_write_stops_the_export_with_exit_2_before_any_request_to_arize()
-{
+async fn a_store_that_refuses_the_write_stops_the_export_with_exit_2_before_any_request_to_arize() {
     let arize = server(50, 52).await;
     let store = MockServer::start().await;
     Mock::given(any())
@@ -77,7 +84,11 @@ async fn a_store_that_refuses_the_write_stops_the_export_with_exit_2_before_any_
     assert!(stderr.contains("refused the write"), "{stderr}");
     assert_eq!(arize.requests(), 0, "Arize was never asked");
     assert!(
-        !store.received_requests().await.unwrap_or_default().is_empty(),
+        !store
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
         "the store was asked"
     );
 }

@@ -107,14 +107,16 @@ impl Lease {
         for _ in 0..3 {
             let mine = body(Utc::now() + span(term));
             match put(&store, &key, &mine, PutMode::Create).await {
-                Ok(version) => return Ok(Self::start(store, key, url, holder, term, version, mine)),
+                Ok(version) => {
+                    return Ok(Self::start(store, key, url, holder, term, version, mine))
+                }
                 Err(object_store::Error::AlreadyExists { .. }) => {}
-                Err(e) => return Err(preflight::failure(bucket, &key.to_string(), &e)),
+                Err(e) => return Err(preflight::failure(bucket, key.as_ref(), &e)),
             }
             let found = match store.get(&key).await {
                 Ok(found) => found,
                 Err(object_store::Error::NotFound { .. }) => continue,
-                Err(e) => return Err(preflight::failure(bucket, &key.to_string(), &e)),
+                Err(e) => return Err(preflight::failure(bucket, key.as_ref(), &e)),
             };
             let version = UpdateVersion {
                 e_tag: found.meta.e_tag.clone(),
@@ -123,7 +125,7 @@ impl Lease {
             let bytes = found
                 .bytes()
                 .await
-                .map_err(|e| preflight::failure(bucket, &key.to_string(), &e))?;
+                .map_err(|e| preflight::failure(bucket, key.as_ref(), &e))?;
             let Ok(theirs) = serde_json::from_slice::<Body>(&bytes) else {
                 return Err(Failure::Usage(format!(
                     "{url} is not a lease this version reads: the prefix {archive} may be \
@@ -147,7 +149,7 @@ impl Lease {
                 }
                 // Someone else took it meanwhile: read it again.
                 Err(object_store::Error::Precondition { .. }) => {}
-                Err(e) => return Err(preflight::failure(bucket, &key.to_string(), &e)),
+                Err(e) => return Err(preflight::failure(bucket, key.as_ref(), &e)),
             }
         }
         Err(Failure::Usage(format!(
@@ -322,5 +324,6 @@ fn span(term: Duration) -> TimeDelta {
 }
 
 fn lock(held: &Mutex<Held>) -> std::sync::MutexGuard<'_, Held> {
-    held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    held.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

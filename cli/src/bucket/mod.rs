@@ -35,9 +35,9 @@ mod manifest;
 #[cfg(feature = "s3")]
 mod overlap;
 #[cfg(feature = "s3")]
-mod preflight;
-#[cfg(feature = "s3")]
 mod prefix_state;
+#[cfg(feature = "s3")]
+mod preflight;
 
 use crate::{failure::Failure, journal::Journal, parallel::Window, pipeline::Uploader};
 
@@ -160,8 +160,9 @@ mod enabled {
         aws_files,
         lease::{self, Lease},
         manifest::{Edge, Manifest, ObjectRecord},
-        overlap, preflight,
+        overlap,
         prefix_state::{self, PrefixState},
+        preflight,
     };
     use crate::{
         digest::{self, Content, ContentBuilder, Sealed, Unit},
@@ -324,7 +325,10 @@ mod enabled {
                     .with_endpoint(endpoint);
             }
             let store = Arc::new(builder.build().map_err(|e| {
-                Failure::Usage(format!("--output {url}: {}", preflight::one_line(&e.to_string())))
+                Failure::Usage(format!(
+                    "--output {url}: {}",
+                    preflight::one_line(&e.to_string())
+                ))
             })?);
             let bucket = Self {
                 store: store.clone(),
@@ -582,7 +586,10 @@ mod enabled {
             format!("s3://{}/{}", self.bucket, self.prefix)
         }
 
-        fn save_state<'a>(&'a mut self, journal: &'a Journal) -> BoxFuture<'a, Result<(), Failure>> {
+        fn save_state<'a>(
+            &'a mut self,
+            journal: &'a Journal,
+        ) -> BoxFuture<'a, Result<(), Failure>> {
             Box::pin(async move {
                 if let Some(lease) = &self.lease {
                     lease.held()?;

@@ -33,7 +33,10 @@ pub fn within(manifest: &Manifest, range: &Window) -> Vec<Held> {
         .objects
         .iter()
         .filter_map(|object| {
-            let (a, b) = (time(&object.first.created_at)?, time(&object.last.created_at)?);
+            let (a, b) = (
+                time(&object.first.created_at)?,
+                time(&object.last.created_at)?,
+            );
             let (first, last) = (a.min(b), a.max(b));
             (first <= range.end && range.start <= last).then(|| Held {
                 key: object.key.clone(),
@@ -116,7 +119,11 @@ mod tests {
             keys(&range("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z")),
             ["a"]
         );
-        assert!(keys(&range("2026-05-01T10:00:00.001Z", "2026-05-01T11:59:59.999Z")).is_empty());
+        assert!(keys(&range(
+            "2026-05-01T10:00:00.001Z",
+            "2026-05-01T11:59:59.999Z"
+        ))
+        .is_empty());
         assert_eq!(
             keys(&range("2026-04-01T00:00:00Z", "2026-06-01T00:00:00Z")),
             ["a", "b"]
@@ -132,7 +139,9 @@ mod tests {
         .expect_err("overlaps");
         assert_eq!(refused.exit_code(), 2);
         assert!(
-            refused.report().contains("--start 2026-05-01T20:00:00.001Z"),
+            refused
+                .report()
+                .contains("--start 2026-05-01T20:00:00.001Z"),
             "{}",
             refused.report()
         );

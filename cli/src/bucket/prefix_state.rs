@@ -79,7 +79,8 @@ impl PrefixState {
                 Ok(())
             }
             Err(
-                object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. },
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
             ) => Err(Failure::Usage(format!(
                 "{} was changed by another writer since this export read it: it is not \
                  overwritten, and this export stops. One export writes a prefix at a time",

@@ -49,8 +49,8 @@ pub async fn credentials(store: &AmazonS3, source: &Source, url: &str) -> Result
              AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with the AWS CLI's files, or run with a role"
         ))
     };
-    let disabled = std::env::var("AWS_EC2_METADATA_DISABLED")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    let disabled =
+        std::env::var("AWS_EC2_METADATA_DISABLED").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
     if matches!(source, Source::InstanceRole) && disabled {
         return Err(none(
             "none in the environment or the shared files, and the instance role is turned off \

@@ -99,14 +99,17 @@ pub async fn run(
 /// messages): a file's journal, or `--state`.
 fn local_journal(args: &ExportArgs) -> Option<(PathBuf, String)> {
     match (&args.output, &args.state) {
-        (Some(url), state) if crate::bucket::is_bucket(url) => state
-            .clone()
-            .map(|s| (s, url.display().to_string())),
+        (Some(url), state) if crate::bucket::is_bucket(url) => {
+            state.clone().map(|s| (s, url.display().to_string()))
+        }
         (Some(path), state) => Some((
             state.clone().unwrap_or_else(|| journal::path_for(path)),
             path.display().to_string(),
         )),
-        (None, Some(state)) => Some((state.clone(), format!("stdout with --state {}", state.display()))),
+        (None, Some(state)) => Some((
+            state.clone(),
+            format!("stdout with --state {}", state.display()),
+        )),
         (None, None) => None,
     }
 }
@@ -253,7 +256,7 @@ async fn to_bucket(
             path,
             prefix_has_state: in_prefix.is_some(),
         },
-        None => State::Prefix(in_prefix),
+        None => State::Prefix(in_prefix.map(Box::new)),
     };
     let ran = upload(args, state, Some(&session), uploader, connect, options).await;
     session.release().await;
@@ -268,7 +271,7 @@ enum State<'a> {
         prefix_has_state: bool,
     },
     /// In the prefix: the journal found there, if any.
-    Prefix(Option<Journal>),
+    Prefix(Option<Box<Journal>>),
 }
 
 /// Runs the export in `state` (or a new one) through `uploader`, into the
@@ -341,7 +344,8 @@ async fn upload(
             }
             (client, journal, fresh)
         }
-        State::Prefix(Some(mut journal)) => {
+        State::Prefix(Some(journal)) => {
+            let mut journal = *journal;
             contradictions(args, &journal, Path::new(&state_name))?;
             if let Some(workers) = args.parallel {
                 journal.plan.workers = usize::from(workers);
@@ -801,11 +805,7 @@ fn contradictions(
 /// range flags setting where the first run began: `--state`, or a bucket's
 /// prefix, which keeps the state without it.
 fn state_pins_range(args: &ExportArgs) -> bool {
-    args.state.is_some()
-        || args
-            .output
-            .as_deref()
-            .is_some_and(crate::bucket::is_bucket)
+    args.state.is_some() || args.output.as_deref().is_some_and(crate::bucket::is_bucket)
 }
 
 /// A parameter's values as the journal would print them; `(none)` when unset.
@@ -853,11 +853,8 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
             .state
             .clone()
             .or_else(|| args.output.as_deref().map(journal::path_for));
-        let in_prefix = args.state.is_none()
-            && args
-                .output
-                .as_deref()
-                .is_some_and(crate::bucket::is_bucket);
+        let in_prefix =
+            args.state.is_none() && args.output.as_deref().is_some_and(crate::bucket::is_bucket);
         let state = match journal {
             Some(_) if in_prefix => format!(
                 "its state is saved in the prefix ({}), and the same command continues it",
