@@ -102,8 +102,8 @@ impl Lease {
             holder: holder.clone(),
             expires,
         };
-        // Two rounds: a lease released or taken over between our read and
-        // our write is read again, once.
+        // A lease released or taken over between our read and our write is
+        // read again (a few rounds at most).
         for _ in 0..3 {
             let mine = body(Utc::now() + span(term));
             match put(&store, &key, &mine, PutMode::Create).await {
@@ -195,6 +195,7 @@ impl Lease {
         Check {
             url: self.url.clone(),
             held: self.held.clone(),
+            margin: margin(self.term),
         }
     }
 
@@ -232,6 +233,8 @@ impl Lease {
 pub struct Check {
     url: String,
     held: Arc<Mutex<Held>>,
+    /// How long before its expiry a lease no longer counts as held.
+    margin: TimeDelta,
 }
 
 impl Check {
@@ -240,7 +243,7 @@ impl Check {
         let held = lock(&self.held);
         let why = match &held.lost {
             Some(why) => why.clone(),
-            None if held.expires <= Utc::now() + TimeDelta::seconds(1) => format!(
+            None if held.expires <= Utc::now() + self.margin => format!(
                 "it expired at {} without being renewed",
                 held.expires.to_rfc3339_opts(SecondsFormat::Secs, true)
             ),
@@ -317,6 +320,12 @@ fn refused(archive: &str, theirs: &Body) -> Failure {
             theirs.expires.to_rfc3339_opts(SecondsFormat::Secs, true)
         ),
     )
+}
+
+/// A sixth of the term, at most a second: a write is not begun on a lease
+/// that expires sooner than that.
+fn margin(term: Duration) -> TimeDelta {
+    span(term / 6).min(TimeDelta::seconds(1))
 }
 
 fn span(term: Duration) -> TimeDelta {

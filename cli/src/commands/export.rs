@@ -249,6 +249,10 @@ async fn to_bucket(
             )));
         }
     }
+    if wants_digests(args) {
+        // A key that cannot be used is refused before the store is asked.
+        chain_key(args, None)?;
+    }
     let (session, in_prefix, uploader) =
         crate::bucket::Session::open(&url, args.endpoint_url.as_deref()).await?;
     let state = match &args.state {
