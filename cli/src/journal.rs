@@ -164,26 +164,28 @@ pub fn load(path: &Path) -> Result<Option<Journal>, Failure> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Failure::io(path, e)),
     };
+    parse(&text, &path.display().to_string()).map(Some)
+}
+
+/// Reads a journal from its bytes; `name` says where they come from.
+pub fn parse(text: &[u8], name: &str) -> Result<Journal, Failure> {
     #[derive(Deserialize)]
     struct Version {
         version: u32,
     }
     let unreadable = |why: String| {
         Failure::Usage(format!(
-            "{} is not an export journal this version can read ({why}); move it away to start over",
-            path.display()
+            "{name} is not an export journal this version can read ({why}); move it away to start over"
         ))
     };
-    let version: Version = serde_json::from_slice(&text).map_err(|e| unreadable(e.to_string()))?;
+    let version: Version = serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))?;
     if version.version != JOURNAL_VERSION {
         return Err(unreadable(format!(
             "journal version {}, this version reads {JOURNAL_VERSION}",
             version.version
         )));
     }
-    serde_json::from_slice(&text)
-        .map(Some)
-        .map_err(|e| unreadable(e.to_string()))
+    serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))
 }
 
 /// Replaces the journal atomically: written aside and synced, renamed over

@@ -12,6 +12,7 @@ mod failure;
 mod filters;
 mod hooks;
 mod journal;
+mod lock;
 mod logging;
 mod metrics;
 mod notice;

@@ -35,9 +35,9 @@ pub enum Store {
     /// failure prints the command that fetches the rest.
     Stdout { state: Option<PathBuf> },
     /// Objects in a bucket, uploaded a batch at a time, with the state that
-    /// `--state` names.
+    /// `--state` names, else the state kept in the bucket's prefix.
     Bucket {
-        state: PathBuf,
+        state: Option<PathBuf>,
         uploader: Box<dyn Uploader>,
     },
 }
@@ -48,7 +48,40 @@ impl Store {
         match self {
             Self::File { journal, .. } => Some(journal),
             Self::Stdout { state } => state.as_deref(),
-            Self::Bucket { state, .. } => Some(state),
+            Self::Bucket { state, .. } => state.as_deref(),
+        }
+    }
+
+    /// Whether the export keeps a journal (anywhere).
+    fn keeps_state(&self) -> bool {
+        matches!(self, Self::Bucket { .. }) || self.journal().is_some()
+    }
+
+    /// Saves the journal where the store keeps it.
+    async fn save(&mut self, journal: &Journal) -> Result<(), Failure> {
+        match self {
+            Self::Bucket {
+                state: None,
+                uploader,
+            } => uploader.save_state(journal).await,
+            store => match store.journal() {
+                Some(path) => journal::save(journal, path),
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// Removes the journal (the export is finished, or wrote nothing).
+    async fn remove_journal(&mut self) -> Result<(), Failure> {
+        match self {
+            Self::Bucket {
+                state: None,
+                uploader,
+            } => uploader.remove_state().await,
+            store => match store.journal() {
+                Some(path) => journal::remove(path),
+                None => Ok(()),
+            },
         }
     }
 }
@@ -77,6 +110,18 @@ pub trait Uploader: Send {
     fn digest_head(&mut self) -> futures::future::BoxFuture<'_, Result<Option<Sealed>, Failure>>;
     /// Where the batches go, for messages (`s3://bucket/prefix/`).
     fn location(&self) -> String;
+    /// Saves the export's state in the store itself (an export without
+    /// `--state`), on the condition that no one else changed it.
+    fn save_state<'a>(
+        &'a mut self,
+        _journal: &'a Journal,
+    ) -> futures::future::BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(async { Err(Failure::Io("this store keeps no state".into())) })
+    }
+    /// Removes the state kept in the store (see [`Uploader::save_state`]).
+    fn remove_state(&mut self) -> futures::future::BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Told what the export does as it goes (the metrics endpoint).
@@ -445,7 +490,10 @@ impl<W: Durable> Pipeline<W> {
             if let Some(saved) = &mut self.saved_journal {
                 if saved.pending_pages != Some(self.batch_pages) {
                     saved.pending_pages = Some(self.batch_pages);
-                    journal::save(saved, state)?;
+                    match state {
+                        Some(path) => journal::save(saved, path)?,
+                        None => uploader.save_state(saved).await?,
+                    }
                 }
             }
         }
@@ -491,9 +539,9 @@ impl<W: Durable> Pipeline<W> {
         written.repeats = self.repeats;
         hooks::pause("data-synced");
         self.seal_file(written.bytes)?;
-        if let Some(path) = self.store.journal() {
+        if self.store.keeps_state() {
             self.journal.written = written.clone();
-            journal::save(&self.journal, path)?;
+            self.store.save(&self.journal).await?;
             hooks::pause("journal-saved");
             if self.saved_journal.is_some() {
                 self.saved_journal = Some(self.journal.clone());
@@ -580,9 +628,7 @@ impl<W: Durable> Pipeline<W> {
         self.sink.finish().map_err(|e| self.io_failure(e))?;
         self.seal_file(self.sink.bytes())?;
         if !self.following() {
-            if let Some(path) = self.store.journal() {
-                journal::remove(path)?;
-            }
+            self.store.remove_journal().await?;
         }
         self.progress.finish();
         Ok(Summary {
@@ -616,7 +662,7 @@ impl<W: Durable> Pipeline<W> {
             && self.journal.range == self.journal.requested
             && !wrote_ahead;
         if self.fresh && untouched {
-            return match self.clean_up() {
+            return match self.clean_up().await {
                 Ok(()) => failure.with_hint(
                     "Nothing was written, and nothing was left behind: run the same command again."
                         .into(),
@@ -637,13 +683,12 @@ impl<W: Durable> Pipeline<W> {
     /// Undoes a start that wrote nothing durable: the journal goes, and the
     /// file too if the export created it (else it is cut back to empty, as it
     /// was, unless `--overwrite` already replaced it).
-    fn clean_up(&mut self) -> Result<(), Failure> {
+    async fn clean_up(&mut self) -> Result<(), Failure> {
         let (output, journal_path) = match &self.store {
             Store::File { output, journal } => (output, journal),
-            Store::Stdout { state: Some(state) } | Store::Bucket { state, .. } => {
-                return journal::remove(state)
+            Store::Stdout { .. } | Store::Bucket { .. } => {
+                return self.store.remove_journal().await
             }
-            Store::Stdout { state: None } => return Ok(()),
         };
         if let Some(Digests {
             file: Some(file), ..
@@ -696,7 +741,10 @@ impl<W: Durable> Pipeline<W> {
                 "{written} entries are stored in {}, and the export's state is saved in {}: run \
                  the same command again to continue exactly where it stopped.",
                 uploader.location(),
-                state.display()
+                state.as_ref().map_or_else(
+                    || format!("the prefix ({})", crate::bucket::STATE_NAME),
+                    |s| s.display().to_string()
+                )
             ),
             Store::Stdout { state: Some(state) } => format!(
                 "{written} entries were written to stdout, and its state is saved in {}: run the \

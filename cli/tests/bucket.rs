@@ -117,15 +117,22 @@ fn aws_env(cmd: &mut Command, endpoint: &str) {
         .env_remove("AWS_PROFILE");
 }
 
+/// The term of a prefix's lease in these tests (seconds): a holder killed
+/// with SIGKILL leaves a lease that expires this long after its last renewal.
+const LEASE_SECONDS: u64 = 4;
+
 fn tool(args: &[&str], key: &str, endpoint: &str) -> Command {
     let mut cmd = common::std_command(args, Some(key));
-    cmd.stdin(Stdio::null());
+    cmd.stdin(Stdio::null()).env(
+        "ARIZE_AUDIT_LOGS_TEST_LEASE_SECONDS",
+        LEASE_SECONDS.to_string(),
+    );
     aws_env(&mut cmd, endpoint);
     cmd
 }
 
 /// Runs `cmd` until its test hook pauses at `point`, then kills it with
-/// SIGKILL.
+/// SIGKILL, and waits until the lease it held on its prefix has expired.
 fn kill_at_pause(runtime: &tokio::runtime::Runtime, cmd: Command, point: &str) {
     runtime.block_on(async {
         let mut cmd = tokio::process::Command::from(cmd);
@@ -137,6 +144,7 @@ fn kill_at_pause(runtime: &tokio::runtime::Runtime, cmd: Command, point: &str) {
         assert!(wait_for_pause(&mut child).await, "never paused at {point}");
         child.kill().await.expect("kill -9");
     });
+    std::thread::sleep(Duration::from_millis(LEASE_SECONDS * 1000 + 500));
 }
 
 #[test]
@@ -406,4 +414,280 @@ fn a_signed_bucket_archive_verifies_clean_through_a_kill_and_two_runs_and_every_
     for kind in ["chain_broken", "missing", "unexpected"] {
         assert!(kinds.contains(&kind.to_owned()), "{kind}: {report}");
     }
+}
+
+/// The keys under `prefix`, listed with boto3.
+fn keys_under(moto: &Moto, prefix: &str) -> Vec<String> {
+    let out = moto
+        .python(&[
+            "-c",
+            &format!(
+                "import boto3,sys\ns3 = boto3.client('s3', endpoint_url=sys.argv[1])\n\
+                 for p in s3.get_paginator('list_objects_v2').paginate(Bucket='{BUCKET}', Prefix='{prefix}'):\n    \
+                 for o in p.get('Contents', []): print(o['Key'])"
+            ),
+            &moto.endpoint,
+        ])
+        .output()
+        .expect("python runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+/// The ids the prefix holds (read back with boto3), each as often as stored.
+fn stored_ids(moto: &Moto, prefix: &str, dir: &Path) -> Vec<String> {
+    let (content, _) = moto.read_back(prefix, dir);
+    ids_and_newest(&text(&content)).0
+}
+
+/// The ids of the fake server's entries inside [`START`, `END`].
+fn all_ids(server: &arize_audit_logs::mock::MockServer) -> HashSet<String> {
+    common::cli::in_window(server)
+        .into_iter()
+        .map(|e| e.id)
+        .collect()
+}
+
+/// Checks a refusal's stderr: one line, no XML, no instance-metadata
+/// address.
+fn one_clean_line(stderr: &str) {
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(!stderr.contains('<'), "no XML: {stderr}");
+    assert!(!stderr.contains("169.254.169.254"), "{stderr}");
+}
+
+/// `export` of [`START`, `END`] from `uri` into `url`, 20 entries a page,
+/// then `extra`.
+fn bucket_args<'a>(uri: &'a str, url: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "export",
+        "--base-url",
+        uri,
+        "--page-size",
+        "20",
+        "--batch-pages",
+        "3",
+        "--output",
+        url,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn a_second_export_into_a_leased_prefix_is_refused_naming_the_holder_and_a_killed_holders_lease_is_taken_over_once_expired(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(400, 31));
+    let uri = server.uri();
+    let dir = common::temp_dir("bucket-lease");
+    let url = "s3://audit-archive/leased/";
+    // No --state: the state is kept in the prefix.
+    let args = bucket_args(&uri, url, &["--start", START, "--end", END]);
+
+    // The first stops dead once it holds the lease and its state is saved,
+    // before its first request to Arize.
+    let mut first = tool(&args, server.api_key(), &moto.endpoint);
+    first
+        .env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "started:1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut first = runtime.block_on(async {
+        let mut child = tokio::process::Command::from(first)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("export starts");
+        assert!(wait_for_pause(&mut child).await, "the first never paused");
+        child
+    });
+    let pid = first.id().expect("running");
+
+    let out = tool(&args, server.api_key(), &moto.endpoint)
+        .output()
+        .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    one_clean_line(&stderr);
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    assert!(
+        stderr.contains("being written by another export")
+            && stderr.contains(&format!("pid {pid} on host {host} since "))
+            && stderr.contains("its lease runs to "),
+        "{stderr}"
+    );
+    assert_eq!(server.requests(), 0, "nothing fetched by either");
+
+    // Killed: its lease is no longer renewed, and expires.
+    runtime.block_on(first.kill()).expect("kill -9");
+    let expires: chrono::DateTime<chrono::Utc> = stderr
+        .split("its lease runs to ")
+        .nth(1)
+        .and_then(|rest| rest.get(..20))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no expiry: {stderr}"));
+    let wait = (expires - chrono::Utc::now()).to_std().unwrap_or_default();
+    std::thread::sleep(wait + Duration::from_secs(LEASE_SECONDS + 1));
+
+    // Taken over: the export continues from the prefix's state, and ends.
+    let out = tool(&args, server.api_key(), &moto.endpoint)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ids = stored_ids(&moto, "leased/", &dir);
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "no entry twice");
+    assert_eq!(unique, all_ids(&server));
+    let keys = keys_under(&moto, "leased/");
+    assert!(
+        !keys.iter().any(|k| k.ends_with("_state.json")),
+        "a finished export removes the prefix's state: {keys:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn overlapping_exports_into_one_prefix_never_store_an_entry_twice_the_second_is_refused_naming_the_overlap(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(500, 32));
+    let uri = server.uri();
+    let dir = common::temp_dir("bucket-overlap");
+    let url = "s3://audit-archive/one-archive/";
+    let first_state = dir.join("first.state").display().to_string();
+    let first = bucket_args(
+        &uri,
+        url,
+        &[
+            "--start",
+            START,
+            "--end",
+            "2026-05-05T00:00:00Z",
+            "--state",
+            &first_state,
+        ],
+    );
+    let out = tool(&first, server.api_key(), &moto.endpoint)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stored = stored_ids(&moto, "one-archive/", &dir).len();
+    let requests = server.requests();
+
+    // Overlapping ranges, with a state of their own, or none.
+    let second_state = dir.join("second.state").display().to_string();
+    let overlapping = [
+        ("2026-04-20T00:00:00Z", Some(second_state.as_str())),
+        ("2026-04-20T00:00:00Z", None),
+    ];
+    let mut suggested = None;
+    for (start, state) in overlapping {
+        let mut extra = vec!["--start", start, "--end", END];
+        if let Some(state) = state {
+            extra.extend(["--state", state]);
+        }
+        let out = tool(
+            &bucket_args(&uri, url, &extra),
+            server.api_key(),
+            &moto.endpoint,
+        )
+        .output()
+        .expect("runs");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        one_clean_line(&stderr);
+        assert!(
+            stderr.contains("already holds entries of this export's range")
+                && stderr.contains("one-archive/dt="),
+            "names the overlap: {stderr}"
+        );
+        suggested = stderr
+            .split("--start ")
+            .nth(1)
+            .map(|rest| rest.chars().take(24).collect::<String>());
+        assert!(!Path::new(&second_state).exists(), "no state left behind");
+    }
+    assert_eq!(server.requests(), requests, "refused before any request");
+    assert_eq!(
+        stored_ids(&moto, "one-archive/", &dir).len(),
+        stored,
+        "nothing stored"
+    );
+
+    // Where the message says to start, the archive continues.
+    let start = suggested.expect("a --start to continue from");
+    let out = tool(
+        &bucket_args(&uri, url, &["--start", &start, "--end", END]),
+        server.api_key(),
+        &moto.endpoint,
+    )
+    .output()
+    .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ids = stored_ids(&moto, "one-archive/", &dir);
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "no entry twice in the prefix");
+    assert_eq!(unique, all_ids(&server), "and none missing");
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn an_export_into_a_bucket_without_state_killed_and_rerun_continues_from_the_prefix_and_stores_every_entry_once(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(600, 33));
+    let uri = server.uri();
+    let dir = common::temp_dir("bucket-stateless");
+    let url = "s3://audit-archive/stateless/";
+    let args = bucket_args(&uri, url, &["--start", START, "--end", END]);
+    // Stopped dead after its second batch is stored, before the prefix's
+    // state counts it; then again after its fourth state save.
+    for point in ["data-synced:2", "journal-saved:4"] {
+        kill_at_pause(
+            &runtime,
+            tool(&args, server.api_key(), &moto.endpoint),
+            point,
+        );
+        let keys = keys_under(&moto, "stateless/");
+        assert!(
+            keys.contains(&"stateless/_state.json".to_owned()),
+            "the state is in the prefix: {keys:?}"
+        );
+    }
+    let out = tool(&args, server.api_key(), &moto.endpoint)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ids = stored_ids(&moto, "stateless/", &dir);
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "no entry twice");
+    assert_eq!(unique, all_ids(&server), "every entry");
+    assert!(!keys_under(&moto, "stateless/").contains(&"stateless/_state.json".to_owned()));
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn a_missing_bucket_is_found_before_any_request_to_arize() {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(50, 34));
+    let uri = server.uri();
+    let range = ["--start", START, "--end", END];
+
+    let out = tool(
+        &bucket_args(&uri, "s3://no-such-bucket/x/", &range),
+        server.api_key(),
+        &moto.endpoint,
+    )
+    .output()
+    .expect("runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    one_clean_line(&stderr);
+    assert!(stderr.contains("no such bucket"), "{stderr}");
+
+    assert_eq!(server.requests(), 0, "Arize was never asked");
 }

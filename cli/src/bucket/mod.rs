@@ -17,32 +17,98 @@
 //! config files (`AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`,
 //! `AWS_CONFIG_FILE`), else the instance or container role.
 
+//!
+//! A prefix is one archive, written by one export at a time: an export
+//! takes the prefix's lease (`lease`) before anything else, which also
+//! proves, before the first request to Arize, that there are credentials
+//! and that the bucket takes writes (`preflight`); a new export refuses a
+//! range the prefix's manifests already hold entries of (`overlap`); and
+//! without `--state` the export's state is kept in the prefix
+//! (`prefix_state`).
+
 #[cfg(feature = "s3")]
 mod aws_files;
 #[cfg(feature = "s3")]
+mod lease;
+#[cfg(feature = "s3")]
 mod manifest;
+#[cfg(feature = "s3")]
+mod overlap;
+#[cfg(feature = "s3")]
+mod prefix_state;
+#[cfg(feature = "s3")]
+mod preflight;
 
-use crate::{failure::Failure, pipeline::Uploader};
+use crate::{failure::Failure, journal::Journal, parallel::Window, pipeline::Uploader};
+
+/// The name, within a prefix, of the state an export without `--state`
+/// keeps there.
+pub const STATE_NAME: &str = "_state.json";
+
+/// An export's hold on a bucket prefix: the prefix's lease, held (and
+/// renewed) until [`Session::release`].
+pub struct Session {
+    #[cfg(feature = "s3")]
+    inner: enabled::Session,
+    #[cfg(not(feature = "s3"))]
+    never: std::convert::Infallible,
+}
+
+impl Session {
+    /// Opens the prefix `url` names for an export: checks the credentials,
+    /// takes the lease (or refuses, naming its holder), and reads the state
+    /// kept in the prefix. All of it before any request to Arize.
+    #[cfg(feature = "s3")]
+    pub async fn open(
+        url: &str,
+        endpoint: Option<&str>,
+    ) -> Result<(Self, Option<Journal>, Box<dyn Uploader>), Failure> {
+        let (inner, state, bucket) = enabled::Session::open(url, endpoint).await?;
+        Ok((Self { inner }, state, Box::new(bucket)))
+    }
+
+    /// A build without the feature `s3` cannot write to a bucket.
+    #[cfg(not(feature = "s3"))]
+    pub async fn open(
+        _url: &str,
+        _endpoint: Option<&str>,
+    ) -> Result<(Self, Option<Journal>, Box<dyn Uploader>), Failure> {
+        Err(Failure::Usage(
+            "--output s3://… needs a build with the feature `s3` (on by default); this one was \
+             built without it"
+                .into(),
+        ))
+    }
+
+    /// Where the state kept in the prefix is (`s3://…/_state.json`).
+    pub fn state_url(&self) -> String {
+        #[cfg(feature = "s3")]
+        return self.inner.state_url();
+        #[cfg(not(feature = "s3"))]
+        match self.never {}
+    }
+
+    /// Refuses a new export whose range holds entries the prefix already
+    /// has, naming them.
+    pub async fn overlap(&self, range: &Window) -> Result<(), Failure> {
+        #[cfg(feature = "s3")]
+        return self.inner.overlap(range).await;
+        #[cfg(not(feature = "s3"))]
+        match (self.never, range) {}
+    }
+
+    /// Gives the lease back (marks it expired).
+    pub async fn release(self) {
+        #[cfg(feature = "s3")]
+        self.inner.release().await;
+        #[cfg(not(feature = "s3"))]
+        match self.never {}
+    }
+}
 
 /// Whether `output` names a bucket rather than a file.
 pub fn is_bucket(output: &std::path::Path) -> bool {
     output.to_str().is_some_and(|s| s.starts_with("s3://"))
-}
-
-/// Opens the bucket `url` names, with `endpoint` overriding AWS's.
-#[cfg(feature = "s3")]
-pub fn open(url: &str, endpoint: Option<&str>) -> Result<Box<dyn Uploader>, Failure> {
-    enabled::Bucket::open(url, endpoint).map(|b| Box::new(b) as Box<dyn Uploader>)
-}
-
-/// A build without the feature `s3` cannot write to a bucket.
-#[cfg(not(feature = "s3"))]
-pub fn open(_url: &str, _endpoint: Option<&str>) -> Result<Box<dyn Uploader>, Failure> {
-    Err(Failure::Usage(
-        "--output s3://… needs a build with the feature `s3` (on by default); this one was \
-         built without it"
-            .into(),
-    ))
 }
 
 /// `verify s3://…`: checks the archive under the prefix `url` names.
@@ -84,19 +150,105 @@ mod enabled {
     use flate2::{write::GzEncoder, Compression};
     use futures::future::BoxFuture;
     use object_store::{
-        aws::AmazonS3Builder, path::Path as ObjectPath, ObjectStore, ObjectStoreExt, PutPayload,
+        aws::{AmazonS3, AmazonS3Builder},
+        path::Path as ObjectPath,
+        ObjectStore, ObjectStoreExt, PutPayload,
     };
     use sha2::{Digest, Sha256};
 
     use super::{
         aws_files,
+        lease::{self, Lease},
         manifest::{Edge, Manifest, ObjectRecord},
+        overlap,
+        prefix_state::{self, PrefixState},
+        preflight,
     };
     use crate::{
         digest::{self, Content, ContentBuilder, Sealed, Unit},
         failure::Failure,
+        journal::Journal,
+        parallel::Window,
         pipeline::Uploader,
     };
+
+    /// The lease of an export's prefix, and what reads the prefix for it.
+    pub struct Session {
+        lease: Lease,
+        bucket: Bucket,
+    }
+
+    impl Session {
+        pub async fn open(
+            url: &str,
+            endpoint: Option<&str>,
+        ) -> Result<(Self, Option<Journal>, Bucket), Failure> {
+            let (mut bucket, s3, source) = Bucket::connect(url, endpoint)?;
+            let location = bucket.location();
+            preflight::credentials(&s3, &source, &location).await?;
+            let lease = Lease::acquire(
+                bucket.store.clone(),
+                &bucket.bucket,
+                &bucket.prefix,
+                &location,
+            )
+            .await?;
+            bucket.lease = Some(lease.check());
+            let mut state = PrefixState::new(bucket.store.clone(), &bucket.bucket, &bucket.prefix);
+            let journal = match state.load().await {
+                Ok(journal) => journal,
+                Err(failure) => {
+                    lease.release().await;
+                    return Err(failure);
+                }
+            };
+            let session = Self {
+                lease,
+                bucket: Bucket {
+                    store: bucket.store.clone(),
+                    bucket: bucket.bucket.clone(),
+                    prefix: bucket.prefix.clone(),
+                    manifests: HashMap::new(),
+                    lease: None,
+                    state: None,
+                },
+            };
+            bucket.state = Some(state);
+            Ok((session, journal, bucket))
+        }
+
+        pub fn state_url(&self) -> String {
+            format!(
+                "s3://{}/{}{}",
+                self.bucket.bucket,
+                self.bucket.prefix,
+                prefix_state::NAME
+            )
+        }
+
+        /// See [`super::Session::overlap`].
+        pub async fn overlap(&self, range: &Window) -> Result<(), Failure> {
+            let mut found = Vec::new();
+            for day in self.bucket.days().await? {
+                if !overlap::may_hold(day, range) {
+                    continue;
+                }
+                let key = format!("{}{}", self.bucket.partition(day), Manifest::NAME);
+                let Some(bytes) = self.bucket.get(&key).await? else {
+                    continue;
+                };
+                let manifest = Manifest::parse(&bytes).map_err(|why| {
+                    Failure::Usage(format!("s3://{}/{key}: {why}", self.bucket.bucket))
+                })?;
+                found.extend(overlap::within(&manifest, range));
+            }
+            overlap::refuse_if_any(&self.bucket.location(), range, &found)
+        }
+
+        pub async fn release(self) {
+            self.lease.release().await;
+        }
+    }
 
     /// Where the digests of the archive under `prefix` are.
     const DIGESTS: &str = "_digests/";
@@ -109,10 +261,22 @@ mod enabled {
         prefix: String,
         /// The manifests touched by this run, by day.
         manifests: HashMap<NaiveDate, Manifest>,
+        /// An export's lease, checked before each write.
+        lease: Option<lease::Check>,
+        /// An export's state kept in the prefix (without `--state`).
+        state: Option<PrefixState>,
     }
 
     impl Bucket {
         pub fn open(url: &str, endpoint: Option<&str>) -> Result<Self, Failure> {
+            Self::connect(url, endpoint).map(|(bucket, _, _)| bucket)
+        }
+
+        /// The bucket, its store, and where its credentials come from.
+        fn connect(
+            url: &str,
+            endpoint: Option<&str>,
+        ) -> Result<(Self, Arc<AmazonS3>, preflight::Source), Failure> {
             let rest = url.strip_prefix("s3://").unwrap_or(url);
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
@@ -127,8 +291,10 @@ mod enabled {
                 format!("{prefix}/")
             };
             let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let mut from_files = false;
             if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
                 if let Some(found) = aws_files::credentials(&aws_files::process_env)? {
+                    from_files = true;
                     builder = builder
                         .with_access_key_id(found.key_id)
                         .with_secret_access_key(found.secret_key);
@@ -158,15 +324,40 @@ mod enabled {
                     .with_allow_http(endpoint.starts_with("http://"))
                     .with_endpoint(endpoint);
             }
-            let store = builder
-                .build()
-                .map_err(|e| Failure::Usage(format!("--output {url}: {e}")))?;
-            Ok(Self {
-                store: Arc::new(store),
+            let store = Arc::new(builder.build().map_err(|e| {
+                Failure::Usage(format!(
+                    "--output {url}: {}",
+                    preflight::one_line(&e.to_string())
+                ))
+            })?);
+            let bucket = Self {
+                store: store.clone(),
                 bucket: bucket.to_owned(),
                 prefix,
                 manifests: HashMap::new(),
-            })
+                lease: None,
+                state: None,
+            };
+            Ok((bucket, store, preflight::Source::find(from_files)))
+        }
+
+        /// The days the prefix has partitions for.
+        async fn days(&self) -> Result<Vec<NaiveDate>, Failure> {
+            let under = ObjectPath::from(self.prefix.as_str());
+            let listed = self
+                .store
+                .list_with_delimiter(Some(&under))
+                .await
+                .map_err(|e| self.failure(&self.prefix, &e))?;
+            Ok(listed
+                .common_prefixes
+                .iter()
+                .filter_map(|p| {
+                    p.filename()
+                        .and_then(|name| name.strip_prefix("dt="))
+                        .and_then(|day| day.parse().ok())
+                })
+                .collect())
         }
 
         fn partition(&self, day: NaiveDate) -> String {
@@ -174,6 +365,9 @@ mod enabled {
         }
 
         async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), Failure> {
+            if let Some(lease) = &self.lease {
+                lease.held()?;
+            }
             self.store
                 .put(&ObjectPath::from(key), PutPayload::from(bytes))
                 .await
@@ -182,7 +376,11 @@ mod enabled {
         }
 
         fn failure(&self, key: &str, e: &object_store::Error) -> Failure {
-            Failure::Io(format!("s3://{}/{key}: {e}", self.bucket))
+            Failure::Io(format!(
+                "s3://{}/{key}: {}",
+                self.bucket,
+                preflight::one_line(&e.to_string())
+            ))
         }
 
         /// The day's manifest: as this run left it, else as stored, else new.
@@ -337,9 +535,12 @@ mod enabled {
                 digest::verify::check_object(digest, stored.as_deref(), lines.as_deref(), report);
             }
             for key in self.keys("").await? {
-                let digest_or_manifest = key
-                    .strip_prefix(&self.prefix)
-                    .is_some_and(|k| k.starts_with(DIGESTS) || k.ends_with(Manifest::NAME));
+                let digest_or_manifest = key.strip_prefix(&self.prefix).is_some_and(|k| {
+                    k.starts_with(DIGESTS)
+                        || k.ends_with(Manifest::NAME)
+                        || k == lease::NAME
+                        || k == prefix_state::NAME
+                });
                 if !digest_or_manifest && !digested.contains(&key) {
                     report.add(
                         digest::report::Kind::Unexpected,
@@ -383,6 +584,30 @@ mod enabled {
 
         fn location(&self) -> String {
             format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+
+        fn save_state<'a>(
+            &'a mut self,
+            journal: &'a Journal,
+        ) -> BoxFuture<'a, Result<(), Failure>> {
+            Box::pin(async move {
+                if let Some(lease) = &self.lease {
+                    lease.held()?;
+                }
+                match &mut self.state {
+                    Some(state) => state.save(journal).await,
+                    None => Err(Failure::Io("this bucket keeps no state".into())),
+                }
+            })
+        }
+
+        fn remove_state(&mut self) -> BoxFuture<'_, Result<(), Failure>> {
+            Box::pin(async move {
+                match &mut self.state {
+                    Some(state) => state.remove().await,
+                    None => Ok(()),
+                }
+            })
         }
     }
 

@@ -20,6 +20,7 @@ use crate::{
     filters::{self, OpenRange},
     hooks::FileOut,
     journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
+    lock::LocalLock,
     metrics::Metrics,
     output::OutputFile,
     parallel::{self, Window},
@@ -58,6 +59,11 @@ pub async fn run(
                 .into(),
         ));
     }
+    // One writer per archive (see `lock`): taken before the journal is read.
+    let _lock = match local_journal(args) {
+        Some((journal, archive)) => Some(LocalLock::acquire(&journal, &archive)?),
+        None => None,
+    };
     match &args.output {
         Some(url) if crate::bucket::is_bucket(url) => to_bucket(url, args, connect, options).await,
         Some(path) => {
@@ -86,6 +92,25 @@ pub async fn run(
             }
         }
         None => to_stdout(args, connect, options).await,
+    }
+}
+
+/// The local journal an export keeps, and the archive it belongs to (for
+/// messages): a file's journal, or `--state`.
+fn local_journal(args: &ExportArgs) -> Option<(PathBuf, String)> {
+    match (&args.output, &args.state) {
+        (Some(url), state) if crate::bucket::is_bucket(url) => {
+            state.clone().map(|s| (s, url.display().to_string()))
+        }
+        (Some(path), state) => Some((
+            state.clone().unwrap_or_else(|| journal::path_for(path)),
+            path.display().to_string(),
+        )),
+        (None, Some(state)) => Some((
+            state.clone(),
+            format!("stdout with --state {}", state.display()),
+        )),
+        (None, None) => None,
     }
 }
 
@@ -191,7 +216,9 @@ fn state_journal(
 }
 
 /// An export into object storage (`--output s3://…`), started or continued
-/// from `--state`, uploaded in whole batches.
+/// from `--state`, else from the state kept in the prefix, uploaded in whole
+/// batches. The prefix is opened (credentials, bucket, lease, state) before
+/// any request to Arize, and its lease given back however the export ends.
 async fn to_bucket(
     url: &Path,
     args: &ExportArgs,
@@ -199,12 +226,6 @@ async fn to_bucket(
     options: Options,
 ) -> Result<Summary, Failure> {
     let url = url.display().to_string();
-    let Some(state) = &args.state else {
-        return Err(Failure::Usage(format!(
-            "--output {url} needs --state FILE: the export's state is kept in a local file \
-             (a service's state directory), and the same command continues from it"
-        )));
-    };
     if args.format.is_some_and(|f| f != Format::Jsonl) {
         return Err(Failure::Usage(
             "--output s3://… writes gzip-compressed JSON Lines: leave --format out, or give \
@@ -219,32 +240,133 @@ async fn to_bucket(
                 .into(),
         ));
     }
-    if args.resume && !state.exists() {
-        return Err(Failure::Usage(format!(
-            "nothing to resume: {} does not exist (the export to {url} finished, or never started)",
-            state.display()
-        )));
+    if let Some(state) = &args.state {
+        if args.resume && !state.exists() {
+            return Err(Failure::Usage(format!(
+                "nothing to resume: {} does not exist (the export to {url} finished, or never \
+                 started)",
+                state.display()
+            )));
+        }
     }
-    let uploader = crate::bucket::open(&url, args.endpoint_url.as_deref())?;
-    upload(args, state, uploader, connect, options).await
+    if wants_digests(args) {
+        // A key that cannot be used is refused before the store is asked.
+        chain_key(args, None)?;
+    }
+    let (session, in_prefix, uploader) =
+        crate::bucket::Session::open(&url, args.endpoint_url.as_deref()).await?;
+    let state = match &args.state {
+        Some(path) => State::Local {
+            path,
+            prefix_has_state: in_prefix.is_some(),
+        },
+        None => State::Prefix(in_prefix.map(Box::new)),
+    };
+    let ran = upload(args, state, Some(&session), uploader, connect, options).await;
+    session.release().await;
+    ran
 }
 
-/// Runs the export in `state` (or a new one) through `uploader`.
+/// Where a bucket export keeps its state.
+enum State<'a> {
+    /// `--state FILE`; whether the prefix holds a state of its own too.
+    Local {
+        path: &'a Path,
+        prefix_has_state: bool,
+    },
+    /// In the prefix: the journal found there, if any.
+    Prefix(Option<Box<Journal>>),
+}
+
+/// Runs the export in `state` (or a new one) through `uploader`, into the
+/// prefix `session` holds (`None`: a store of the tests, with no manifests
+/// to check a new range against).
 async fn upload(
     args: &ExportArgs,
-    state: &Path,
+    state: State<'_>,
+    session: Option<&crate::bucket::Session>,
     uploader: Box<dyn Uploader>,
     connect: Box<Connect<'_>>,
     mut options: Options,
 ) -> Result<Summary, Failure> {
     let mut uploader = uploader;
+    let local = match &state {
+        State::Local { path, .. } => Some(*path),
+        State::Prefix(_) => None,
+    };
+    let prefix_state = || session.map_or_else(String::new, |s| s.state_url());
+    let state_name = local.map_or_else(prefix_state, |p| p.display().to_string());
+    let starts = match &state {
+        State::Local { path, .. } => !path.exists(),
+        State::Prefix(found) => found.is_none(),
+    };
+    if let (
+        State::Local {
+            path,
+            prefix_has_state: true,
+        },
+        true,
+    ) = (&state, starts)
+    {
+        // The prefix's own state is an export under way there.
+        return Err(Failure::Usage(format!(
+            "{} holds an unfinished export whose state is kept in the prefix ({}): a prefix \
+             is one archive, so --state {} cannot start another there; continue that one by \
+             leaving --state out",
+            uploader.location(),
+            prefix_state(),
+            path.display()
+        )));
+    }
+    let overlap = |range: Window| async move {
+        match session {
+            Some(session) => session.overlap(&range).await,
+            None => Ok(()),
+        }
+    };
+    if args.resume && starts {
+        return Err(Failure::Usage(format!(
+            "nothing to resume: {state_name} does not exist (the export to {} finished, or never \
+             started)",
+            uploader.location()
+        )));
+    }
     // A new export's key is checked before its state is created.
-    let new_key = if wants_digests(args) && !state.exists() {
+    let new_key = if wants_digests(args) && starts {
         Some(chain_key(args, None)?)
     } else {
         None
     };
-    let (client, mut journal, fresh) = state_journal(args, state, connect, "a bucket")?;
+    let (client, mut journal, fresh) = match state {
+        State::Local { path, .. } => {
+            let (client, journal, fresh) = state_journal(args, path, connect, "a bucket")?;
+            if fresh {
+                if let Err(failure) = overlap(journal.requested).await {
+                    let _ = journal::remove(path);
+                    return Err(failure);
+                }
+            }
+            (client, journal, fresh)
+        }
+        State::Prefix(Some(journal)) => {
+            let mut journal = *journal;
+            contradictions(args, &journal, Path::new(&state_name))?;
+            if let Some(workers) = args.parallel {
+                journal.plan.workers = usize::from(workers);
+            }
+            let (client, target) = connect(Some(&journal.target))?;
+            journal.target = target;
+            (client, journal, false)
+        }
+        State::Prefix(None) => {
+            let (client, target) = connect(None)?;
+            let journal = new_journal(args, target)?;
+            overlap(journal.requested).await?;
+            // Written ahead, as a --state file is: before the first request.
+            uploader.save_state(&journal).await?;
+            (client, journal, true)
+        }
+    };
     options.fresh = fresh;
     if let (true, Some(key)) = (fresh, new_key) {
         // The archive's chain goes on from its last digest, whichever run
@@ -258,19 +380,25 @@ async fn upload(
                 chain.previous = Some(head.sha256());
             }
             journal.digests = Some(chain);
-            journal::save(&journal, state)
+            match local {
+                Some(path) => journal::save(&journal, path),
+                None => uploader.save_state(&journal).await,
+            }
         };
         if let Err(failure) = begun.await {
-            let _ = journal::remove(state);
+            let _ = match local {
+                Some(path) => journal::remove(path),
+                None => uploader.remove_state().await,
+            };
             return Err(failure);
         }
         options.digests = Some(Digests { key, file: None });
     } else if !fresh {
-        options.digests = continued_digests(args, &journal, state, None)?;
+        options.digests = continued_digests(args, &journal, Path::new(&state_name), None)?;
     }
     let sink = Sink::resume(Batch::default(), journal.format, &journal.written, true);
     let store = Store::Bucket {
-        state: state.to_owned(),
+        state: local.map(Path::to_owned),
         uploader,
     };
     Pipeline::new(client, journal, sink, store, options)
@@ -568,7 +696,8 @@ fn contradictions(
                 found.push((flag.to_owned(), given, recorded));
             }
         };
-    if args.state.is_some() {
+    let pinned = state_pins_range(args);
+    if pinned {
         // Range flags are the first run's.
     } else if let Some(start) = &f.start {
         differs(
@@ -578,10 +707,10 @@ fn contradictions(
             ts(&journal.requested.start),
         );
     }
-    if let (Some(end), None) = (&f.end, &args.state) {
+    if let (Some(end), false) = (&f.end, pinned) {
         differs(&mut found, "--end", ts(end), ts(&journal.requested.end));
     }
-    if let (Some(since), None) = (f.since, &args.state) {
+    if let (Some(since), false) = (f.since, pinned) {
         found.push((
             "--since".into(),
             humantime::format_duration(since).to_string(),
@@ -676,6 +805,13 @@ fn contradictions(
     }
 }
 
+/// Whether the export's state is one a service's command continues, its
+/// range flags setting where the first run began: `--state`, or a bucket's
+/// prefix, which keeps the state without it.
+fn state_pins_range(args: &ExportArgs) -> bool {
+    args.state.is_some() || args.output.as_deref().is_some_and(crate::bucket::is_bucket)
+}
+
 /// A parameter's values as the journal would print them; `(none)` when unset.
 fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
     let values: Vec<String> = params
@@ -723,7 +859,13 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
             .state
             .clone()
             .or_else(|| args.output.as_deref().map(journal::path_for));
+        let in_prefix =
+            args.state.is_none() && args.output.as_deref().is_some_and(crate::bucket::is_bucket);
         let state = match journal {
+            Some(_) if in_prefix => format!(
+                "its state is saved in the prefix ({}), and the same command continues it",
+                crate::bucket::STATE_NAME
+            ),
             Some(path) => format!(
                 "its state is saved in {}, and the same command continues it",
                 path.display()
@@ -902,7 +1044,11 @@ mod tests {
             batch_pages: args.batch_pages,
             digests: None,
         };
-        upload(&args, state, Box::new(recorder), connect, options).await
+        let state = State::Local {
+            path: state,
+            prefix_has_state: false,
+        };
+        upload(&args, state, None, Box::new(recorder), connect, options).await
     }
 
     #[tokio::test]
