@@ -533,14 +533,28 @@ impl<W: Durable> Pipeline<W> {
     /// Ends the export: a finished one removes its journal; a followed one
     /// is never finished, so a stop saves its state for the next run.
     async fn finish(mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
-        self.replace_existing()?;
+        // `--overwrite` of a range with nothing in it: the old file stays as
+        // it was (it is replaced only once the first entries arrive).
+        let keep_old = self.journal.replaces_existing && !self.sink.started();
+        if !keep_old {
+            self.replace_existing()?;
+        }
         if self.following() || matches!(self.store, Store::Bucket { .. }) {
             // Before the format's closing (a JSON array's `]`), which a
             // continued export cuts off again; and the last batch uploaded.
             self.commit().await?;
         }
-        self.sink.finish().map_err(|e| self.io_failure(e))?;
-        self.seal_file(self.sink.bytes())?;
+        if keep_old {
+            if let Some(Digests {
+                file: Some(file), ..
+            }) = &self.digests
+            {
+                file.remove_if_created();
+            }
+        } else {
+            self.sink.finish().map_err(|e| self.io_failure(e))?;
+            self.seal_file(self.sink.bytes())?;
+        }
         if !self.following() {
             if let Some(path) = self.store.journal() {
                 journal::remove(path)?;

@@ -26,7 +26,7 @@ use crate::{
     pipeline::{Digests, Observer, Options, Pipeline, Store, Summary, Uploader},
     progress::Progress,
     signals::Stop,
-    sink::{Batch, Sink},
+    sink::{Batch, Durable, Sink},
 };
 
 /// Builds the client: as the command line says (`None`), or for the host and
@@ -61,6 +61,16 @@ pub async fn run(
     match &args.output {
         Some(url) if crate::bucket::is_bucket(url) => to_bucket(url, args, connect, options).await,
         Some(path) => {
+            if let Some(stream) = crate::device::open_if_stream(path)? {
+                if args.resume && args.state.is_none() {
+                    return Err(Failure::Usage(format!(
+                        "nothing to resume: {} is a device or FIFO, which has no journal beside                          it; give --state FILE to make an export to it resumable",
+                        path.display()
+                    )));
+                }
+                let out = BufWriter::with_capacity(WRITE_BUFFER, stream);
+                return to_stdout(args, connect, options, out).await;
+            }
             let journal = args
                 .state
                 .clone()
@@ -85,7 +95,10 @@ pub async fn run(
                 start(files, args, connect, options).await
             }
         }
-        None => to_stdout(args, connect, options).await,
+        None => {
+            let stdout = BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
+            to_stdout(args, connect, options, stdout).await
+        }
     }
 }
 
@@ -103,14 +116,15 @@ struct Files<'a> {
     journal: PathBuf,
 }
 
-/// An export to standard output: with `--state`, started or continued from
-/// that state, and acknowledged (flushed, then the state saved) page by page.
-async fn to_stdout(
+/// An export to standard output (or a device or FIFO, written the same
+/// way): with `--state`, started or continued from that state, and
+/// acknowledged (flushed, then the state saved) page by page.
+async fn to_stdout<W: Durable>(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
     mut options: Options,
+    stdout: W,
 ) -> Result<Summary, Failure> {
-    let stdout = || BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
     if wants_digests(args) {
         return Err(Failure::Usage(
             "--digests (and --signing-key) need --output FILE or s3://…: stdout has no place \
@@ -124,7 +138,7 @@ async fn to_stdout(
         if let Some(cursor) = &args.cursor {
             journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
         }
-        let sink = Sink::create(stdout(), journal.format);
+        let sink = Sink::create(stdout, journal.format);
         return Pipeline::new(
             client,
             journal,
@@ -143,7 +157,7 @@ async fn to_stdout(
         ));
     }
     let (client, journal, fresh) = state_journal(args, state, connect, "stdout")?;
-    let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
+    let sink = Sink::resume(stdout, journal.format, &journal.written, true);
     options.fresh = fresh;
     // Every page is acknowledged: what a restart writes again is one page at most.
     options.checkpoint_every = Duration::ZERO;
@@ -318,6 +332,11 @@ async fn start(
                 path.display()
             )));
         }
+        // An empty file someone made (not a start of ours that wrote nothing).
+        Some(old) if !output.created && !old.created_file && !args.overwrite => {
+            return refuse(empty_exists(path));
+        }
+        None if !output.created && !args.overwrite => return refuse(empty_exists(path)),
         _ => {}
     }
     // A journal of a start that wrote nothing (a crash before the first
@@ -355,6 +374,15 @@ async fn start(
     }
     let run = (client, journal, options);
     to_file(files, output, run).await
+}
+
+/// An existing empty `--output` is someone's file too.
+fn empty_exists(path: &Path) -> Failure {
+    Failure::Usage(format!(
+        "{} already exists (empty) and is left as it is: add --overwrite to write the export \
+         into it, or choose another --output",
+        path.display()
+    ))
 }
 
 /// Continues the export of `path` from its journal, after checking that the
@@ -693,6 +721,10 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
 
 /// Runs the command.
 pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Result<(), Failure> {
+    if args.output.as_deref() == Some(Path::new("-")) {
+        // `-o -` is standard output, as everywhere else.
+        args.output = None;
+    }
     let settings = crate::connect::settings(&args.connection)?;
     let continues = args.resume || args.state.as_ref().is_some_and(|s| s.exists());
     if !continues && args.page_size.is_none() {
