@@ -10,6 +10,9 @@
 //!   `journal-saved`.
 //! - `ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER=BYTES` makes writes to the output
 //!   file fail with ENOSPC (disk full) once this run wrote that many bytes.
+//! - `ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS=MS` caps the waits between
+//!   pages that bring nothing new at MS (the bound stays the default), so
+//!   a test of a server that never advances runs in moments.
 //! - `ARIZE_AUDIT_LOGS_TEST_FAIL_OWNED_WRITES_AFTER=N` makes writes of the
 //!   files the tool owns (journal, state, keys: everything
 //!   [`crate::safe_file`] writes aside) fail with ENOSPC after the first N.
@@ -122,6 +125,29 @@ mod owned {
 pub use enabled::{pause, FileOut};
 #[cfg(feature = "fault-injection")]
 pub use owned::owned_write;
+
+/// The client's policy for pages without progress, when a test shortens
+/// its waits.
+#[cfg(feature = "fault-injection")]
+pub fn no_progress_policy() -> Option<arize_audit_logs::NoProgressPolicy> {
+    let ms: u64 = std::env::var("ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS")
+        .ok()?
+        .parse()
+        .ok()?;
+    let wait = std::time::Duration::from_millis(ms);
+    Some(
+        arize_audit_logs::NoProgressPolicy::default()
+            .initial_backoff(wait)
+            .max_backoff(wait),
+    )
+}
+
+/// The client's policy for pages without progress: the default.
+#[cfg(not(feature = "fault-injection"))]
+#[inline]
+pub fn no_progress_policy() -> Option<arize_audit_logs::NoProgressPolicy> {
+    None
+}
 
 #[cfg(not(feature = "fault-injection"))]
 mod disabled {

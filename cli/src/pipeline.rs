@@ -575,10 +575,14 @@ impl<W: Durable> Pipeline<W> {
     /// run that wrote nothing leaves nothing behind.
     async fn fail(&mut self, failure: Failure) -> Failure {
         self.progress.finish();
-        if !self.mid_page && self.sink.started() {
+        // Pages were fetched past the first, entries or not (pages that
+        // brought nothing new): that position is kept too.
+        let moved = self.journal.plan.resume.cursor.is_some();
+        let mut kept_position = false;
+        if !self.mid_page && (self.sink.started() || moved) {
             // At a page boundary: count every complete page. If this fails
             // too, the journal as last saved still holds.
-            let _ = self.commit().await;
+            kept_position = self.commit().await.is_ok() && moved;
         }
         // A batch written ahead may have reached the store in part: its
         // journal must stay, so the next run stores the same batch again.
@@ -589,7 +593,8 @@ impl<W: Durable> Pipeline<W> {
         let untouched = self.saved.entries == 0
             && self.saved.bytes == 0
             && self.journal.range == self.journal.requested
-            && !wrote_ahead;
+            && !wrote_ahead
+            && !kept_position;
         if self.fresh && untouched {
             return match self.clean_up() {
                 Ok(()) => failure.with_hint(
