@@ -305,19 +305,19 @@ async fn start(
     let mut journal = new_journal(args, target)?;
     let path = files.output;
     let journal_path = &files.journal;
-    let output = OutputFile::open(path, true)?;
-    let refuse = |failure: Failure| {
-        output.remove_if_created();
-        Err(failure)
+    // An output that exists is opened (and locked) now; a new one is created
+    // only once the journal that claims it is saved, so a crash between the
+    // two leaves a journal the same command takes over, never an empty file
+    // that nothing claims.
+    let output = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        _ => Some(OutputFile::open(path, false)?),
     };
-    let existing = match journal::load(journal_path) {
-        Ok(existing) => existing,
-        Err(failure) => return refuse(failure),
-    };
-    let length = output.len()?;
+    let existing = journal::load(journal_path)?;
+    let length = output.as_ref().map_or(Ok(0), OutputFile::len)?;
     match &existing {
         Some(old) if !old.nothing_written() && !args.overwrite => {
-            return refuse(Failure::Usage(format!(
+            return Err(Failure::Usage(format!(
                 "{} holds an unfinished export ({} entries; its journal is {}): add --resume to \
                  continue it, or --overwrite to start over",
                 path.display(),
@@ -326,52 +326,70 @@ async fn start(
             )));
         }
         _ if length > 0 && !args.overwrite => {
-            return refuse(Failure::Usage(format!(
+            return Err(Failure::Usage(format!(
                 "{} already exists ({length} bytes) and is left as it is: add --overwrite to \
                  replace it, or choose another --output",
                 path.display()
             )));
         }
-        // An empty file someone made (not a start of ours that wrote nothing).
-        Some(old) if !output.created && !old.created_file && !args.overwrite => {
-            return refuse(empty_exists(path));
+        // An empty file someone made (not one a start of ours claimed).
+        _ if output.is_some()
+            && !args.overwrite
+            && !existing.as_ref().is_some_and(|old| old.created_file) =>
+        {
+            return Err(empty_exists(path));
         }
-        None if !output.created && !args.overwrite => return refuse(empty_exists(path)),
         _ => {}
     }
     // A journal of a start that wrote nothing (a crash before the first
     // page) is taken over.
     journal.created_file =
-        output.created || existing.is_some_and(|old| old.created_file && length == 0);
+        output.is_none() || existing.is_some_and(|old| old.created_file && length == 0);
     journal.replaces_existing = length > 0;
     let mut options = options;
     if wants_digests(args) {
-        let begun = chain_key(args, None).and_then(|key| {
-            let chain = ChainState::new(key_pair(args, key.as_ref()))?;
-            let file = FileDigests::open(&digest::path_for(path), &chain, true)?;
-            Ok((chain, key, file))
+        let key = chain_key(args, None)?;
+        let chain = ChainState::new(key_pair(args, key.as_ref()))?;
+        let file = FileDigests::open(&digest::path_for(path), &chain, true)?;
+        journal.digests = Some(chain);
+        options.digests = Some(Digests {
+            key,
+            file: Some(file),
         });
-        match begun {
-            Ok((chain, key, file)) => {
-                journal.digests = Some(chain);
-                options.digests = Some(Digests {
-                    key,
-                    file: Some(file),
-                });
-            }
-            Err(failure) => return refuse(failure),
-        }
     }
-    if let Err(failure) = journal::save(&journal, journal_path) {
-        output.remove_if_created();
+    let remove_digests = |options: &Options| {
         if let Some(Digests {
             file: Some(file), ..
         }) = &options.digests
         {
             file.remove_if_created();
         }
+    };
+    if let Err(failure) = journal::save(&journal, journal_path) {
+        remove_digests(&options);
         return Err(failure);
     }
+    let output = match output {
+        Some(output) => output,
+        None => match OutputFile::open(path, true) {
+            Ok(output) if output.created => output,
+            Ok(_) => {
+                // Made by someone else while this export started.
+                let _ = journal::remove(journal_path);
+                remove_digests(&options);
+                return Err(empty_exists(path));
+            }
+            Err(failure) => {
+                if std::fs::symlink_metadata(path).is_err() {
+                    // Not created: the journal claims nothing. (A file
+                    // there now is another export's, which owns the journal.)
+                    let _ = journal::remove(journal_path);
+                }
+                remove_digests(&options);
+                return Err(failure);
+            }
+        },
+    };
     let run = (client, journal, options);
     to_file(files, output, run).await
 }
