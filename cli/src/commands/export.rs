@@ -64,7 +64,8 @@ pub async fn run(
             if let Some(stream) = crate::device::open_if_stream(path)? {
                 if args.resume && args.state.is_none() {
                     return Err(Failure::Usage(format!(
-                        "nothing to resume: {} is a device or FIFO, which has no journal beside                          it; give --state FILE to make an export to it resumable",
+                        "nothing to resume: {} is a device or FIFO, which has no journal beside \
+                         it; give --state FILE to make an export to it resumable",
                         path.display()
                     )));
                 }
