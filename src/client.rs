@@ -14,7 +14,7 @@ use crate::{
     },
     list::builder::ListAuditLogs,
     region::Region,
-    retry::{gate::RateGate, policy::RetryPolicy},
+    retry::{gate::RateGate, no_progress::NoProgressPolicy, policy::RetryPolicy},
 };
 
 /// The environment variable the API key is read from when none is given.
@@ -83,6 +83,11 @@ impl Client {
     /// The retry policy this client applies.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.settings.retry
+    }
+
+    /// How this client's page streams treat pages that bring nothing new.
+    pub fn no_progress_policy(&self) -> &NoProgressPolicy {
+        &self.inner.settings.no_progress
     }
 
     /// The progenitor-generated client, configured like this one
@@ -155,6 +160,7 @@ pub struct ClientBuilder {
     ignore_environment: bool,
     max_response_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
+    no_progress: Option<NoProgressPolicy>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -174,6 +180,7 @@ impl fmt::Debug for ClientBuilder {
             .field("ignore_environment", &self.ignore_environment)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
+            .field("no_progress", &self.no_progress)
             .finish()
     }
 }
@@ -258,6 +265,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How page streams treat a server whose pages stop bringing new
+    /// entries: they back off, then end with
+    /// [`PaginationError::NoProgress`](crate::PaginationError::NoProgress)
+    /// (see [`NoProgressPolicy`]; on by default, 100 pages in a row).
+    pub fn no_progress_policy(mut self, policy: NoProgressPolicy) -> Self {
+        self.no_progress = Some(policy);
+        self
+    }
+
     /// Builds the client. Fails with [`Error::Config`] when no key is found or
     /// a setting is unusable.
     pub fn build(self) -> Result<Client, Error> {
@@ -319,6 +335,7 @@ impl ClientBuilder {
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             retry: self.retry.unwrap_or_default(),
+            no_progress: self.no_progress.unwrap_or_default(),
             gate: RateGate::default(),
             redactor: Redactor::new(&key),
         };

@@ -629,6 +629,24 @@ pub enum PaginationError {
         /// That entry's `created_at`.
         previous_created_at: String,
     },
+    /// Page after page says `has_more: true` with a new `next_cursor` and
+    /// brings no new entry (empty pages, or the same entries again): the
+    /// server's pagination does not advance. The stream backed off between
+    /// them and stopped after [`NoProgressPolicy::pages`](crate::NoProgressPolicy::pages)
+    /// in a row; its resume point is at the last of them.
+    #[error(
+        "the last {pages} pages brought no new entries, though each said has_more: true with a \
+         new next_cursor: the server's pagination is not advancing, so the stream stopped after \
+         {pages} requests instead of looping (waiting longer between each); the range is not \
+         complete"
+    )]
+    NoProgress {
+        /// How many pages in a row brought nothing new.
+        pages: u32,
+        /// The cursor that fetched the last of them (`None`: the first
+        /// request).
+        cursor: Option<String>,
+    },
     /// A page whose entries were all delivered before: the server is
     /// returning the same entries under a new cursor.
     #[error(

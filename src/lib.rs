@@ -204,7 +204,11 @@ pub use model::{
     text::{escape_control, quote as quote_server_text, QUOTE_CHARS},
 };
 pub use region::Region;
-pub use retry::{policy::RetryPolicy, retry_after::RetryAfter};
+pub use retry::{
+    no_progress::{NoProgressPolicy, DEFAULT_MAX_PAGES_WITHOUT_PROGRESS},
+    policy::RetryPolicy,
+    retry_after::RetryAfter,
+};
 
 // The README's Rust examples compile and run as doctests.
 #[cfg(doctest)]

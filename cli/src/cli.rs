@@ -308,8 +308,12 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
 pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to this file instead of stdout (needed for --resume). An existing
-    /// file is never replaced unless --overwrite is given. Or s3://BUCKET/PREFIX/
+    /// Write to this file instead of stdout (needed for --resume); `-` is
+    /// stdout. An existing file, even an empty one, is never replaced unless
+    /// --overwrite is given, and no file the export writes (output, journal,
+    /// state, digests) is written through a symbolic link. A device or FIFO
+    /// (such as /dev/null) is written like stdout: no journal beside it
+    /// unless --state is given. Or s3://BUCKET/PREFIX/
     /// for gzip-compressed JSON Lines objects in an S3-compatible store, one
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
     /// a _manifest.json of SHA-256s and counts per day (needs --state).

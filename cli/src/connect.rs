@@ -317,6 +317,9 @@ pub fn client_with(
     let mut builder = Client::builder()
         .ignore_environment()
         .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));
+    if let Some(policy) = crate::hooks::no_progress_policy() {
+        builder = builder.no_progress_policy(policy);
+    }
 
     let key_choice = match (&settings.key, pinned.map(|t| &t.key)) {
         (Some((choice, source @ Source::Flag(_))), _) => Some((choice.clone(), source.clone())),

@@ -10,6 +10,12 @@
 //!   `journal-saved`.
 //! - `ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER=BYTES` makes writes to the output
 //!   file fail with ENOSPC (disk full) once this run wrote that many bytes.
+//! - `ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS=MS` caps the waits between
+//!   pages that bring nothing new at MS (the bound stays the default), so
+//!   a test of a server that never advances runs in moments.
+//! - `ARIZE_AUDIT_LOGS_TEST_FAIL_OWNED_WRITES_AFTER=N` makes writes of the
+//!   files the tool owns (journal, state, keys: everything
+//!   [`crate::safe_file`] writes aside) fail with ENOSPC after the first N.
 
 #[cfg(feature = "fault-injection")]
 mod enabled {
@@ -92,7 +98,56 @@ mod enabled {
 }
 
 #[cfg(feature = "fault-injection")]
+mod owned {
+    use std::{
+        fs::File,
+        io::{self, Write},
+        sync::atomic::{AtomicU64, Ordering},
+    };
+
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+
+    /// Writes a tool-owned file, failing as disk full past the configured
+    /// number of writes.
+    pub fn owned_write(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+        let done = WRITES.fetch_add(1, Ordering::SeqCst);
+        let budget = std::env::var("ARIZE_AUDIT_LOGS_TEST_FAIL_OWNED_WRITES_AFTER")
+            .ok()
+            .and_then(|b| b.parse::<u64>().ok());
+        if budget.is_some_and(|b| done >= b) {
+            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+        }
+        file.write_all(bytes)
+    }
+}
+
+#[cfg(feature = "fault-injection")]
 pub use enabled::{pause, FileOut};
+#[cfg(feature = "fault-injection")]
+pub use owned::owned_write;
+
+/// The client's policy for pages without progress, when a test shortens
+/// its waits.
+#[cfg(feature = "fault-injection")]
+pub fn no_progress_policy() -> Option<arize_audit_logs::NoProgressPolicy> {
+    let ms: u64 = std::env::var("ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS")
+        .ok()?
+        .parse()
+        .ok()?;
+    let wait = std::time::Duration::from_millis(ms);
+    Some(
+        arize_audit_logs::NoProgressPolicy::default()
+            .initial_backoff(wait)
+            .max_backoff(wait),
+    )
+}
+
+/// The client's policy for pages without progress: the default.
+#[cfg(not(feature = "fault-injection"))]
+#[inline]
+pub fn no_progress_policy() -> Option<arize_audit_logs::NoProgressPolicy> {
+    None
+}
 
 #[cfg(not(feature = "fault-injection"))]
 mod disabled {
@@ -103,6 +158,12 @@ mod disabled {
 
     #[inline]
     pub fn pause(_point: &str) {}
+
+    /// Writes a tool-owned file.
+    #[inline]
+    pub fn owned_write(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+        file.write_all(bytes)
+    }
 
     /// The output file.
     pub struct FileOut(File);
@@ -135,4 +196,4 @@ mod disabled {
 }
 
 #[cfg(not(feature = "fault-injection"))]
-pub use disabled::{pause, FileOut};
+pub use disabled::{owned_write, pause, FileOut};

@@ -10,8 +10,7 @@
 //! cuts off a digest the journal does not count.
 
 use std::{
-    fs::File,
-    io::{self, Write},
+    io,
     path::{Path, PathBuf},
 };
 
@@ -159,10 +158,8 @@ pub fn path_for(output: &Path) -> PathBuf {
 
 /// Reads a journal; `None` when there is none.
 pub fn load(path: &Path) -> Result<Option<Journal>, Failure> {
-    let text = match std::fs::read(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Failure::io(path, e)),
+    let Some(text) = crate::safe_file::read(path)? else {
+        return Ok(None);
     };
     parse(&text, &path.display().to_string()).map(Some)
 }
@@ -188,21 +185,13 @@ pub fn parse(text: &[u8], name: &str) -> Result<Journal, Failure> {
     serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))
 }
 
-/// Replaces the journal atomically: written aside and synced, renamed over
-/// the old one, and the directory synced so the rename survives a crash.
+/// Replaces the journal atomically: written aside (under an unpredictable
+/// name, created exclusively, removed on any failure) and synced, renamed
+/// over the old one, and the directory synced so the rename survives a
+/// crash. See [`crate::safe_file`].
 pub fn save(journal: &Journal, path: &Path) -> Result<(), Failure> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
     let json = serde_json::to_vec_pretty(journal).map_err(|e| Failure::Io(e.to_string()))?;
-    let write = || -> io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(&json)?;
-        file.sync_all()
-    };
-    write().map_err(|e| Failure::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Failure::io(path, e))?;
-    sync_dir(path)
+    crate::safe_file::replace(path, &json)
 }
 
 /// Removes the journal (the export is finished, or wrote nothing).
@@ -217,11 +206,5 @@ pub fn remove(path: &Path) -> Result<(), Failure> {
 /// Syncs the directory that holds `path`, so a rename or removal in it is
 /// durable.
 pub fn sync_dir(path: &Path) -> Result<(), Failure> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Failure::io(dir, e))
+    crate::safe_file::sync_dir(path)
 }

@@ -3,12 +3,17 @@
 //! before anything is appended.
 
 use std::{
-    fs::{File, OpenOptions},
-    io::{self, BufReader, Read, Seek, SeekFrom},
+    fs::File,
+    io::{BufReader, Read, Seek, SeekFrom},
     path::{Path, PathBuf},
 };
 
-use crate::{cli::Format, failure::Failure, journal::Journal};
+use crate::{
+    cli::Format,
+    failure::Failure,
+    journal::Journal,
+    safe_file::{self, Open, Opened},
+};
 
 pub struct OutputFile {
     pub path: PathBuf,
@@ -21,23 +26,13 @@ impl OutputFile {
     /// Opens `path` for writing, creating it when `create` and it is missing,
     /// never truncating it, and locks it.
     pub fn open(path: &Path, create: bool) -> Result<Self, Failure> {
-        let existing = || OpenOptions::new().read(true).write(true).open(path);
-        let (file, created) = if create {
-            match OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(file) => (file, true),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    (existing().map_err(|e| Failure::io(path, e))?, false)
-                }
-                Err(e) => return Err(Failure::io(path, e)),
-            }
+        // Never through a link, never truncated (see `safe_file`).
+        let how = if create {
+            Open::NewOrExisting
         } else {
-            (existing().map_err(|e| Failure::io(path, e))?, false)
+            Open::Existing
         };
+        let Opened { file, created } = safe_file::open(path, how, None)?;
         let output = Self {
             path: path.to_owned(),
             file,

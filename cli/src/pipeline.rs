@@ -619,14 +619,28 @@ impl<W: Durable> Pipeline<W> {
     /// Ends the export: a finished one removes its journal; a followed one
     /// is never finished, so a stop saves its state for the next run.
     async fn finish(&mut self, stopped: Option<Signal>) -> Result<Summary, Failure> {
-        self.replace_existing()?;
+        // `--overwrite` of a range with nothing in it: the old file stays as
+        // it was (it is replaced only once the first entries arrive).
+        let keep_old = self.journal.replaces_existing && !self.sink.started();
+        if !keep_old {
+            self.replace_existing()?;
+        }
         if self.following() || matches!(self.store, Store::Bucket { .. }) {
             // Before the format's closing (a JSON array's `]`), which a
             // continued export cuts off again; and the last batch uploaded.
             self.commit().await?;
         }
-        self.sink.finish().map_err(|e| self.io_failure(e))?;
-        self.seal_file(self.sink.bytes())?;
+        if keep_old {
+            if let Some(Digests {
+                file: Some(file), ..
+            }) = &self.digests
+            {
+                file.remove_if_created();
+            }
+        } else {
+            self.sink.finish().map_err(|e| self.io_failure(e))?;
+            self.seal_file(self.sink.bytes())?;
+        }
         if !self.following() {
             self.store.remove_journal().await?;
         }
@@ -646,10 +660,14 @@ impl<W: Durable> Pipeline<W> {
     /// run that wrote nothing leaves nothing behind.
     async fn fail(&mut self, failure: Failure) -> Failure {
         self.progress.finish();
-        if !self.mid_page && self.sink.started() {
+        // Pages were fetched past the first, entries or not (pages that
+        // brought nothing new): that position is kept too.
+        let moved = self.journal.plan.resume.cursor.is_some();
+        let mut kept_position = false;
+        if !self.mid_page && (self.sink.started() || moved) {
             // At a page boundary: count every complete page. If this fails
             // too, the journal as last saved still holds.
-            let _ = self.commit().await;
+            kept_position = self.commit().await.is_ok() && moved;
         }
         // A batch written ahead may have reached the store in part: its
         // journal must stay, so the next run stores the same batch again.
@@ -660,7 +678,8 @@ impl<W: Durable> Pipeline<W> {
         let untouched = self.saved.entries == 0
             && self.saved.bytes == 0
             && self.journal.range == self.journal.requested
-            && !wrote_ahead;
+            && !wrote_ahead
+            && !kept_position;
         if self.fresh && untouched {
             return match self.clean_up().await {
                 Ok(()) => failure.with_hint(

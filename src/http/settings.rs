@@ -7,7 +7,7 @@ use reqwest::header::HeaderValue;
 
 use crate::{
     http::redact::Redactor,
-    retry::{gate::RateGate, policy::RetryPolicy},
+    retry::{gate::RateGate, no_progress::NoProgressPolicy, policy::RetryPolicy},
 };
 
 #[derive(Debug)]
@@ -26,6 +26,8 @@ pub(crate) struct Settings {
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) gate: RateGate,
+    /// When a page stream that brings nothing new backs off and gives up.
+    pub(crate) no_progress: NoProgressPolicy,
     /// Takes the key out of server text an error carries.
     pub(crate) redactor: Redactor,
 }
@@ -38,6 +40,7 @@ impl fmt::Debug for Settings {
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
+            .field("no_progress", &self.no_progress)
             .finish()
     }
 }

@@ -5,7 +5,10 @@
 //! is checked against the decoded page: a wrong one costs one request, never
 //! a wrong or missing page.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc, Mutex,
+};
 
 use tokio::task::JoinHandle;
 
@@ -31,6 +34,8 @@ struct Inner {
     /// The stream's parameters; each speculation sets the cursor.
     params: ListAuditLogsParams,
     slot: Mutex<Option<Speculation>>,
+    /// No speculation while the stream backs off (pages without progress).
+    paused: AtomicBool,
 }
 
 struct Speculation {
@@ -45,6 +50,7 @@ impl Prefetch {
                 client,
                 params,
                 slot: Mutex::new(None),
+                paused: AtomicBool::new(false),
             }),
         }
     }
@@ -60,6 +66,9 @@ impl Prefetch {
     }
 
     fn speculate(&self, body: &[u8]) -> bool {
+        if self.inner.paused.load(Ordering::Relaxed) {
+            return false;
+        }
         let Some(cursor) = next_cursor(body) else {
             return false;
         };
@@ -90,6 +99,12 @@ impl Prefetch {
             speculation.fetch.abort();
             None
         }
+    }
+
+    /// Stops (or restarts) speculating: a stream that backs off sends no
+    /// request ahead of its wait.
+    pub fn pause(&self, paused: bool) {
+        self.inner.paused.store(paused, Ordering::Relaxed);
     }
 
     /// Cancels whatever is in flight (the stream is dropped or done).

@@ -30,7 +30,10 @@ use crate::{
 /// ends it too: [`resume_point`](Self::resume_point) then says where to start
 /// again. A page with `has_more: true` but no `next_cursor`, or a
 /// `next_cursor` seen before, is delivered and followed by an
-/// [`Error::Pagination`]: never an endless loop, never a silent stop.
+/// [`Error::Pagination`]: never an endless loop, never a silent stop. Pages
+/// that bring no new entry under fresh cursors back off and, after the
+/// client's [`NoProgressPolicy`](crate::NoProgressPolicy) bound, end the
+/// same way ([`PaginationError::NoProgress`]).
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<P: PageKind = Page> {
     client: Arc<ClientInner>,
@@ -42,6 +45,11 @@ pub struct Pages<P: PageKind = Page> {
     remaining: Option<u64>,
     /// Hashes of every cursor requested so far.
     seen: HashSet<u64>,
+    /// Hashes of the ids of the last page received: a page holding none
+    /// but these brings nothing new.
+    last_ids: HashSet<u64>,
+    /// Pages in a row that brought nothing new.
+    stalled: u32,
     pages_fetched: u64,
     entries_yielded: u64,
     exhausted: bool,
@@ -86,6 +94,8 @@ impl<P: PageKind> Pages<P> {
             skip,
             remaining: max_entries,
             seen,
+            last_ids: HashSet::new(),
+            stalled: 0,
             pages_fetched: 0,
             entries_yielded: 0,
             exhausted: false,
@@ -141,12 +151,23 @@ impl<P: PageKind> Pages<P> {
             }
         }
         let client = self.client.clone();
+        // Pages in a row without progress: wait first (none in a normal run).
+        let wait = client.settings.no_progress.wait_after(self.stalled);
+        let backoff = async move {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        };
         let Some(prefetch) = &self.prefetch else {
-            return async move { crate::http::send::fetch_page(&client, &params, None).await }
-                .boxed();
+            return async move {
+                backoff.await;
+                crate::http::send::fetch_page(&client, &params, None).await
+            }
+            .boxed();
         };
         if let Some(ahead) = params.cursor.as_deref().and_then(|c| prefetch.take(c)) {
             return async move {
+                backoff.await;
                 ahead.await.unwrap_or_else(|e| {
                     Err(Error::Internal(format!("a prefetched request failed: {e}")))
                 })
@@ -154,7 +175,37 @@ impl<P: PageKind> Pages<P> {
             .boxed();
         }
         let seen = prefetch.on_body();
-        async move { crate::http::send::fetch_page(&client, &params, Some(seen)).await }.boxed()
+        async move {
+            backoff.await;
+            crate::http::send::fetch_page(&client, &params, Some(seen)).await
+        }
+        .boxed()
+    }
+
+    /// Counts a page that says there is more: `Some` with the error that
+    /// ends the stream once too many in a row brought nothing new.
+    fn count_progress(&mut self, page: &mut P) -> Option<PaginationError> {
+        let ids: HashSet<u64> = page
+            .entries_mut()
+            .iter()
+            .map(|e| hash(P::entry_id(e)))
+            .collect();
+        let new = ids.iter().any(|id| !self.last_ids.contains(id));
+        self.last_ids = ids;
+        self.stalled = if new {
+            0
+        } else {
+            self.stalled.saturating_add(1)
+        };
+        if let Some(prefetch) = &self.prefetch {
+            // No request ahead of the backoff.
+            prefetch.pause(self.stalled > 0);
+        }
+        let policy = &self.client.settings.no_progress;
+        (self.stalled >= policy.pages()).then(|| PaginationError::NoProgress {
+            pages: self.stalled,
+            cursor: self.params.cursor.clone(),
+        })
     }
 
     /// Applies the guards, the skip and the cap to a page that just arrived,
@@ -171,7 +222,14 @@ impl<P: PageKind> Pages<P> {
             }
             (true, Some(cursor)) => {
                 if self.seen.insert(hash(cursor)) {
-                    Some(cursor.to_owned())
+                    let cursor = cursor.to_owned();
+                    match self.count_progress(&mut page) {
+                        None => Some(cursor),
+                        Some(stuck) => {
+                            self.state = State::Failing(stuck.into());
+                            None
+                        }
+                    }
                 } else {
                     self.state = State::Failing(
                         PaginationError::RepeatedCursor {

@@ -152,6 +152,8 @@ pub trait PageKind: Sized + Send + 'static + sealed::Sealed {
     fn entries_mut(&mut self) -> &mut Vec<Self::Entry>;
     #[doc(hidden)]
     fn pagination(&self) -> &Pagination;
+    #[doc(hidden)]
+    fn entry_id(entry: &Self::Entry) -> &str;
 }
 
 impl PageKind for Page {
@@ -165,6 +167,9 @@ impl PageKind for Page {
     fn pagination(&self) -> &Pagination {
         &self.pagination
     }
+    fn entry_id(entry: &AuditLog) -> &str {
+        &entry.id
+    }
 }
 
 impl PageKind for RawPage {
@@ -177,6 +182,9 @@ impl PageKind for RawPage {
     }
     fn pagination(&self) -> &Pagination {
         &self.pagination
+    }
+    fn entry_id(entry: &RawAuditLog) -> &str {
+        entry.id()
     }
 }
 

@@ -2,5 +2,6 @@
 //! the gate that holds every request of a client while it is rate limited.
 
 pub(crate) mod gate;
+pub(crate) mod no_progress;
 pub(crate) mod policy;
 pub(crate) mod retry_after;

@@ -27,7 +27,7 @@ use crate::{
     pipeline::{Digests, Observer, Options, Pipeline, Store, Summary, Uploader},
     progress::Progress,
     signals::Stop,
-    sink::{Batch, Sink},
+    sink::{Batch, Durable, Sink},
 };
 
 /// Builds the client: as the command line says (`None`), or for the host and
@@ -67,6 +67,17 @@ pub async fn run(
     match &args.output {
         Some(url) if crate::bucket::is_bucket(url) => to_bucket(url, args, connect, options).await,
         Some(path) => {
+            if let Some(stream) = crate::device::open_if_stream(path)? {
+                if args.resume && args.state.is_none() {
+                    return Err(Failure::Usage(format!(
+                        "nothing to resume: {} is a device or FIFO, which has no journal beside \
+                         it; give --state FILE to make an export to it resumable",
+                        path.display()
+                    )));
+                }
+                let out = BufWriter::with_capacity(WRITE_BUFFER, stream);
+                return to_stdout(args, connect, options, out).await;
+            }
             let journal = args
                 .state
                 .clone()
@@ -91,7 +102,10 @@ pub async fn run(
                 start(files, args, connect, options).await
             }
         }
-        None => to_stdout(args, connect, options).await,
+        None => {
+            let stdout = BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
+            to_stdout(args, connect, options, stdout).await
+        }
     }
 }
 
@@ -128,14 +142,15 @@ struct Files<'a> {
     journal: PathBuf,
 }
 
-/// An export to standard output: with `--state`, started or continued from
-/// that state, and acknowledged (flushed, then the state saved) page by page.
-async fn to_stdout(
+/// An export to standard output (or a device or FIFO, written the same
+/// way): with `--state`, started or continued from that state, and
+/// acknowledged (flushed, then the state saved) page by page.
+async fn to_stdout<W: Durable>(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
     mut options: Options,
+    stdout: W,
 ) -> Result<Summary, Failure> {
-    let stdout = || BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock());
     if wants_digests(args) {
         return Err(Failure::Usage(
             "--digests (and --signing-key) need --output FILE or s3://…: stdout has no place \
@@ -149,7 +164,7 @@ async fn to_stdout(
         if let Some(cursor) = &args.cursor {
             journal.plan.resume = ResumePoint::new(Some(cursor.clone()), args.skip);
         }
-        let sink = Sink::create(stdout(), journal.format);
+        let sink = Sink::create(stdout, journal.format);
         return Pipeline::new(
             client,
             journal,
@@ -168,7 +183,7 @@ async fn to_stdout(
         ));
     }
     let (client, journal, fresh) = state_journal(args, state, connect, "stdout")?;
-    let sink = Sink::resume(stdout(), journal.format, &journal.written, true);
+    let sink = Sink::resume(stdout, journal.format, &journal.written, true);
     options.fresh = fresh;
     // Every page is acknowledged: what a restart writes again is one page at most.
     options.checkpoint_every = Duration::ZERO;
@@ -419,19 +434,19 @@ async fn start(
     let mut journal = new_journal(args, target)?;
     let path = files.output;
     let journal_path = &files.journal;
-    let output = OutputFile::open(path, true)?;
-    let refuse = |failure: Failure| {
-        output.remove_if_created();
-        Err(failure)
+    // An output that exists is opened (and locked) now; a new one is created
+    // only once the journal that claims it is saved, so a crash between the
+    // two leaves a journal the same command takes over, never an empty file
+    // that nothing claims.
+    let output = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        _ => Some(OutputFile::open(path, false)?),
     };
-    let existing = match journal::load(journal_path) {
-        Ok(existing) => existing,
-        Err(failure) => return refuse(failure),
-    };
-    let length = output.len()?;
+    let existing = journal::load(journal_path)?;
+    let length = output.as_ref().map_or(Ok(0), OutputFile::len)?;
     match &existing {
         Some(old) if !old.nothing_written() && !args.overwrite => {
-            return refuse(Failure::Usage(format!(
+            return Err(Failure::Usage(format!(
                 "{} holds an unfinished export ({} entries; its journal is {}): add --resume to \
                  continue it, or --overwrite to start over",
                 path.display(),
@@ -440,49 +455,81 @@ async fn start(
             )));
         }
         _ if length > 0 && !args.overwrite => {
-            return refuse(Failure::Usage(format!(
+            return Err(Failure::Usage(format!(
                 "{} already exists ({length} bytes) and is left as it is: add --overwrite to \
                  replace it, or choose another --output",
                 path.display()
             )));
+        }
+        // An empty file someone made (not one a start of ours claimed).
+        _ if output.is_some()
+            && !args.overwrite
+            && !existing.as_ref().is_some_and(|old| old.created_file) =>
+        {
+            return Err(empty_exists(path));
         }
         _ => {}
     }
     // A journal of a start that wrote nothing (a crash before the first
     // page) is taken over.
     journal.created_file =
-        output.created || existing.is_some_and(|old| old.created_file && length == 0);
+        output.is_none() || existing.is_some_and(|old| old.created_file && length == 0);
     journal.replaces_existing = length > 0;
     let mut options = options;
     if wants_digests(args) {
-        let begun = chain_key(args, None).and_then(|key| {
-            let chain = ChainState::new(key_pair(args, key.as_ref()))?;
-            let file = FileDigests::open(&digest::path_for(path), &chain, true)?;
-            Ok((chain, key, file))
+        let key = chain_key(args, None)?;
+        let chain = ChainState::new(key_pair(args, key.as_ref()))?;
+        let file = FileDigests::open(&digest::path_for(path), &chain, true)?;
+        journal.digests = Some(chain);
+        options.digests = Some(Digests {
+            key,
+            file: Some(file),
         });
-        match begun {
-            Ok((chain, key, file)) => {
-                journal.digests = Some(chain);
-                options.digests = Some(Digests {
-                    key,
-                    file: Some(file),
-                });
-            }
-            Err(failure) => return refuse(failure),
-        }
     }
-    if let Err(failure) = journal::save(&journal, journal_path) {
-        output.remove_if_created();
+    let remove_digests = |options: &Options| {
         if let Some(Digests {
             file: Some(file), ..
         }) = &options.digests
         {
             file.remove_if_created();
         }
+    };
+    if let Err(failure) = journal::save(&journal, journal_path) {
+        remove_digests(&options);
         return Err(failure);
     }
+    let output = match output {
+        Some(output) => output,
+        None => match OutputFile::open(path, true) {
+            Ok(output) if output.created => output,
+            Ok(_) => {
+                // Made by someone else while this export started.
+                let _ = journal::remove(journal_path);
+                remove_digests(&options);
+                return Err(empty_exists(path));
+            }
+            Err(failure) => {
+                if std::fs::symlink_metadata(path).is_err() {
+                    // Not created: the journal claims nothing. (A file
+                    // there now is another export's, which owns the journal.)
+                    let _ = journal::remove(journal_path);
+                }
+                remove_digests(&options);
+                return Err(failure);
+            }
+        },
+    };
     let run = (client, journal, options);
     to_file(files, output, run).await
+}
+
+/// An existing empty `--output` is someone's file too.
+fn empty_exists(path: &Path) -> Failure {
+    Failure::Usage(format!(
+        "{} already exists (empty) and is left as it is: add --overwrite to write the export \
+         into it, or choose another --output",
+        path.display()
+    ))
 }
 
 /// Continues the export of `path` from its journal, after checking that the
@@ -829,6 +876,10 @@ fn values_of(params: &ListAuditLogsParams, name: &str) -> String {
 
 /// Runs the command.
 pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Result<(), Failure> {
+    if args.output.as_deref() == Some(Path::new("-")) {
+        // `-o -` is standard output, as everywhere else.
+        args.output = None;
+    }
     let settings = crate::connect::settings(&args.connection)?;
     let continues = args.resume || args.state.as_ref().is_some_and(|s| s.exists());
     if !continues && args.page_size.is_none() {

@@ -2,10 +2,7 @@
 //! `--public-key`), as PEM files OpenSSL reads too: the private key PKCS#8,
 //! the public key SubjectPublicKeyInfo.
 
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{
     pkcs8::EncodePublicKey,
@@ -151,6 +148,7 @@ pub fn generate(path: &Path) -> Result<(PathBuf, String), Failure> {
     let mut public_path = path.as_os_str().to_owned();
     public_path.push(".pub");
     let public_path = PathBuf::from(public_path);
+    crate::safe_file::refuse_link(&public_path)?;
     if public_path.exists() {
         return Err(Failure::Usage(format!(
             "{} already exists and is left as it is: choose another name",
@@ -166,30 +164,10 @@ pub fn generate(path: &Path) -> Result<(PathBuf, String), Failure> {
 }
 
 /// Creates `path` with `mode` (set at creation, so it is never readable by
-/// others even for a moment) and `bytes`, synced; refuses an existing file.
+/// others even for a moment) and `bytes`, synced; refuses an existing file
+/// or a link, and leaves nothing behind when it fails (see `safe_file`).
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Failure::Usage(format!(
-                "{} already exists and is left as it is: choose another name",
-                path.display()
-            ))
-        } else {
-            Failure::io(path, e)
-        }
-    })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Failure::io(path, e))
+    crate::safe_file::create_with(path, bytes, Some(mode))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! it covered is cut off and fetched again too).
 
 use std::{
-    fs::{File, OpenOptions},
+    fs::File,
     io::{BufReader, Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
 };
@@ -28,23 +28,9 @@ impl FileDigests {
     /// ending with the digest `state` names, and is cut back to that.
     pub fn open(path: &Path, state: &ChainState, fresh: bool) -> Result<Self, Failure> {
         let io = |e| Failure::io(path, e);
-        let (mut file, created) = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-        {
-            Ok(file) => (file, true),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => (
-                OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(path)
-                    .map_err(io)?,
-                false,
-            ),
-            Err(e) => return Err(io(e)),
-        };
+        // Never through a link, never truncated (see `safe_file`).
+        let crate::safe_file::Opened { mut file, created } =
+            crate::safe_file::open(path, crate::safe_file::Open::NewOrExisting, None)?;
         let len = file.metadata().map_err(io)?.len();
         if fresh && len > 0 {
             return Err(Failure::Usage(format!(
