@@ -62,6 +62,7 @@ mod enabled {
         registry: Registry,
         entries: IntCounter,
         pages: IntCounter,
+        late: IntCounter,
         requests: IntCounterVec,
         retries: IntCounter,
         rate_limit_wait: Counter,
@@ -94,6 +95,15 @@ mod enabled {
                     IntCounter::new(
                         "pages_exported_total",
                         "Pages fetched and written by this process.",
+                    ),
+                )?,
+                late: registered(
+                    &registry,
+                    IntCounter::new(
+                        "entries_found_by_lookback_total",
+                        "Entries a --follow poll's look-back found: visible only after an \
+                         earlier poll had covered their created_at (counted in \
+                         entries_exported_total too).",
                     ),
                 )?,
                 requests: registered(
@@ -281,6 +291,10 @@ mod enabled {
                     self.newest_entry.set(at);
                 }
             }
+        }
+
+        fn late(&self, found: u64) {
+            self.late.inc_by(found);
         }
     }
 
