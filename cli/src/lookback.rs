@@ -64,6 +64,7 @@ impl Default for Lookback {
 }
 
 impl Lookback {
+    /// A look-back of `lookback`, with no ids yet.
     pub fn new(lookback: Duration) -> Self {
         Self {
             ms: u64::try_from(lookback.as_millis()).unwrap_or(u64::MAX),

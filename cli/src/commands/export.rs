@@ -376,6 +376,8 @@ async fn resume(
         ))
     };
     let peek = journal::load(journal_path)?.ok_or_else(nothing_to_resume)?;
+    // Before the output is opened: another archive is refused as such.
+    contradictions(args, &peek, journal_path)?;
     let mut output = OutputFile::open(path, peek.nothing_written())?;
     // Read again under the lock: another run may have changed it meanwhile.
     let checked = journal::load(journal_path).and_then(|j| {
@@ -489,15 +491,24 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
 }
 
 /// Where the export writes, as its journal records it: `stdout`, the file
-/// made absolute, or the bucket's URL.
+/// (in its directory with links resolved), or the bucket's URL.
 fn output_name(args: &ExportArgs) -> String {
     match &args.output {
         None => "stdout".into(),
-        Some(url) if crate::bucket::is_bucket(url) => url.display().to_string(),
-        Some(path) => std::path::absolute(path)
-            .unwrap_or_else(|_| path.clone())
-            .display()
-            .to_string(),
+        Some(url) if crate::bucket::is_bucket(url) => {
+            url.display().to_string().trim_end_matches('/').to_owned()
+        }
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let resolved = match (std::fs::canonicalize(dir), path.file_name()) {
+                (Ok(dir), Some(name)) => dir.join(name),
+                _ => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+            };
+            resolved.display().to_string()
+        }
     }
 }
 
@@ -644,7 +655,8 @@ fn contradictions(
             journal.order.name().into(),
         );
     }
-    if let Some(recorded) = &journal.output {
+    // Without --state the journal is found by the output's name.
+    if let (Some(recorded), Some(_)) = (&journal.output, &args.state) {
         differs(&mut found, "--output", output_name(args), recorded.clone());
     }
     if let Some(max) = args.max_entries {
