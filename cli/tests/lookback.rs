@@ -54,7 +54,7 @@ async fn growing_server(lag: Duration) -> MockServer {
     server
 }
 
-/// `export --follow` from `server` since `start`, polling every 300 ms, with
+/// `export --follow` from `server` since `start`, polling every second, with
 /// `extra` flags, warnings logged.
 fn follower(server: &MockServer, start: &str, extra: &[&str]) -> tokio::process::Command {
     let mut args = vec![
@@ -65,7 +65,7 @@ fn follower(server: &MockServer, start: &str, extra: &[&str]) -> tokio::process:
         start,
         "--follow",
         "--interval",
-        "300ms",
+        "1s",
         "--no-progress",
         "-v",
     ]
@@ -230,7 +230,7 @@ async fn a_server_clock_2s_behind_bounds_each_poll_and_nothing_is_missed() {
             &start,
             "--follow",
             "--interval",
-            "300ms",
+            "1s",
             "--no-progress",
             "--output",
             output.to_str().expect("utf8"),
@@ -354,7 +354,7 @@ async fn a_state_may_be_retuned_but_not_pointed_at_another_archive() {
     let retuned = |state: &Path| {
         let s = saved(state);
         s["page_size"] == 20
-            && s["until"]["interval_ms"] == 200
+            && s["until"]["interval_ms"] == 2000
             && s["until"]["lookback"]["ms"] == 120_000
     };
     let mut args: Vec<&str> = vec!["--page-size", "20", "--lookback", "2m"];
@@ -369,7 +369,7 @@ async fn a_state_may_be_retuned_but_not_pointed_at_another_archive() {
             "2026-01-01T00:00:00Z",
             "--follow",
             "--interval",
-            "200ms",
+            "2s",
             "--no-progress",
             "--state",
             state.to_str().expect("utf8"),
@@ -400,11 +400,12 @@ async fn a_state_may_be_retuned_but_not_pointed_at_another_archive() {
         ),
         ("filter", (vec!["--user-id", "VXNlcjox"], ["VXNlcjox", "(none)"])),
     ]);
+    let uri = server.uri();
     for (what, (flags, named)) in refusals {
         let mut args = vec![
             "export",
             "--base-url",
-            &server.uri(),
+            &uri,
             "--follow",
             "--no-progress",
             "--state",
