@@ -139,20 +139,46 @@ fn found_by_lookback(stderr: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_followed_file_gets_every_entry_shown_up_to_3s_late_exactly_once_and_counts_them() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
     let server = growing_server(Duration::from_secs(3)).await;
     let start = since_40_days();
     let dir = common::temp_dir("lookback-file");
     let output = dir.join("audit.jsonl");
     let out = output.to_str().expect("utf8");
-    let child = follower(&server, &start, &["--output", out])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("export starts");
+    let mut child = follower(
+        &server,
+        &start,
+        &["--output", out, "--metrics-listen", "127.0.0.1:0"],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("export starts");
+    let mut stderr_lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = stderr_lines.next_line().await.expect("reads").expect("a line");
+    let metrics = first
+        .strip_prefix("Serving ")
+        .and_then(|rest| rest.split(" and ").next())
+        .unwrap_or_else(|| panic!("where metrics are served: {first}"))
+        .to_owned();
+    let rest = tokio::spawn(async move {
+        let mut all = String::new();
+        while let Ok(Some(line)) = stderr_lines.next_line().await {
+            all += &line;
+            all.push('\n');
+        }
+        all
+    });
     // Well into the growth: 30 grown entries, most of them late.
     wait_for("60 entries written", || lines(&output) >= 60).await;
     let expected = settle_and_check(&server, &[&output]).await;
+    let exposition = reqwest::get(&metrics)
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("body");
     let done = terminate(child).await;
-    let stderr = text(&done.stderr);
+    let stderr = rest.await.expect("stderr read");
     assert_eq!(done.status.code(), Some(0), "{stderr}");
 
     assert_exactly_once(&line_ids(&output), &expected);
@@ -162,6 +188,11 @@ async fn a_followed_file_gets_every_entry_shown_up_to_3s_late_exactly_once_and_c
         stderr.contains("found by the look-back: entries that became visible only after"),
         "and logged: {stderr}"
     );
+    let counted = exposition
+        .lines()
+        .find_map(|l| l.strip_prefix("arize_audit_logs_entries_found_by_lookback_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert_eq!(counted, Some(found as f64), "and in the metric: {exposition}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
