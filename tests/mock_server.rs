@@ -459,10 +459,21 @@ async fn grown_entries_become_visible_only_after_their_lag_and_growth_stops_on_r
     };
     // Lags are spread from 0 to 3 s: some entries are not visible yet.
     assert!(!server.all_visible());
-    assert!(visible().await < held, "an entry was visible before its lag");
+    assert!(
+        visible().await < held,
+        "an entry was visible before its lag"
+    );
     while !server.all_visible() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(visible().await, held, "every entry visible once its lag passed");
-    assert_eq!(server.entries().len(), held, "no entry added after stop_growing");
+    assert_eq!(
+        visible().await,
+        held,
+        "every entry visible once its lag passed"
+    );
+    assert_eq!(
+        server.entries().len(),
+        held,
+        "no entry added after stop_growing"
+    );
 }

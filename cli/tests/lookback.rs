@@ -154,7 +154,11 @@ async fn a_followed_file_gets_every_entry_shown_up_to_3s_late_exactly_once_and_c
     .spawn()
     .expect("export starts");
     let mut stderr_lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let first = stderr_lines.next_line().await.expect("reads").expect("a line");
+    let first = stderr_lines
+        .next_line()
+        .await
+        .expect("reads")
+        .expect("a line");
     let metrics = first
         .strip_prefix("Serving ")
         .and_then(|rest| rest.split(" and ").next())
@@ -183,7 +187,10 @@ async fn a_followed_file_gets_every_entry_shown_up_to_3s_late_exactly_once_and_c
 
     assert_exactly_once(&line_ids(&output), &expected);
     let found = found_by_lookback(&stderr);
-    assert!(found > 0, "late entries are counted in the summary: {stderr}");
+    assert!(
+        found > 0,
+        "late entries are counted in the summary: {stderr}"
+    );
     assert!(
         stderr.contains("found by the look-back: entries that became visible only after"),
         "and logged: {stderr}"
@@ -192,7 +199,11 @@ async fn a_followed_file_gets_every_entry_shown_up_to_3s_late_exactly_once_and_c
         .lines()
         .find_map(|l| l.strip_prefix("arize_audit_logs_entries_found_by_lookback_total "))
         .and_then(|v| v.trim().parse::<f64>().ok());
-    assert_eq!(counted, Some(found as f64), "and in the metric: {exposition}");
+    assert_eq!(
+        counted,
+        Some(found as f64),
+        "and in the metric: {exposition}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,7 +386,14 @@ async fn a_state_may_be_retuned_but_not_pointed_at_another_archive() {
     let first = follow_until(
         &server,
         &state,
-        &["--order", "oldest-first", "--page-size", "10", "--lookback", "1m"],
+        &[
+            "--order",
+            "oldest-first",
+            "--page-size",
+            "10",
+            "--lookback",
+            "1m",
+        ],
         || polled(&state),
     )
     .await;
@@ -427,9 +445,15 @@ async fn a_state_may_be_retuned_but_not_pointed_at_another_archive() {
     let refusals: HashMap<&str, (Vec<&str>, [&str; 2])> = HashMap::from([
         (
             "order",
-            (vec!["--order", "newest-first"], ["newest-first", "oldest-first"]),
+            (
+                vec!["--order", "newest-first"],
+                ["newest-first", "oldest-first"],
+            ),
         ),
-        ("filter", (vec!["--user-id", "VXNlcjox"], ["VXNlcjox", "(none)"])),
+        (
+            "filter",
+            (vec!["--user-id", "VXNlcjox"], ["VXNlcjox", "(none)"]),
+        ),
     ]);
     let uri = server.uri();
     for (what, (flags, named)) in refusals {

@@ -552,11 +552,7 @@ impl MockServer {
     /// after this returns (those added stay, and become visible as their lag
     /// says).
     pub fn stop_growing(&self) {
-        let _store = self
-            .shared
-            .store
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+        let _store = self.shared.store.write().unwrap_or_else(|p| p.into_inner());
         self.shared.growing.store(false, Ordering::Relaxed);
     }
 

@@ -165,7 +165,9 @@ impl RawPage {
 /// The `Date` header of a response (RFC 9110 HTTP-date), as UTC.
 fn date_of(headers: &HeaderMap) -> Option<DateTime<Utc>> {
     let value = headers.get(reqwest::header::DATE)?.to_str().ok()?;
-    httpdate::parse_http_date(value).ok().map(DateTime::<Utc>::from)
+    httpdate::parse_http_date(value)
+        .ok()
+        .map(DateTime::<Utc>::from)
 }
 
 /// What a page stream yields: [`Page`] or [`RawPage`].
