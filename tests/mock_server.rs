@@ -375,3 +375,105 @@ async fn added_entries_are_served_newest_first() {
     assert_eq!(page.logs[0], newest);
     assert_eq!(page.logs.len(), 6);
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_server_clock_in_date_and_page_date_reads_it() {
+    let server = MockServer::start(
+        MockConfig::default()
+            .entries(5)
+            .clock_behind(Duration::from_secs(120)),
+    )
+    .await
+    .expect("server starts");
+    let before = Utc::now();
+    let page = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("a page");
+    let after = Utc::now();
+    let date = page.date().expect("a Date header");
+    // Whole seconds, two minutes behind the real clock.
+    let behind = |t: chrono::DateTime<Utc>| t - TimeDelta::seconds(120);
+    assert!(
+        date >= behind(before) - TimeDelta::seconds(1) && date <= behind(after),
+        "{date} not 2 min behind {before}..{after}"
+    );
+    // A Problem answer carries it too.
+    let problem = reqwest::Client::new()
+        .get(format!("{}/v2/audit-logs", server.uri()))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(problem.status().as_u16(), 401);
+    assert!(problem.headers().contains_key("date"));
+}
+
+#[tokio::test]
+async fn a_server_clock_behind_dates_grown_entries_by_its_clock() {
+    let server = MockServer::start(
+        MockConfig::default()
+            .entries(0)
+            .clock_behind(Duration::from_secs(60)),
+    )
+    .await
+    .expect("server starts");
+    server.grow(Duration::from_millis(20));
+    while server.entries().len() < 3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let real = Utc::now();
+    assert!(server
+        .entries()
+        .iter()
+        .all(|e| e.created_at <= real - TimeDelta::seconds(59)));
+}
+
+#[tokio::test]
+async fn grown_entries_become_visible_only_after_their_lag_and_growth_stops_on_request() {
+    let server = MockServer::start(
+        MockConfig::default()
+            .entries(0)
+            .visibility_lag(Duration::from_secs(3)),
+    )
+    .await
+    .expect("server starts");
+    server.grow(Duration::from_millis(20));
+    while server.entries().len() < 20 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.stop_growing();
+    let held = server.entries().len();
+    let client = server.client().expect("client");
+    let visible = || async {
+        client
+            .list_audit_logs()
+            .limit(100)
+            .send_raw()
+            .await
+            .expect("a page")
+            .entries
+            .len()
+    };
+    // Lags are spread from 0 to 3 s: some entries are not visible yet.
+    assert!(!server.all_visible());
+    assert!(
+        visible().await < held,
+        "an entry was visible before its lag"
+    );
+    while !server.all_visible() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        visible().await,
+        held,
+        "every entry visible once its lag passed"
+    );
+    assert_eq!(
+        server.entries().len(),
+        held,
+        "no entry added after stop_growing"
+    );
+}

@@ -6,7 +6,11 @@
 //! of overlapping pages: it is dropped and counted. An entry newer than the
 //! last one written that is not such a repeat, or a page of nothing but
 //! repeats, stops the export. Memory stays bounded: only the ids of the last
-//! page and of the boundary timestamp are kept.
+//! page and of the boundary timestamp are kept. A `--follow` pass that
+//! re-reads its look-back (see `lookback`) skips by id what the passes
+//! before wrote, wherever in the pass it comes: that is no overlap.
+
+use std::collections::HashSet;
 
 use arize_audit_logs::{Error, PaginationError, RawAuditLog};
 use chrono::{DateTime, Utc};
@@ -28,9 +32,9 @@ pub struct GuardState {
     /// The ids of the last page written, and of every entry written at
     /// `last`'s timestamp.
     pub recent: Vec<Mark>,
-    /// Ids a `--follow` pass expects again at its lower bound (written by the
-    /// pass before, at the same instant): dropped without counting.
-    pub boundary: Vec<String>,
+    /// Ids a `--follow` pass expects again (written by the passes before,
+    /// inside the look-back it re-reads): dropped without counting.
+    pub boundary: HashSet<String>,
 }
 
 /// A page that passed the checks.
@@ -62,7 +66,7 @@ impl GuardState {
             let suspect = !self.boundary.is_empty()
                 || previous.is_none_or(|(_, at)| entry.created_at() >= at);
             if suspect {
-                if self.boundary.iter().any(|b| b == entry.id()) {
+                if self.boundary.contains(entry.id()) {
                     expected += 1;
                     continue;
                 }
@@ -128,9 +132,9 @@ impl GuardState {
     }
 
     /// Starts a `--follow` pass over newer entries: order starts afresh, and
-    /// `boundary` (the ids written at the new lower bound) are not written
-    /// again.
-    pub fn start_newer_pass(&mut self, boundary: Vec<String>) {
+    /// `boundary` (the ids already written inside the pass's range) are not
+    /// written again.
+    pub fn start_newer_pass(&mut self, boundary: HashSet<String>) {
         *self = Self {
             last: None,
             recent: Vec::new(),
@@ -210,10 +214,24 @@ mod tests {
     fn a_follow_pass_drops_its_boundary_ids_without_counting() {
         let mut g = GuardState::default();
         g.check(vec![e("a", 9)], None).expect("ok");
-        g.start_newer_pass(vec!["a".into()]);
+        g.start_newer_pass(HashSet::from(["a".to_owned()]));
         let c = g.check(vec![e("n", 30), e("a", 9)], None).expect("ok");
         assert_eq!((ids(&c), c.repeats), (vec!["n"], 0));
         let only_boundary = g.check(vec![e("a", 9)], Some("p")).expect("not a loop");
         assert!(only_boundary.entries.is_empty());
+    }
+
+    #[test]
+    fn a_reread_pass_skips_written_ids_anywhere_and_keeps_late_ones_in_order() {
+        let mut g = GuardState::default();
+        g.check(vec![e("c", 9), e("a", 5)], None).expect("ok");
+        // The re-read: new on top, a late entry between two written ones.
+        g.start_newer_pass(HashSet::from(["c".to_owned(), "a".to_owned()]));
+        let first = g
+            .check(vec![e("n", 30), e("c", 9), e("late", 7)], None)
+            .expect("filtered by id, not refused as overlap");
+        assert_eq!((ids(&first), first.repeats), (vec!["n", "late"], 0));
+        let second = g.check(vec![e("a", 5)], Some("p2")).expect("ok");
+        assert!(second.entries.is_empty());
     }
 }

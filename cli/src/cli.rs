@@ -367,6 +367,14 @@ pub struct ExportArgs {
     /// How often --follow polls [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
     pub interval: Option<Duration>,
+    /// How far back each --follow poll re-reads (up to the server's clock,
+    /// from its Date header), writing only ids it has not written: an entry
+    /// that becomes visible up to this long after its created_at (commit lag,
+    /// a replica behind, a server clock behind) is still exported, once, and
+    /// counted. A later one is not: `verify --against-arize` reports it. 0s
+    /// turns it off; at most 24h [default: 5m].
+    #[arg(long, value_name = "DURATION", value_parser = crate::lookback::parse, requires = "follow")]
+    pub lookback: Option<Duration>,
     /// Stop after this many entries.
     #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub max_entries: Option<u64>,
@@ -471,6 +479,16 @@ pub struct ServeMockArgs {
     /// grows, to show `export --follow`.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive)]
     pub append_every: Option<Duration>,
+    /// Show each entry --append-every adds only some time after its
+    /// created_at: a seeded delay from 0 up to this (e.g. 3s), as commit lag
+    /// or a replica behind does.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", hide_default_value = true, requires = "append_every")]
+    pub visibility_lag: Duration,
+    /// Run the server's clock this far behind the real one (e.g. 2s): its
+    /// Date header, the created_at of appended entries and its default
+    /// end_time.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", hide_default_value = true)]
+    pub clock_behind: Duration,
     #[command(flatten)]
     pub mock: MockArgs,
 }

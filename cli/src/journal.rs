@@ -24,8 +24,12 @@ use crate::{
     parallel::Window,
 };
 
-/// The journal format this version writes and reads.
-pub const JOURNAL_VERSION: u32 = 2;
+/// The journal format this version writes.
+pub const JOURNAL_VERSION: u32 = 3;
+/// The oldest journal format this version reads (and saves again as
+/// [`JOURNAL_VERSION`]): 2 lacks the look-back and the output, which
+/// default.
+pub const OLDEST_JOURNAL_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Journal {
@@ -67,6 +71,11 @@ pub struct Journal {
     /// `--digests`: where the archive's digest chain stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digests: Option<crate::digest::ChainState>,
+    /// Where the export writes, as the run that created the journal named
+    /// it (`stdout`, a file made absolute, or `s3://…`); journals from
+    /// before it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 /// The API host and where the key comes from (never the key itself).
@@ -94,11 +103,15 @@ pub enum Until {
     Entries { max: u64 },
     /// `--follow`: never; poll every `interval_ms` for newer entries.
     /// `at_end` are the ids written with `created_at` equal to the range's
-    /// end: the next range starts there (inclusive) and must not write them
+    /// end, as journals from before the look-back kept them (now always
+    /// empty: `lookback` keeps them); the next range must not write them
     /// again.
     Follow {
         interval_ms: u64,
         at_end: Vec<String>,
+        /// What each poll re-reads, and the ids written inside it.
+        #[serde(default)]
+        lookback: crate::lookback::Lookback,
     },
 }
 
@@ -119,6 +132,10 @@ pub struct Written {
     pub pages: u64,
     /// Entries the server sent again (overlapping pages), not written twice.
     pub repeats: u64,
+    /// Entries a `--follow` poll's look-back found: visible only after an
+    /// earlier poll had covered their `created_at`.
+    #[serde(default)]
+    pub late: u64,
     /// CRC-32 of the file's first `bytes` bytes.
     pub crc32: u32,
     pub last: Option<LastEntry>,
@@ -176,13 +193,16 @@ pub fn parse(text: &[u8], name: &str) -> Result<Journal, Failure> {
         ))
     };
     let version: Version = serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))?;
-    if version.version != JOURNAL_VERSION {
+    if !(OLDEST_JOURNAL_VERSION..=JOURNAL_VERSION).contains(&version.version) {
         return Err(unreadable(format!(
-            "journal version {}, this version reads {JOURNAL_VERSION}",
+            "journal version {}, this version reads {OLDEST_JOURNAL_VERSION} to {JOURNAL_VERSION}",
             version.version
         )));
     }
-    serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))
+    let mut journal: Journal =
+        serde_json::from_slice(text).map_err(|e| unreadable(e.to_string()))?;
+    journal.version = JOURNAL_VERSION;
+    Ok(journal)
 }
 
 /// Replaces the journal atomically: written aside (under an unpredictable

@@ -63,6 +63,7 @@ mod enabled {
         entries: IntCounter,
         pages: IntCounter,
         breaks: IntCounter,
+        late: IntCounter,
         requests: IntCounterVec,
         retries: IntCounter,
         rate_limit_wait: Counter,
@@ -103,6 +104,13 @@ mod enabled {
                         "entries_breaking_document_total",
                         "Entries written as sent that break the API's document (a member \
                          missing or of the wrong type).",
+                late: registered(
+                    &registry,
+                    IntCounter::new(
+                        "entries_found_by_lookback_total",
+                        "Entries a --follow poll's look-back found: visible only after an \
+                         earlier poll had covered their created_at (counted in \
+                         entries_exported_total too).",
                     ),
                 )?,
                 requests: registered(
@@ -294,6 +302,8 @@ mod enabled {
 
         fn breaks(&self, entries: u64) {
             self.breaks.inc_by(entries);
+        fn late(&self, found: u64) {
+            self.late.inc_by(found);
         }
     }
 

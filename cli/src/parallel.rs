@@ -97,6 +97,8 @@ pub struct Delivery {
     pub entries: Vec<RawAuditLog>,
     /// Where this window continues after the page (`None`: it is complete).
     pub resume: Option<ResumePoint>,
+    /// The server's clock when it answered (its `Date` header).
+    pub date: Option<DateTime<Utc>>,
 }
 
 /// How many requests may run at once; shrinks on 429s, grows back slowly.
@@ -454,6 +456,7 @@ async fn worker(shared: Arc<Shared>) {
                 }
                 Some(Ok(page)) => {
                     shared.concurrency.succeeded();
+                    let date = page.date();
                     let mut entries = page.entries;
                     let reached_cut = shared.plan.admit(id, &mut entries);
                     let resume = if reached_cut {
@@ -466,6 +469,7 @@ async fn worker(shared: Arc<Shared>) {
                             cursor,
                             entries,
                             resume,
+                            date,
                         },
                         reached_cut,
                     )

@@ -10,7 +10,7 @@ use std::{
 };
 
 use arize_audit_logs::{Client, RawAuditLog, ResumePoint};
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::{
     check::Checked,
@@ -21,6 +21,7 @@ use crate::{
     filters::shell_quote,
     hooks,
     journal::{self, Journal, KeySource, Plan, Until, Written},
+    lookback::ServerClock,
     parallel::{self, Window},
     progress::Progress,
     signals::{self, Signal, Stop},
@@ -134,6 +135,10 @@ pub trait Observer: Send + Sync {
     /// Entries were written that break the document (see
     /// [`crate::conformance`]).
     fn breaks(&self, _entries: u64) {}
+    /// `found` of the entries just written were found by the look-back of
+    /// `--follow` (visible only after an earlier poll had covered their
+    /// `created_at`).
+    fn late(&self, _found: u64) {}
 }
 
 /// How a pipeline runs, beside what it moves.
@@ -167,6 +172,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Entries the server sent again on a later page, written once.
     pub repeats: u64,
+    /// Entries the look-back of `--follow` found (see [`crate::lookback`]).
+    pub late: u64,
     pub elapsed: Duration,
     /// A followed export stopped by SIGTERM: its state is saved, and the
     /// same command continues it.
@@ -198,6 +205,11 @@ pub struct Pipeline<W: Durable> {
     started: Instant,
     pages: u64,
     repeats: u64,
+    /// Entries found by the look-back, in all (kept in the journal).
+    late: u64,
+    /// The server's clock, from its answers: a followed export's polls end
+    /// at its `now`.
+    clock: ServerClock,
     /// A page is partly written: the file is ahead of the plan, so the
     /// journal must not be saved until the page is complete.
     mid_page: bool,
@@ -244,6 +256,8 @@ impl<W: Durable> Pipeline<W> {
             saved_oldest: None,
             pages: journal.written.pages,
             repeats: journal.written.repeats,
+            late: journal.written.late,
+            clock: ServerClock::default(),
             journal,
             sink,
             store,
@@ -337,6 +351,9 @@ impl<W: Durable> Pipeline<W> {
         while let Some(mut rx) = fetch.receiver(index) {
             while let Some(item) = unless_stopped(&mut stop, rx.recv()).await? {
                 let delivery = item.map_err(Failure::Api)?;
+                if let Some(date) = delivery.date {
+                    self.clock.observe(date);
+                }
                 let checked = self
                     .journal
                     .guard
@@ -345,8 +362,24 @@ impl<W: Durable> Pipeline<W> {
                 let newest = checked.entries.first().map(RawAuditLog::created_at);
                 let before = self.sink.entries();
                 let breaks_before = self.sink.breaks().count;
+                let late = match &self.journal.until {
+                    Until::Follow { lookback, .. } => lookback.found(&checked.entries),
+                    _ => 0,
+                };
                 let capped = self.write(checked)?;
                 self.report_breaks(breaks_before);
+                if late > 0 {
+                    self.late += late;
+                    tracing::warn!(
+                        entries = late,
+                        total = self.late,
+                        "found by the look-back: entries that became visible only after an \
+                         earlier poll had covered their created_at; each was written once"
+                    );
+                    if let Some(observer) = &self.observer {
+                        observer.late(late);
+                    }
+                }
                 self.batch_pages += 1;
                 if let Some(observer) = &self.observer {
                     observer.page(self.sink.entries() - before, newest);
@@ -409,14 +442,8 @@ impl<W: Durable> Pipeline<W> {
         self.sink
             .write_page(&entries)
             .map_err(|e| self.io_failure(e))?;
-        if let Until::Follow { at_end, .. } = &mut self.journal.until {
-            let end = self.journal.range.end;
-            at_end.extend(
-                entries
-                    .iter()
-                    .filter(|e| e.created_at() == end)
-                    .map(|e| e.id().to_owned()),
-            );
+        if let Until::Follow { lookback, .. } = &mut self.journal.until {
+            lookback.record(&entries, self.journal.range.end);
         }
         Ok(capped)
     }
@@ -537,6 +564,7 @@ impl<W: Durable> Pipeline<W> {
         let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
+        written.late = self.late;
         hooks::pause("data-synced");
         self.seal_file(written.bytes)?;
         if self.store.keeps_state() {
@@ -582,7 +610,8 @@ impl<W: Durable> Pipeline<W> {
     }
 
     /// After a pass of `--follow`: waits for the interval, then moves the
-    /// range on to [old end, now]. Done when not following; a signal while
+    /// range on to the next poll, [server's now - look-back, server's now]
+    /// (see [`crate::lookback`]). Done when not following; a signal while
     /// waiting stops it (SIGTERM cleanly, SIGINT as an interruption).
     async fn next_follow_range(&mut self) -> Result<Next, Failure> {
         let Until::Follow { interval_ms, .. } = self.journal.until else {
@@ -591,29 +620,37 @@ impl<W: Durable> Pipeline<W> {
         self.commit().await?;
         self.progress.waiting(self.sink.entries(), self.pages);
         let mut stop = self.stop.clone();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(interval_ms)) => {}
-                signal = signals::stopped(&mut stop) => return match signal {
-                    Signal::Terminate => Ok(Next::Stopped(signal)),
-                    Signal::Interrupt => Err(Failure::Stopped(signal)),
-                },
-            }
-            let old_end = self.journal.range.end;
-            let now = Utc::now().trunc_subsecs(3);
-            if now <= old_end {
-                continue;
-            }
-            if let Until::Follow { at_end, .. } = &mut self.journal.until {
-                let boundary = std::mem::take(at_end);
-                self.journal.guard.start_newer_pass(boundary);
-            }
-            self.journal.range = Window::new(old_end, now);
-            self.journal.plan.windows = vec![self.journal.range];
-            self.journal.plan.resume = ResumePoint::default();
-            self.commit().await?;
-            return Ok(Next::Pass);
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(interval_ms)) => {}
+            signal = signals::stopped(&mut stop) => return match signal {
+                Signal::Terminate => Ok(Next::Stopped(signal)),
+                Signal::Interrupt => Err(Failure::Stopped(signal)),
+            },
         }
+        let old_end = self.journal.range.end;
+        let now = self.clock.now().unwrap_or_else(Utc::now);
+        let requested_start = self.journal.requested.start;
+        let Until::Follow {
+            at_end, lookback, ..
+        } = &mut self.journal.until
+        else {
+            return Ok(Next::Done);
+        };
+        let (range, mut written) = lookback.next_poll(old_end, requested_start, now);
+        // A journal from before the look-back kept only these.
+        written.extend(std::mem::take(at_end));
+        tracing::info!(
+            start = %crate::filters::timestamp(&range.start),
+            end = %crate::filters::timestamp(&range.end),
+            skipped_ids = written.len(),
+            "polling"
+        );
+        self.journal.guard.start_newer_pass(written);
+        self.journal.range = range;
+        self.journal.plan.windows = vec![self.journal.range];
+        self.journal.plan.resume = ResumePoint::default();
+        self.commit().await?;
+        Ok(Next::Pass)
     }
 
     /// Ends the export: a finished one removes its journal; a followed one
@@ -650,6 +687,7 @@ impl<W: Durable> Pipeline<W> {
             pages: self.pages,
             bytes: self.sink.bytes(),
             repeats: self.repeats,
+            late: self.late,
             elapsed: self.started.elapsed(),
             stopped,
             breaks: self.sink.breaks().clone(),

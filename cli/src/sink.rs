@@ -290,6 +290,7 @@ impl<W: Durable> Sink<W> {
             bytes: self.bytes,
             pages: 0,
             repeats: 0,
+            late: 0,
             crc32: self.crc.clone().finalize(),
             last: self.last.clone(),
         }

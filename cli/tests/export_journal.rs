@@ -407,7 +407,7 @@ async fn resume_refuses_a_flag_that_contradicts_the_journal_and_writes_nothing()
             "--operation-type MUTATION",
         ),
         (&["--format", "csv"][..], "--format csv"),
-        (&["--page-size", "10"][..], "--page-size 10"),
+        (&["--order", "oldest-first"][..], "--order oldest-first"),
         (&["--since", "7d"][..], "--since"),
         (&["--base-url", "http://127.0.0.1:9"][..], "--base-url"),
     ] {

@@ -29,10 +29,20 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// Answers `request`, with a `Date` header from the server's clock.
 pub(super) async fn handle<B>(
     shared: &Shared,
     request: Request<B>,
 ) -> Result<Response<Body>, Dropped> {
+    let mut response = answer(shared, request).await?;
+    let date = httpdate::fmt_http_date(shared.now().into());
+    if let Ok(value) = header::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    Ok(response)
+}
+
+async fn answer<B>(shared: &Shared, request: Request<B>) -> Result<Response<Body>, Dropped> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let faults = shared.faults();
     if !faults.latency.is_zero() {
@@ -276,7 +286,7 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
             (cursor.window, Some(cursor.after))
         }
         None => {
-            let end = end.unwrap_or_else(Utc::now);
+            let end = end.unwrap_or_else(|| shared.now());
             let start = start.unwrap_or(end - TimeDelta::days(30));
             if start > end {
                 return Err(bad_request("'start_time' must not be after 'end_time'."));
@@ -298,7 +308,11 @@ fn list(shared: &Shared, query: &str, faults: &Faults) -> Result<Vec<u8>, Reject
         (None, _) => window_first,
     };
     let mut page: Vec<&Stored> = Vec::with_capacity(limit + 1);
+    let now = std::time::Instant::now();
     for stored in entries[first..].iter().take_while(|s| s.key.0 >= window.0) {
+        if !stored.visible(now) {
+            continue;
+        }
         let entry = &stored.entry;
         let filter_user = faults.contract != ContractFault::IgnoreUserIdFilter;
         if (filter_user && user_id.as_deref().is_some_and(|u| u != entry.user_id))

@@ -6,7 +6,11 @@
 //! end, end to now), `user_id` and `operation_type` filters, `limit` checked
 //! (1..=100, default 50), opaque cursors bound to the filters (400 on a
 //! corrupted cursor or one from other filters), newest first, and no
-//! `next_cursor` on the last page. Its data are seeded and deterministic, and
+//! `next_cursor` on the last page. Every answer carries a `Date` header
+//! from the server's clock, which can run behind the real one
+//! ([`MockConfig::clock_behind`]), and the entries it grows can become
+//! visible only some time after their `created_at`
+//! ([`MockConfig::visibility_lag`]), as with commit lag or a replica behind. Its data are seeded and deterministic, and
 //! its fault knobs inject latency, 429s with `Retry-After`, 503s, dropped
 //! connections, truncated bodies, unlisted operation types and unknown
 //! members.
@@ -41,10 +45,10 @@ mod handler;
 use std::{
     net::SocketAddr,
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, RwLock,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
@@ -75,6 +79,14 @@ pub struct MockConfig {
     pub unknown_operation_types: f64,
     /// Fault injection.
     pub faults: Faults,
+    /// How far the server's clock runs behind the real one: its `Date`
+    /// header, the `created_at` of the entries [`MockServer::grow`] adds,
+    /// and the default `end_time` all come from that clock.
+    pub clock_behind: Duration,
+    /// The longest an entry [`MockServer::grow`] adds stays invisible after
+    /// its `created_at`: each gets a seeded delay from zero to this, and no
+    /// page returns it before then (commit lag, a replica behind).
+    pub visibility_lag: Duration,
 }
 
 impl Default for MockConfig {
@@ -88,6 +100,8 @@ impl Default for MockConfig {
             non_admin_keys: vec!["mock-member-key".to_owned()],
             unknown_operation_types: 0.0,
             faults: Faults::default(),
+            clock_behind: Duration::ZERO,
+            visibility_lag: Duration::ZERO,
         }
     }
 }
@@ -139,6 +153,20 @@ impl MockConfig {
     #[must_use]
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Sets [`clock_behind`](Self::clock_behind).
+    #[must_use]
+    pub fn clock_behind(mut self, behind: Duration) -> Self {
+        self.clock_behind = behind;
+        self
+    }
+
+    /// Sets [`visibility_lag`](Self::visibility_lag).
+    #[must_use]
+    pub fn visibility_lag(mut self, lag: Duration) -> Self {
+        self.visibility_lag = lag;
         self
     }
 
@@ -288,6 +316,14 @@ impl Faults {
 struct Stored {
     key: (i64, u64),
     entry: AuditLog,
+    /// No page returns the entry before this moment (`None`: always visible).
+    visible_at: Option<Instant>,
+}
+
+impl Stored {
+    fn visible(&self, now: Instant) -> bool {
+        self.visible_at.is_none_or(|at| at <= now)
+    }
 }
 
 struct Shared {
@@ -298,21 +334,41 @@ struct Shared {
     next_seq: AtomicU64,
     secret: u64,
     requests: AtomicU64,
+    /// Cleared by [`MockServer::stop_growing`].
+    growing: AtomicBool,
 }
 
 impl Shared {
     /// Adds entries, keeping the store newest first; among entries with the
     /// same time, those added later sort as newer.
-    fn insert(&self, entries: impl IntoIterator<Item = AuditLog>) {
+    fn insert(&self, entries: impl IntoIterator<Item = (AuditLog, Option<Instant>)>) {
         let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
-        for entry in entries {
+        self.push(&mut store, entries);
+    }
+
+    /// [`insert`](Self::insert), with the store's lock already held.
+    fn push(
+        &self,
+        store: &mut Vec<Stored>,
+        entries: impl IntoIterator<Item = (AuditLog, Option<Instant>)>,
+    ) {
+        for (entry, visible_at) in entries {
             let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
             store.push(Stored {
                 key: (handler::nanos(entry.created_at), seq),
                 entry,
+                visible_at,
             });
         }
         store.sort_by_key(|s| std::cmp::Reverse(s.key));
+    }
+
+    /// The server's clock: the real one, less [`MockConfig::clock_behind`].
+    fn now(&self) -> DateTime<Utc> {
+        let behind = TimeDelta::from_std(self.config.clock_behind).unwrap_or(TimeDelta::MAX);
+        Utc::now()
+            .checked_sub_signed(behind)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     fn faults(&self) -> Faults {
@@ -358,6 +414,7 @@ impl MockServer {
             .map(|entry| Stored {
                 key: (handler::nanos(entry.created_at), seq_of(&entry)),
                 entry,
+                visible_at: None,
             })
             .collect();
         let shared = Arc::new(Shared {
@@ -368,6 +425,7 @@ impl MockServer {
             store: RwLock::new(stored),
             next_seq: AtomicU64::new(next_seq),
             requests: AtomicU64::new(0),
+            growing: AtomicBool::new(true),
         });
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -409,7 +467,13 @@ impl MockServer {
             .base_url(self.uri())
     }
 
-    /// Every entry the server holds, newest first.
+    /// The server's clock ([`MockConfig::clock_behind`] behind the real one).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.now()
+    }
+
+    /// Every entry the server holds, newest first, those not visible yet
+    /// ([`MockConfig::visibility_lag`]) included.
     pub fn entries(&self) -> Vec<AuditLog> {
         let store = self.shared.store.read().unwrap_or_else(|p| p.into_inner());
         store.iter().map(|s| s.entry.clone()).collect()
@@ -419,7 +483,15 @@ impl MockServer {
     /// kept newest first; among entries with the same time, those added
     /// later sort as newer.
     pub fn add_entries(&self, entries: impl IntoIterator<Item = AuditLog>) {
-        self.shared.insert(entries);
+        self.shared.insert(entries.into_iter().map(|e| (e, None)));
+    }
+
+    /// Whether every entry the server holds is visible (none is still
+    /// waiting out its [`MockConfig::visibility_lag`]).
+    pub fn all_visible(&self) -> bool {
+        let now = Instant::now();
+        let store = self.shared.store.read().unwrap_or_else(|p| p.into_inner());
+        store.iter().all(|s| s.visible(now))
     }
 
     /// Removes the entries with these ids, as Arize's retention or a
@@ -434,8 +506,11 @@ impl MockServer {
     }
 
     /// Makes the server grow as a real account does: from now on, every
-    /// `every` it adds one synthetic entry dated at that moment, until it
-    /// stops (for showing `--follow`). Call it once.
+    /// `every` it adds one synthetic entry dated at that moment (by the
+    /// server's clock, see [`MockConfig::clock_behind`]), until it stops or
+    /// [`stop_growing`](Self::stop_growing) is called (for showing
+    /// `--follow`). With a [`MockConfig::visibility_lag`], each entry becomes
+    /// visible a seeded delay after its `created_at`. Call it once.
     pub fn grow(&self, every: Duration) {
         let shared = self.shared.clone();
         let mut stop = self.shutdown.subscribe();
@@ -448,19 +523,37 @@ impl MockServer {
                     _ = tick.tick() => {}
                     _ = stop.wait_for(|s| *s) => return,
                 }
+                if !shared.growing.load(Ordering::Relaxed) {
+                    return;
+                }
                 let seq = shared.next_seq.load(Ordering::Relaxed);
-                let entry = {
+                let (entry, lag) = {
                     let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
-                    data::entry(
+                    let entry = data::entry(
                         &mut rng,
                         seq,
-                        Utc::now().trunc_subsecs(3),
+                        shared.now().trunc_subsecs(3),
                         shared.config.unknown_operation_types,
-                    )
+                    );
+                    (entry, shared.config.visibility_lag.mul_f64(rng.f64()))
                 };
-                shared.insert([entry]);
+                let visible_at = (!lag.is_zero()).then(|| Instant::now() + lag);
+                // Checked under the store's lock, as `stop_growing` sets it.
+                let mut store = shared.store.write().unwrap_or_else(|p| p.into_inner());
+                if !shared.growing.load(Ordering::Relaxed) {
+                    return;
+                }
+                shared.push(&mut store, [(entry, visible_at)]);
             }
         });
+    }
+
+    /// Stops the growth [`grow`](Self::grow) started: no entry is added
+    /// after this returns (those added stay, and become visible as their lag
+    /// says).
+    pub fn stop_growing(&self) {
+        let _store = self.shared.store.write().unwrap_or_else(|p| p.into_inner());
+        self.shared.growing.store(false, Ordering::Relaxed);
     }
 
     /// Replaces the fault settings (for example to clear a fault).

@@ -1,5 +1,6 @@
 //! One page of results (`ListAuditLogsResponse`) and its `PaginationMetadata`.
 
+use chrono::{DateTime, Utc};
 use reqwest::{header::HeaderMap, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,13 @@ impl Page {
     pub fn into_entries(self) -> Vec<AuditLog> {
         self.logs
     }
+
+    /// The server's clock when it answered: its `Date` header (whole
+    /// seconds, as HTTP dates are), `None` when it sent none or one that
+    /// does not parse. See [`RawPage::date`].
+    pub fn date(&self) -> Option<DateTime<Utc>> {
+        date_of(&self.headers)
+    }
 }
 
 /// One page of entries exactly as the server sent them, as returned by
@@ -119,6 +127,18 @@ impl RawPage {
         }
     }
 
+    /// The server's clock when it answered: its `Date` header (whole
+    /// seconds, as HTTP dates are), `None` when it sent none or one that
+    /// does not parse.
+    ///
+    /// An entry is dated by the server's clock, so a caller that asks for
+    /// "everything up to now" should take "now" from here rather than from
+    /// its own clock, which may run ahead of the server's. The second is
+    /// truncated: the server's time was at least this.
+    pub fn date(&self) -> Option<DateTime<Utc>> {
+        date_of(&self.headers)
+    }
+
     /// The typed page. Never fails for an entry the raw decoding accepted
     /// (it checked the documented members' types); the error is kept for
     /// safety.
@@ -140,6 +160,14 @@ impl RawPage {
             })?;
         Ok(Page::new(logs, self.pagination, self.status, self.headers))
     }
+}
+
+/// The `Date` header of a response (RFC 9110 HTTP-date), as UTC.
+fn date_of(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    let value = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    httpdate::parse_http_date(value)
+        .ok()
+        .map(DateTime::<Utc>::from)
 }
 
 /// What a page stream yields: [`Page`] or [`RawPage`].

@@ -206,6 +206,7 @@ fn state_journal(
     let (client, journal, fresh) = match journal::load(state)? {
         Some(mut journal) => {
             contradictions(args, &journal, state)?;
+            crate::retune::apply(args, &mut journal, state);
             if let Some(workers) = args.parallel {
                 journal.plan.workers = usize::from(workers);
             }
@@ -550,11 +551,14 @@ async fn resume(
         ))
     };
     let peek = journal::load(journal_path)?.ok_or_else(nothing_to_resume)?;
+    // Before the output is opened: another archive is refused as such.
+    contradictions(args, &peek, journal_path)?;
     let mut output = OutputFile::open(path, peek.nothing_written())?;
     // Read again under the lock: another run may have changed it meanwhile.
     let checked = journal::load(journal_path).and_then(|j| {
         let mut journal = j.ok_or_else(nothing_to_resume)?;
         contradictions(args, &journal, journal_path)?;
+        crate::retune::apply(args, &mut journal, journal_path);
         output.verify(&journal)?;
         if let Some(workers) = args.parallel {
             journal.plan.workers = usize::from(workers);
@@ -629,6 +633,9 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         (true, _) => Until::Follow {
             interval_ms: millis(args.interval.unwrap_or(DEFAULT_INTERVAL)),
             at_end: Vec::new(),
+            lookback: crate::lookback::Lookback::new(
+                args.lookback.unwrap_or(crate::lookback::DEFAULT_LOOKBACK),
+            ),
         },
         (false, Some(max)) => Until::Entries { max },
         (false, None) => Until::RangeEnd,
@@ -654,7 +661,30 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         created_file: false,
         pending_pages: None,
         digests: None,
+        output: Some(output_name(args)),
     })
+}
+
+/// Where the export writes, as its journal records it: `stdout`, the file
+/// (in its directory with links resolved), or the bucket's URL.
+fn output_name(args: &ExportArgs) -> String {
+    match &args.output {
+        None => "stdout".into(),
+        Some(url) if crate::bucket::is_bucket(url) => {
+            url.display().to_string().trim_end_matches('/').to_owned()
+        }
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let resolved = match (std::fs::canonicalize(dir), path.file_name()) {
+                (Ok(dir), Some(name)) => dir.join(name),
+                _ => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+            };
+            resolved.display().to_string()
+        }
+    }
 }
 
 /// Whether the export writes digests.
@@ -726,7 +756,9 @@ fn millis(d: std::time::Duration) -> u64 {
 }
 
 /// Refuses a flag given beside `--resume` (or a `--state` that exists) that
-/// contradicts the journal at `journal_path`, naming the flag and both values.
+/// contradicts the journal at `journal_path`, naming the flag and both values:
+/// what the archive is (host, filters, format, order, output, range) is
+/// pinned; how it runs may change (see [`crate::retune`]).
 /// With `--state` the range flags are not compared: they set where the run
 /// that created the state began, and the service's command keeps them.
 fn contradictions(
@@ -799,13 +831,9 @@ fn contradictions(
             journal.order.name().into(),
         );
     }
-    if let Some(size) = args.page_size {
-        differs(
-            &mut found,
-            "--page-size",
-            size.to_string(),
-            journal.page_size.to_string(),
-        );
+    // Without --state the journal is found by the output's name.
+    if let (Some(recorded), Some(_)) = (&journal.output, &args.state) {
+        differs(&mut found, "--output", output_name(args), recorded.clone());
     }
     if let Some(max) = args.max_entries {
         let recorded = match journal.until {
@@ -820,14 +848,6 @@ fn contradictions(
     };
     if args.follow && following.is_none() {
         found.push(("--follow".into(), "given".into(), "not following".into()));
-    }
-    if let (Some(interval), Some(recorded)) = (args.interval, following) {
-        differs(
-            &mut found,
-            "--interval",
-            humantime::format_duration(interval).to_string(),
-            humantime::format_duration(std::time::Duration::from_millis(recorded)).to_string(),
-        );
     }
     match found.first() {
         None => Ok(()),
@@ -900,6 +920,7 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
     };
     let summary = run(&args, connect, crate::signals::listen(), observer).await?;
     report_repeats(&summary);
+    report_late(&summary);
     let target = args
         .output
         .as_ref()
@@ -956,6 +977,18 @@ pub fn broken_entries(summary: &Summary) -> Result<(), Failure> {
          (CSV: each member's text, or its JSON text where its type is wrong), and {done}.",
         summary.breaks.describe()
     )))
+}
+
+/// Entries the look-back found are no failure, but never silent: they show
+/// how late the server makes entries visible.
+pub fn report_late(summary: &Summary) {
+    if summary.late > 0 {
+        eprintln!(
+            "{} entries were found by the look-back: the server showed them only after an \
+             earlier poll had covered their created_at; each was written once",
+            summary.late
+        );
+    }
 }
 
 /// Overlapping pages are no failure, but never silent.

@@ -28,7 +28,16 @@ pub fn mock_config(args: &MockArgs) -> MockConfig {
 }
 
 pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
-    let server = MockServer::start_on(args.listen, mock_config(&args.mock))
+    let config = mock_config(&args.mock)
+        .visibility_lag(args.visibility_lag)
+        .clock_behind(args.clock_behind);
+    // The synthetic entries end at the server's now.
+    let end = chrono::TimeDelta::from_std(args.clock_behind)
+        .ok()
+        .and_then(|behind| config.end.checked_sub_signed(behind))
+        .ok_or_else(|| Failure::Usage("--clock-behind: too far behind".into()))?;
+    let config = config.end(end);
+    let server = MockServer::start_on(args.listen, config)
         .await
         .map_err(|e| Failure::Io(format!("cannot listen on {}: {e}", args.listen)))?;
     if let Some(every) = args.append_every {
@@ -44,6 +53,18 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     );
     if let Some(every) = args.append_every {
         println!("  a new entry every {}", humantime::format_duration(every));
+        if !args.visibility_lag.is_zero() {
+            println!(
+                "  each visible up to {} after its created_at",
+                humantime::format_duration(args.visibility_lag)
+            );
+        }
+    }
+    if !args.clock_behind.is_zero() {
+        println!(
+            "  its clock runs {} behind",
+            humantime::format_duration(args.clock_behind)
+        );
     }
     println!("Press Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
