@@ -26,10 +26,11 @@ pub struct Cli {
 pub enum Command {
     /// Print one page of entries (or all with --all) as a table or JSON.
     List(ListArgs),
-    /// Export every entry in a range to JSON Lines, CSV or a JSON array.
+    /// Export every entry in a range to JSON Lines, CSV, a JSON array or OCSF
+    /// events.
     Export(ExportArgs),
     /// Print the JSON Schema of one exported line.
-    Schema,
+    Schema(SchemaArgs),
     /// Run the embedded fake Arize server on a port.
     ServeMock(ServeMockArgs),
     /// Export from the embedded fake server over real HTTP and summarise.
@@ -234,6 +235,24 @@ pub struct ListArgs {
     pub connection: ConnectionArgs,
 }
 
+/// `schema`'s arguments.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The export format whose line to describe: an entry as sent (jsonl),
+    /// or the OCSF event made from it (ocsf).
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Jsonl)]
+    pub format: SchemaFormat,
+}
+
+/// `schema --format`: the formats that are one JSON object a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// An entry exactly as the server sent it.
+    Jsonl,
+    /// An OCSF API Activity event.
+    Ocsf,
+}
+
 /// `list --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -251,6 +270,9 @@ pub enum Format {
     Csv,
     /// One JSON array.
     Json,
+    /// One OCSF API Activity event a line (JSON Lines), each holding its
+    /// entry as sent in `raw_data`.
+    Ocsf,
 }
 
 impl Format {
@@ -260,6 +282,17 @@ impl Format {
             Self::Jsonl => "jsonl",
             Self::Csv => "csv",
             Self::Json => "json",
+            Self::Ocsf => "ocsf",
+        }
+    }
+
+    /// Whether each line of the output is one entry, as one JSON object,
+    /// and nothing else: what a digest covers, what stdout can go on with
+    /// after a restart, and what a bucket stores.
+    pub fn is_line_per_entry(self) -> bool {
+        match self {
+            Self::Jsonl | Self::Ocsf => true,
+            Self::Csv | Self::Json => false,
         }
     }
 }

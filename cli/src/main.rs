@@ -13,6 +13,7 @@ mod hooks;
 mod journal;
 mod logging;
 mod metrics;
+mod ocsf;
 mod output;
 mod parallel;
 mod pipeline;
@@ -75,7 +76,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::List(args) => commands::list::run(args).await,
         Command::Export(args) => commands::export::command(args, metrics).await,
-        Command::Schema => commands::schema::run(),
+        Command::Schema(args) => commands::schema::run(&args),
         Command::ServeMock(args) => commands::serve_mock::run(args).await,
         Command::Demo(args) => commands::demo::run(args).await,
         Command::Config(args) => commands::config::run(args),

@@ -76,6 +76,9 @@ pub trait Uploader: Send {
     fn digest_head(&mut self) -> futures::future::BoxFuture<'_, Result<Option<Sealed>, Failure>>;
     /// Where the batches go, for messages (`s3://bucket/prefix/`).
     fn location(&self) -> String;
+    /// The format of the lines it is given, told before the first batch
+    /// (a bucket records it in its manifests).
+    fn lines_are(&mut self, _format: crate::cli::Format) {}
 }
 
 /// Told what the export does as it goes (the metrics endpoint).
