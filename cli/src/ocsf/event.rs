@@ -59,8 +59,8 @@ pub struct ApiActivity<'a> {
     pub api: Api<'a>,
     /// The entry's members that the API's document does not list, each
     /// value exactly as sent; absent when there are none.
-    #[serde(skip_serializing_if = "Unmapped::is_empty")]
-    pub unmapped: Unmapped<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmapped: Option<Unmapped<'a>>,
     /// The entry exactly as the server sent it: the line a JSON Lines export
     /// writes for it.
     pub raw_data: &'a str,
@@ -165,13 +165,6 @@ pub struct RequestData<'a> {
 
 /// Members as sent, serialized as one object in their order.
 pub struct Unmapped<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl Unmapped<'_> {
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 impl Serialize for Unmapped<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -151,7 +151,7 @@ fn map<'a>(
                 },
             },
         },
-        unmapped: Unmapped(unknown),
+        unmapped: (!unknown.is_empty()).then_some(Unmapped(unknown)),
         raw_data: line,
         raw_data_size: line.len() as u64,
     }
