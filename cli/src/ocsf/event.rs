@@ -64,8 +64,6 @@ pub struct ApiActivity<'a> {
     /// The entry exactly as the server sent it: the line a JSON Lines export
     /// writes for it.
     pub raw_data: &'a str,
-    /// The length of `raw_data` in bytes (UTF-8).
-    pub raw_data_size: u64,
 }
 
 /// The event's metadata.
@@ -76,8 +74,6 @@ pub struct Metadata<'a> {
     pub version: &'static str,
     /// The entry's `id` (each entry makes exactly one event).
     pub uid: &'a str,
-    /// The entry's `id`, its identifier in Arize AX.
-    pub original_event_uid: &'a str,
     pub product: Product,
     /// When Arize AX logged the entry: `created_at`, in milliseconds since
     /// the Unix epoch.

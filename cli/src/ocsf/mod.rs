@@ -13,7 +13,7 @@
 //! | `severity_id`, `severity` | 1, "Informational": an entry records an action and rates nothing |
 //! | `status_id`, `status` | 0, "Unknown": an entry does not say whether the operation succeeded |
 //! | `metadata.version` | [`VERSION`] |
-//! | `metadata.uid`, `metadata.original_event_uid` | `id` |
+//! | `metadata.uid` | `id` |
 //! | `metadata.product` | `name` "Arize AX", `vendor_name` "Arize AI" |
 //! | `metadata.logged_time` | `created_at` in epoch milliseconds: when Arize AX logged the entry |
 //! | `metadata.original_time` | `created_at` exactly as sent |
@@ -23,11 +23,13 @@
 //! | `api.request.uid` | `id` (the entry records one request) |
 //! | `api.request.data` | `operation_type`, and `operation_name`, `operation_text`, `variables` when not `null` (`variables` the string as sent) |
 //! | `unmapped` | every member the document does not list, value unchanged (absent when there is none) |
-//! | `raw_data`, `raw_data_size` | the entry exactly as sent (the JSON Lines export's line), and its length in bytes |
+//! | `raw_data` | the entry exactly as sent: the JSON Lines export's line |
 //!
 //! The event of an entry is the same whenever it is exported (no field
 //! holds the time of the export), so a batch uploaded again after a crash
-//! is the same object, and digests stay checkable.
+//! is the same object, and digests stay checkable. It uses only attributes
+//! that OCSF 1.1.0 already has, so the same event with `metadata.version`
+//! 1.1.0 (the version Amazon Security Lake takes) validates too.
 
 mod activity;
 mod entry;
@@ -123,7 +125,6 @@ fn map<'a>(
         metadata: Metadata {
             version: VERSION,
             uid: entry.id(),
-            original_event_uid: entry.id(),
             product: Product {
                 name: "Arize AX",
                 vendor_name: "Arize AI",
@@ -153,7 +154,6 @@ fn map<'a>(
         },
         unmapped: (!unknown.is_empty()).then_some(Unmapped(unknown)),
         raw_data: line,
-        raw_data_size: line.len() as u64,
     }
 }
 
