@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn byte_count_matches_what_was_written() {
-        for format in [Format::Jsonl, Format::Csv, Format::Json] {
+        for format in [Format::Jsonl, Format::Csv, Format::Json, Format::Ocsf] {
             let mut sink = Sink::create(Vec::new(), format);
             sink.write(&entry("a")).expect("write");
             sink.write(&entry("b,\"c\"\n")).expect("write");

@@ -489,3 +489,23 @@ async fn ocsf_to_stdout_with_state_is_accepted_and_csv_is_refused() {
         text(&csv.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_entry_without_its_documented_types_stops_the_export_naming_entry_and_member() {
+    let dir = temp_dir("ocsf-types");
+    let server = serving(&[
+        NULLS[0],
+        r#"{"id":"w01","user_id":"VXNlcjox","ip":7,"operation_type":"QUERY","created_at":"2026-05-18T12:00:08Z"}"#,
+    ])
+    .await;
+    let output = dir.join("typed.ocsf.jsonl");
+    let args = common::cli::export_args(&server.uri(), &output, &["--format", "ocsf"]);
+    let out = run(&args, Some(common::TEST_KEY)).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(r#"entry "w01" cannot be an OCSF event: `ip` is a number, not a string"#),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--format jsonl keeps every entry"), "{stderr}");
+}
