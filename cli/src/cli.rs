@@ -26,8 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Print one page of entries (or all with --all) as a table or JSON.
     List(ListArgs),
-    /// Export every entry in a range to JSON Lines, CSV, a JSON array or OCSF
-    /// events.
+    /// Export every entry in a range to JSON Lines, CSV, a JSON array or OCSF.
     Export(ExportArgs),
     /// Print the JSON Schema of one exported line.
     Schema(SchemaArgs),
