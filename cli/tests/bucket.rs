@@ -418,9 +418,13 @@ fn an_ocsf_export_into_a_bucket_keeps_the_layout_records_its_format_and_verifies
     let dir = common::temp_dir("bucket-ocsf");
     let (key, public) = {
         let key = dir.join("key");
-        let out = tool(&["keygen", &key.display().to_string()], "unused", &moto.endpoint)
-            .output()
-            .expect("runs");
+        let out = tool(
+            &["keygen", &key.display().to_string()],
+            "unused",
+            &moto.endpoint,
+        )
+        .output()
+        .expect("runs");
         assert!(out.status.success(), "{}", text(&out.stderr));
         (key.display().to_string(), dir.join("key.pub"))
     };

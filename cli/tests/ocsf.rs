@@ -80,8 +80,7 @@ async fn serving(entries: &[&str]) -> wiremock::MockServer {
 
 /// `export` of [START, END] from `uri` into `output` as `format`.
 async fn export(uri: &str, key: &str, output: &Path, format: &str, extra: &[&str]) {
-    let mut args =
-        common::cli::export_args(uri, output, &["--format", format, "--no-progress"]);
+    let mut args = common::cli::export_args(uri, output, &["--format", format, "--no-progress"]);
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     let out = run(&args, Some(key)).await;
     assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
@@ -136,7 +135,12 @@ fn check_event(event_line: &str, sent: &str) {
         .expect("RFC 3339")
         .timestamp_millis();
     assert_eq!(at("/time"), millis, "{}", said("time"));
-    assert_eq!(at("/metadata/logged_time"), millis, "{}", said("logged_time"));
+    assert_eq!(
+        at("/metadata/logged_time"),
+        millis,
+        "{}",
+        said("logged_time")
+    );
     assert_eq!(at("/metadata/original_time"), created_at);
 
     assert_eq!(at("/actor/user/uid"), entry["user_id"], "{}", said("user"));
@@ -168,7 +172,12 @@ fn check_event(event_line: &str, sent: &str) {
     assert_eq!(at("/activity_id"), activity, "{}", said("activity_id"));
     assert_eq!(at("/type_uid"), 600_300 + activity, "{}", said("type_uid"));
     if activity == 99 {
-        assert_eq!(at("/activity_name"), *operation_type, "{}", said("activity_name"));
+        assert_eq!(
+            at("/activity_name"),
+            *operation_type,
+            "{}",
+            said("activity_name")
+        );
     }
 
     // The undocumented members, each value's text unchanged.
@@ -255,8 +264,22 @@ async fn every_raw_data_is_the_json_lines_line_of_its_entry() {
     // form, and raw_data is that line.
     let pretty = UNKNOWN.iter().find(|e| e.contains('\n')).expect("pretty");
     let server = serving(&[pretty]).await;
-    export(&server.uri(), common::TEST_KEY, &jsonl, "jsonl", &["--overwrite"]).await;
-    export(&server.uri(), common::TEST_KEY, &ocsf, "ocsf", &["--overwrite"]).await;
+    export(
+        &server.uri(),
+        common::TEST_KEY,
+        &jsonl,
+        "jsonl",
+        &["--overwrite"],
+    )
+    .await;
+    export(
+        &server.uri(),
+        common::TEST_KEY,
+        &ocsf,
+        "ocsf",
+        &["--overwrite"],
+    )
+    .await;
     let event: Value = serde_json::from_str(&lines(&ocsf)[0]).expect("event");
     assert_eq!(event["raw_data"].as_str(), Some(lines(&jsonl)[0].as_str()));
 }
@@ -279,7 +302,10 @@ async fn every_line_validates_against_schema_format_ocsf() {
     }
     for line in &checked {
         let event: Value = serde_json::from_str(line).expect("event");
-        let errors: Vec<String> = validator.iter_errors(&event).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&event)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{errors:?}: {line}");
     }
 
@@ -362,7 +388,11 @@ async fn every_line_validates_against_the_ocsf_class_schema_of_its_version_and_o
         .output()
         .expect("python runs");
     assert!(!out.status.success(), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("src_endpoint/ip"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("src_endpoint/ip"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -401,8 +431,15 @@ async fn a_digested_ocsf_export_failed_midway_resumes_and_verifies_clean() {
     );
 
     let verify = |path: PathBuf| async move {
-        let out = run(&["verify".to_owned(), path.display().to_string(), "--json".into()], None)
-            .await;
+        let out = run(
+            &[
+                "verify".to_owned(),
+                path.display().to_string(),
+                "--json".into(),
+            ],
+            None,
+        )
+        .await;
         let report: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
         (out.status.code(), report)
@@ -438,7 +475,10 @@ async fn a_parallel_ocsf_export_is_the_sequential_one() {
         std::fs::read(&parallel).expect("read"),
         std::fs::read(&sequential).expect("read")
     );
-    assert_eq!(lines(&sequential).len(), common::cli::in_window(&server).len());
+    assert_eq!(
+        lines(&sequential).len(),
+        common::cli::in_window(&server).len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -507,5 +547,8 @@ async fn an_entry_without_its_documented_types_stops_the_export_naming_entry_and
         stderr.contains(r#"entry "w01" cannot be an OCSF event: `ip` is a number, not a string"#),
         "{stderr}"
     );
-    assert!(stderr.contains("--format jsonl keeps every entry"), "{stderr}");
+    assert!(
+        stderr.contains("--format jsonl keeps every entry"),
+        "{stderr}"
+    );
 }

@@ -131,6 +131,9 @@ mod tests {
             Format::Ocsf
         );
         let older = br#"{"version":1,"partition":"2026-05-01","objects":[]}"#;
-        assert_eq!(Manifest::parse(older).expect("parses").format, Format::Jsonl);
+        assert_eq!(
+            Manifest::parse(older).expect("parses").format,
+            Format::Jsonl
+        );
     }
 }

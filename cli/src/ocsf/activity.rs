@@ -121,7 +121,11 @@ mod tests {
             ("WEBHOOK", Some("createThing"), Other),
             ("query", Some("getModels"), Other),
         ] {
-            assert_eq!(Activity::of(operation_type, name), activity, "{operation_type} {name:?}");
+            assert_eq!(
+                Activity::of(operation_type, name),
+                activity,
+                "{operation_type} {name:?}"
+            );
         }
     }
 

@@ -107,7 +107,10 @@ fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<Cow<'de, 
 }
 
 /// A member whose value must be a string or `null`.
-fn nullable<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<Option<Text<'de>>, A::Error> {
+fn nullable<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> Result<Option<Text<'de>>, A::Error> {
     let value: &'de RawValue = map.next_value()?;
     match serde_json::from_str::<Option<Text<'de>>>(value.get()) {
         Ok(text) => Ok(text),
@@ -182,11 +185,26 @@ mod tests {
     #[test]
     fn a_documented_member_missing_or_of_another_type_is_named() {
         for (line, says) in [
-            (r#"{"id":"i","ip":"::1","operation_type":"QUERY"}"#, "missing field `user_id`"),
-            (r#"{"id":"i","user_id":"u","ip":7,"operation_type":"QUERY"}"#, "`ip` is a number, not a string"),
-            (r#"{"user_id":null,"ip":"::1","operation_type":"QUERY"}"#, "`user_id` is null, not a string"),
-            (r#"{"user_id":"u","ip":"::1","operation_type":"QUERY","variables":{}}"#, "`variables` is an object, not a string or null"),
-            (r#"{"user_id":"u","user_id":"v","ip":"::1","operation_type":"QUERY"}"#, "duplicate field `user_id`"),
+            (
+                r#"{"id":"i","ip":"::1","operation_type":"QUERY"}"#,
+                "missing field `user_id`",
+            ),
+            (
+                r#"{"id":"i","user_id":"u","ip":7,"operation_type":"QUERY"}"#,
+                "`ip` is a number, not a string",
+            ),
+            (
+                r#"{"user_id":null,"ip":"::1","operation_type":"QUERY"}"#,
+                "`user_id` is null, not a string",
+            ),
+            (
+                r#"{"user_id":"u","ip":"::1","operation_type":"QUERY","variables":{}}"#,
+                "`variables` is an object, not a string or null",
+            ),
+            (
+                r#"{"user_id":"u","user_id":"v","ip":"::1","operation_type":"QUERY"}"#,
+                "duplicate field `user_id`",
+            ),
         ] {
             let error = Members::read(line).expect_err(line);
             assert!(error.contains(says), "{line}: {error}");

@@ -11,7 +11,8 @@ pub fn identity(metadata: &str) -> Result<(String, String), String> {
         uid: String,
         original_time: String,
     }
-    let metadata: Metadata = serde_json::from_str(metadata)
-        .map_err(|e| format!("an OCSF event without metadata.uid and metadata.original_time: {e}"))?;
+    let metadata: Metadata = serde_json::from_str(metadata).map_err(|e| {
+        format!("an OCSF event without metadata.uid and metadata.original_time: {e}")
+    })?;
     Ok((metadata.uid, metadata.original_time))
 }

@@ -679,7 +679,10 @@ fn render(rows: &[Row]) -> String {
     target(
         "OCSF export CPU at most 2x the JSON Lines export's (100k)",
         cpu_ratio(
-            find("100k entries, prepared", "arize-audit-logs export --format ocsf"),
+            find(
+                "100k entries, prepared",
+                "arize-audit-logs export --format ocsf",
+            ),
             find("100k entries, prepared", "arize-audit-logs export"),
         ),
         "x",
