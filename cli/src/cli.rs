@@ -330,7 +330,7 @@ pub struct ExportArgs {
     pub filters: FilterArgs,
     /// Write to this file instead of stdout (needed for --resume). An existing
     /// file is never replaced unless --overwrite is given. Or s3://BUCKET/PREFIX/
-    /// for gzip-compressed JSON Lines objects in an S3-compatible store, one
+    /// for gzip-compressed JSON Lines (or OCSF) objects in an S3-compatible store, one
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
     /// a _manifest.json of SHA-256s and counts per day (needs --state).
     #[arg(short, long, value_name = "FILE|URL")]
@@ -368,7 +368,7 @@ pub struct ExportArgs {
     /// it when it exists: the same command, run again after a stop or a
     /// crash, goes on where the last saved batch ended, so it can run as a
     /// service. With --output: the file gets every entry exactly once. To
-    /// stdout (JSON Lines only): every entry at least once; after a crash at
+    /// stdout (--format jsonl or ocsf): every entry at least once; after a crash at
     /// most one batch (one page) is written again, and each line's `id`
     /// tells the repeats apart. The range flags (--start, --end, --since)
     /// only apply to the run that creates the state.
@@ -399,7 +399,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     pub checkpoint_every: Duration,
     /// Write a digest chain beside the archive, so `verify` can prove it
-    /// unchanged: FILE.digests for a file (JSON Lines only), _digests/ under
+    /// unchanged: FILE.digests for a file (--format jsonl or ocsf), _digests/ under
     /// a bucket's prefix. A digest covers each checkpoint's new lines (each
     /// uploaded object), written once they are durable.
     #[arg(long)]

@@ -112,7 +112,7 @@ pub struct User<'a> {
 /// Where the request came from: the entry's `ip` in `ip` when it is an IPv4
 /// or IPv6 address, else (as sent) in `name`, so the event stays valid.
 #[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, extend("minProperties" = 1))]
 pub struct Endpoint<'a> {
     /// The entry's `ip`, an IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
