@@ -26,10 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Print one page of entries (or all with --all) as a table or JSON.
     List(ListArgs),
-    /// Export every entry in a range to JSON Lines, CSV or a JSON array.
+    /// Export every entry in a range to JSON Lines, CSV, a JSON array or OCSF.
     Export(ExportArgs),
     /// Print the JSON Schema of one exported line.
-    Schema,
+    Schema(SchemaArgs),
     /// Run the embedded fake Arize server on a port.
     ServeMock(ServeMockArgs),
     /// Export from the embedded fake server over real HTTP and summarise.
@@ -246,6 +246,24 @@ pub struct ListArgs {
     pub connection: ConnectionArgs,
 }
 
+/// `schema`'s arguments.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The export format whose line to describe: an entry as sent (jsonl),
+    /// or the OCSF event made from it (ocsf).
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Jsonl)]
+    pub format: SchemaFormat,
+}
+
+/// `schema --format`: the formats that are one JSON object a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// An entry exactly as the server sent it.
+    Jsonl,
+    /// An OCSF API Activity event.
+    Ocsf,
+}
+
 /// `list --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
@@ -263,6 +281,9 @@ pub enum Format {
     Csv,
     /// One JSON array.
     Json,
+    /// One OCSF API Activity event a line (JSON Lines), each holding its
+    /// entry as sent in `raw_data`.
+    Ocsf,
 }
 
 impl Format {
@@ -272,6 +293,17 @@ impl Format {
             Self::Jsonl => "jsonl",
             Self::Csv => "csv",
             Self::Json => "json",
+            Self::Ocsf => "ocsf",
+        }
+    }
+
+    /// Whether each line of the output is one entry, as one JSON object,
+    /// and nothing else: what a digest covers, what stdout can go on with
+    /// after a restart, and what a bucket stores.
+    pub fn is_line_per_entry(self) -> bool {
+        match self {
+            Self::Jsonl | Self::Ocsf => true,
+            Self::Csv | Self::Json => false,
         }
     }
 }
@@ -314,9 +346,10 @@ pub struct ExportArgs {
     /// state, digests) is written through a symbolic link. A device or FIFO
     /// (such as /dev/null) is written like stdout: no journal beside it
     /// unless --state is given. Or s3://BUCKET/PREFIX/
-    /// for gzip-compressed JSON Lines objects in an S3-compatible store, one
+    /// for gzip-compressed JSON Lines (or OCSF) objects in an S3-compatible store, one
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
-    /// a _manifest.json of SHA-256s and counts per day (needs --state).
+    /// a _manifest.json of SHA-256s and counts per day; its state is kept in
+    /// the prefix unless --state is given.
     #[arg(short, long, value_name = "FILE|URL")]
     pub output: Option<PathBuf>,
     /// Pages per upload into a bucket: each upload makes one object per day
@@ -355,7 +388,7 @@ pub struct ExportArgs {
     /// it when it exists: the same command, run again after a stop or a
     /// crash, goes on where the last saved batch ended, so it can run as a
     /// service. With --output: the file gets every entry exactly once. To
-    /// stdout (JSON Lines only): every entry at least once; after a crash at
+    /// stdout (--format jsonl or ocsf): every entry at least once; after a crash at
     /// most one batch (one page) is written again, and each line's `id`
     /// tells the repeats apart. The range flags (--start, --end, --since)
     /// only apply to the run that creates the state.
@@ -394,7 +427,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     pub checkpoint_every: Duration,
     /// Write a digest chain beside the archive, so `verify` can prove it
-    /// unchanged: FILE.digests for a file (JSON Lines only), _digests/ under
+    /// unchanged: FILE.digests for a file (--format jsonl or ocsf), _digests/ under
     /// a bucket's prefix. A digest covers each checkpoint's new lines (each
     /// uploaded object), written once they are durable.
     #[arg(long)]

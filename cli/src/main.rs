@@ -18,6 +18,7 @@ mod logging;
 mod lookback;
 mod metrics;
 mod notice;
+mod ocsf;
 mod output;
 mod parallel;
 mod pipeline;
@@ -84,7 +85,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::List(args) => commands::list::run(args).await,
         Command::Export(args) => commands::export::command(args, metrics).await,
-        Command::Schema => commands::schema::run(),
+        Command::Schema(args) => commands::schema::run(&args),
         Command::ServeMock(args) => commands::serve_mock::run(args).await,
         Command::Demo(args) => commands::demo::run(args).await,
         Command::Config(args) => commands::config::run(args),

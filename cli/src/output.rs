@@ -193,7 +193,7 @@ fn record_id(format: Format, record: &[u8]) -> Option<String> {
         id: String,
     }
     match format {
-        Format::Jsonl => serde_json::from_slice::<Id>(record).ok().map(|r| r.id),
+        Format::Jsonl | Format::Ocsf => crate::digest::edge_of(record).ok().map(|e| e.id),
         Format::Json => {
             let record = record.strip_prefix(b",\n").unwrap_or(record);
             serde_json::from_slice::<Id>(record).ok().map(|r| r.id)

@@ -123,6 +123,9 @@ pub trait Uploader: Send {
     fn remove_state(&mut self) -> futures::future::BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
     }
+    /// The format of the lines it is given, told before the first batch
+    /// (a bucket records it in its manifests).
+    fn lines_are(&mut self, _format: crate::cli::Format) {}
 }
 
 /// Told what the export does as it goes (the metrics endpoint).

@@ -1,4 +1,5 @@
-//! Writing entries as JSON Lines, CSV or a JSON array, losslessly, counting
+//! Writing entries as JSON Lines, CSV, a JSON array or OCSF events
+//! (`crate::ocsf`), losslessly, counting
 //! the bytes and their CRC so the journal can say exactly how much of the file
 //! is complete.
 //!
@@ -227,6 +228,10 @@ impl<W: Durable> Sink<W> {
                 }
                 write_json(&mut self.line, entry)?;
             }
+            Format::Ocsf => {
+                crate::ocsf::write_event(&mut self.line, entry, &entry_line(entry))?;
+                self.line.push(b'\n');
+            }
             Format::Csv => {
                 let cells = match &typed {
                     Some(typed) => csv_record(typed),
@@ -315,7 +320,7 @@ impl<W: Durable> Sink<W> {
         }
         self.started = true;
         match self.format {
-            Format::Jsonl => Ok(()),
+            Format::Jsonl | Format::Ocsf => Ok(()),
             Format::Json => self.emit(b"[\n"),
             Format::Csv => {
                 let mut header = csv_writer();
@@ -340,13 +345,20 @@ impl<W: Durable> Sink<W> {
 
 /// The entry as the server sent it, on one line.
 fn write_json(out: &mut Vec<u8>, entry: &RawAuditLog) -> io::Result<()> {
+    out.extend_from_slice(entry_line(entry).as_bytes());
+    Ok(())
+}
+
+/// The entry as the server sent it, on one line: its text, with whitespace
+/// removed only when a line break is in it. What JSON Lines writes for the
+/// entry, and an OCSF event's `raw_data`.
+pub fn entry_line(entry: &RawAuditLog) -> std::borrow::Cow<'_, str> {
     let raw = entry.json();
     if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
-        out.extend_from_slice(arize_audit_logs::compact_json(raw).as_bytes());
+        arize_audit_logs::compact_json(raw)
     } else {
-        out.extend_from_slice(raw.as_bytes());
+        std::borrow::Cow::Borrowed(raw)
     }
-    Ok(())
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {
@@ -426,7 +438,7 @@ mod tests {
 
     #[test]
     fn byte_count_matches_what_was_written() {
-        for format in [Format::Jsonl, Format::Csv, Format::Json] {
+        for format in [Format::Jsonl, Format::Csv, Format::Json, Format::Ocsf] {
             let mut sink = Sink::create(Vec::new(), format);
             sink.write(&entry("a")).expect("write");
             sink.write(&entry("b,\"c\"\n")).expect("write");

@@ -691,3 +691,81 @@ fn a_missing_bucket_is_found_before_any_request_to_arize() {
 
     assert_eq!(server.requests(), 0, "Arize was never asked");
 }
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn an_ocsf_export_into_a_bucket_keeps_the_layout_records_its_format_and_verifies() {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(400, 23));
+    let uri = server.uri();
+    let dir = common::temp_dir("bucket-ocsf");
+    let (key, public) = {
+        let key = dir.join("key");
+        let out = tool(
+            &["keygen", &key.display().to_string()],
+            "unused",
+            &moto.endpoint,
+        )
+        .output()
+        .expect("runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        (key.display().to_string(), dir.join("key.pub"))
+    };
+    let url = "s3://audit-archive/ocsf/";
+    let export = |format: &str, output: &str, state: Option<&Path>, extra: &[&str]| {
+        let mut args = vec![
+            "export".to_owned(),
+            "--base-url".into(),
+            uri.clone(),
+            "--start".into(),
+            START.into(),
+            "--end".into(),
+            END.into(),
+            "--page-size".into(),
+            "20".into(),
+            "--format".into(),
+            format.into(),
+            "--output".into(),
+            output.into(),
+        ];
+        if let Some(state) = state {
+            args.extend(["--state".into(), state.display().to_string()]);
+        }
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tool(&args, server.api_key(), &moto.endpoint)
+            .output()
+            .expect("runs")
+    };
+    let out = export(
+        "ocsf",
+        url,
+        Some(&dir.join("ocsf.state")),
+        &["--batch-pages", "5", "--signing-key", &key],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = dir.join("file.ocsf.jsonl");
+    let out = export("ocsf", &file.display().to_string(), None, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // The JSON Lines layout: objects per day, manifests, read back by
+    // another client as the file export's bytes; every manifest says ocsf.
+    let (content, summary) = moto.read_back("ocsf/", &dir);
+    assert_eq!(summary["entries"], 400, "{summary}");
+    assert!(summary["days"].as_u64() > Some(20), "{summary}");
+    assert_eq!(summary["formats"], serde_json::json!(["ocsf"]), "{summary}");
+    assert!(content == std::fs::read(&file).expect("file"));
+    let (code, report) = verify_bucket(&moto, url, &public);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["entries"], 400, "{report}");
+
+    // One prefix, one format: JSON Lines into it is refused, naming both.
+    let out = export("jsonl", url, Some(&dir.join("jsonl.state")), &[]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("lists ocsf objects, and this export writes jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+}

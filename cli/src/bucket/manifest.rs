@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::cli::Format;
 pub use crate::digest::Edge;
 
 /// The manifest of one day's partition.
@@ -13,6 +14,11 @@ pub struct Manifest {
     pub version: u32,
     /// The day (UTC) of `created_at` of every entry listed.
     pub partition: NaiveDate,
+    /// What each line of the objects is: an entry as sent (`jsonl`) or its
+    /// OCSF event (`ocsf`). A manifest written before the member existed
+    /// lists JSON Lines.
+    #[serde(default = "json_lines")]
+    pub format: Format,
     /// In the order written; an object uploaded again replaces its record.
     pub objects: Vec<ObjectRecord>,
 }
@@ -41,10 +47,11 @@ impl Manifest {
     pub const NAME: &'static str = "_manifest.json";
     const VERSION: u32 = 1;
 
-    pub fn new(partition: NaiveDate) -> Self {
+    pub fn new(partition: NaiveDate, format: Format) -> Self {
         Self {
             version: Self::VERSION,
             partition,
+            format,
             objects: Vec::new(),
         }
     }
@@ -76,6 +83,11 @@ impl Manifest {
     }
 }
 
+/// The format of a manifest that does not name one.
+fn json_lines() -> Format {
+    Format::Jsonl
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,7 +111,7 @@ mod tests {
 
     #[test]
     fn an_object_uploaded_again_replaces_its_record_and_keeps_its_place() {
-        let mut manifest = Manifest::new("2026-05-01".parse().expect("day"));
+        let mut manifest = Manifest::new("2026-05-01".parse().expect("day"), Format::Jsonl);
         manifest.record(object("x", "1"));
         manifest.record(object("y", "2"));
         manifest.record(object("x", "1"));
@@ -107,5 +119,21 @@ mod tests {
         assert_eq!(manifest.objects[0].key, "x");
         let back = Manifest::parse(&manifest.to_json()).expect("parses");
         assert_eq!(back.objects, manifest.objects);
+    }
+
+    #[test]
+    fn the_format_is_recorded_and_a_manifest_without_one_lists_json_lines() {
+        let manifest = Manifest::new("2026-05-01".parse().expect("day"), Format::Ocsf);
+        let json: serde_json::Value = serde_json::from_slice(&manifest.to_json()).expect("json");
+        assert_eq!(json["format"], "ocsf");
+        assert_eq!(
+            Manifest::parse(&manifest.to_json()).expect("parses").format,
+            Format::Ocsf
+        );
+        let older = br#"{"version":1,"partition":"2026-05-01","objects":[]}"#;
+        assert_eq!(
+            Manifest::parse(older).expect("parses").format,
+            Format::Jsonl
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! `export --output s3://bucket/prefix/`: JSON Lines into an S3-compatible
+//! `export --output s3://bucket/prefix/`: JSON Lines (entries as sent, or
+//! their OCSF events) into an S3-compatible
 //! object store through the `object_store` crate (feature `s3`, on by
 //! default; a build without it refuses such an output).
 //!
@@ -9,8 +10,9 @@
 //! make the same object and a repeated upload replaces rather than
 //! duplicates. Beside the objects of each day, `_manifest.json` lists every
 //! object in the order written, with its SHA-256 (of the stored, compressed
-//! bytes and of the lines), sizes, entry count and first and last entry: the
-//! chain of custody an auditor checks.
+//! bytes and of the lines), sizes, entry count and first and last entry, and
+//! the format of the lines (`jsonl` or `ocsf`): the chain of custody an
+//! auditor checks.
 //!
 //! Credentials come as the AWS tools take them: the `AWS_*` environment
 //! (keys, `AWS_REGION`, `AWS_ENDPOINT_URL`), else the shared credentials and
@@ -165,6 +167,7 @@ mod enabled {
         preflight,
     };
     use crate::{
+        cli::Format,
         digest::{self, Content, ContentBuilder, Sealed, Unit},
         failure::Failure,
         journal::Journal,
@@ -265,6 +268,8 @@ mod enabled {
         lease: Option<lease::Check>,
         /// An export's state kept in the prefix (without `--state`).
         state: Option<PrefixState>,
+        /// The format of the lines uploaded.
+        format: Format,
     }
 
     impl Bucket {
@@ -337,6 +342,7 @@ mod enabled {
                 manifests: HashMap::new(),
                 lease: None,
                 state: None,
+                format: Format::Jsonl,
             };
             Ok((bucket, store, preflight::Source::find(from_files)))
         }
@@ -394,15 +400,27 @@ mod enabled {
                             Failure::Io(format!("s3://{}/{key}: {why}", self.bucket))
                         })?
                     }
-                    Err(object_store::Error::NotFound { .. }) => Manifest::new(day),
+                    Err(object_store::Error::NotFound { .. }) => Manifest::new(day, self.format),
                     Err(e) => return Err(self.failure(&key, &e)),
                 };
+                if manifest.format != self.format {
+                    // One day's objects are all of one format.
+                    return Err(Failure::Usage(format!(
+                        "s3://{}/{key} lists {} objects, and this export writes {}: a prefix \
+                         holds one format; export {} into another prefix",
+                        self.bucket,
+                        manifest.format.name(),
+                        self.format.name(),
+                        self.format.name()
+                    )));
+                }
                 self.manifests.insert(day, manifest);
             }
+            let format = self.format;
             Ok(self
                 .manifests
                 .entry(day)
-                .or_insert_with(|| Manifest::new(day)))
+                .or_insert_with(|| Manifest::new(day, format)))
         }
 
         /// Uploads the objects of a batch, then the manifests that list them.
@@ -608,6 +626,8 @@ mod enabled {
                     None => Ok(()),
                 }
             })
+        fn lines_are(&mut self, format: Format) {
+            self.format = format;
         }
     }
 

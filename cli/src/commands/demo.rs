@@ -84,14 +84,10 @@ fn read_ids(path: &Path, format: Format) -> Result<Vec<String>, Failure> {
     let bytes = std::fs::read(path).map_err(|e| Failure::io(path, e))?;
     let bad = |e: String| Failure::Io(format!("{}: {e}", path.display()));
     match format {
-        Format::Jsonl => bytes
+        Format::Jsonl | Format::Ocsf => bytes
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
-            .map(|l| {
-                serde_json::from_slice::<AuditLog>(l)
-                    .map(|e| e.id)
-                    .map_err(|e| bad(e.to_string()))
-            })
+            .map(|l| crate::digest::edge_of(l).map(|e| e.id).map_err(bad))
             .collect(),
         Format::Json => serde_json::from_slice::<Vec<AuditLog>>(&bytes)
             .map(|v| v.into_iter().map(|e| e.id).collect())

@@ -52,10 +52,10 @@ pub async fn run(
         batch_pages: args.batch_pages,
         digests: None,
     };
-    if wants_digests(args) && args.format.is_some_and(|f| f != Format::Jsonl) {
+    if wants_digests(args) && args.format.is_some_and(|f| !f.is_line_per_entry()) {
         return Err(Failure::Usage(
-            "--digests (and --signing-key) need JSON Lines, where each line is one entry: \
-             leave --format out, or give --format jsonl"
+            "--digests (and --signing-key) need a format where each line is one entry: \
+             leave --format out, or give --format jsonl or ocsf"
                 .into(),
         ));
     }
@@ -175,10 +175,10 @@ async fn to_stdout<W: Durable>(
         .run()
         .await;
     };
-    if args.format.is_some_and(|f| f != Format::Jsonl) {
+    if args.format.is_some_and(|f| !f.is_line_per_entry()) {
         return Err(Failure::Usage(
-            "--state with stdout needs --format jsonl: after a restart the stream goes on \
-             line by line, which a CSV header or a JSON array cannot"
+            "--state with stdout needs --format jsonl or ocsf: after a restart the stream goes \
+             on line by line, which a CSV header or a JSON array cannot"
                 .into(),
         ));
     }
@@ -221,9 +221,10 @@ fn state_journal(
             (client, journal, true)
         }
     };
-    if journal.format != Format::Jsonl {
+    if !journal.format.is_line_per_entry() {
         return Err(Failure::Usage(format!(
-            "{} is the state of a {} export: --state with {output} continues JSON Lines only",
+            "{} is the state of a {} export: --state with {output} continues an export of one \
+             entry a line (jsonl or ocsf) only",
             state.display(),
             journal.format.name()
         )));
@@ -242,10 +243,10 @@ async fn to_bucket(
     options: Options,
 ) -> Result<Summary, Failure> {
     let url = url.display().to_string();
-    if args.format.is_some_and(|f| f != Format::Jsonl) {
+    if args.format.is_some_and(|f| !f.is_line_per_entry()) {
         return Err(Failure::Usage(
             "--output s3://… writes gzip-compressed JSON Lines: leave --format out, or give \
-             --format jsonl"
+             --format jsonl or ocsf"
                 .into(),
         ));
     }
@@ -383,6 +384,7 @@ async fn upload(
             (client, journal, true)
         }
     };
+    uploader.lines_are(journal.format);
     options.fresh = fresh;
     if let (true, Some(key)) = (fresh, new_key) {
         // The archive's chain goes on from its last digest, whichever run

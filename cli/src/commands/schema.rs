@@ -2,11 +2,17 @@
 
 use arize_audit_logs::AuditLog;
 
-use crate::failure::Failure;
+use crate::{
+    cli::{SchemaArgs, SchemaFormat},
+    failure::Failure,
+};
 
-/// Prints the schema.
-pub fn run() -> Result<(), Failure> {
-    let schema = schemars::schema_for!(AuditLog);
+/// Prints the schema of the format `args` names.
+pub fn run(args: &SchemaArgs) -> Result<(), Failure> {
+    let schema = match args.format {
+        SchemaFormat::Jsonl => schemars::schema_for!(AuditLog),
+        SchemaFormat::Ocsf => crate::ocsf::schema::schema(),
+    };
     let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Io(e.to_string()))?;
     println!("{text}");
     Ok(())

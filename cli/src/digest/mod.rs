@@ -319,19 +319,40 @@ impl<R: BufRead> Iterator for Lines<R> {
     }
 }
 
-/// The `id` and `created_at` of an exported line.
+/// The `id` and `created_at` of an exported line: an entry as sent (JSON
+/// Lines), or the OCSF event of one (`--format ocsf`), whose
+/// `metadata.uid` and `metadata.original_time` are the entry's `id` and
+/// `created_at`. Every reader of exported lines (digests, `verify`, a
+/// bucket's objects, a resumed file's last record) asks this.
 pub fn edge_of(line: &[u8]) -> Result<Edge, String> {
     #[derive(Deserialize)]
-    struct Head {
-        id: String,
-        created_at: String,
+    struct Head<'a> {
+        id: Option<String>,
+        created_at: Option<String>,
+        class_uid: Option<u32>,
+        #[serde(borrow)]
+        metadata: Option<&'a RawValue>,
     }
-    let head: Head = serde_json::from_slice(line)
-        .map_err(|e| format!("not an entry with id and created_at: {e}"))?;
-    Ok(Edge {
-        id: head.id,
-        created_at: head.created_at,
-    })
+    let not_an_entry = |why: &dyn std::fmt::Display| {
+        format!("not an entry with id and created_at, nor its OCSF event: {why}")
+    };
+    let head: Head<'_> = serde_json::from_slice(line).map_err(|e| not_an_entry(&e))?;
+    let (id, created_at) = match head {
+        Head {
+            id: Some(id),
+            created_at: Some(created_at),
+            ..
+        } => (id, created_at),
+        Head {
+            id: None,
+            created_at: None,
+            class_uid: Some(crate::ocsf::CLASS_UID),
+            metadata: Some(metadata),
+        } => crate::ocsf::line::identity(metadata.get()).map_err(|e| not_an_entry(&e))?,
+        Head { id: None, .. } => return Err(not_an_entry(&"missing field `id`")),
+        Head { .. } => return Err(not_an_entry(&"missing field `created_at`")),
+    };
+    Ok(Edge { id, created_at })
 }
 
 /// The short hash of a line that lets `verify` name it.

@@ -6,7 +6,10 @@ Usage: read_bucket.py ENDPOINT BUCKET PREFIX OUT
 Every object under PREFIX must be listed in its day's _manifest.json, and
 every listed object must be there with the recorded SHA-256 (as stored and
 decompressed), size and entry count, its first and last lines being the
-recorded entries. The decompressed objects are written to OUT, days newest
+recorded entries. A manifest's format says what a line is: an entry as
+sent (jsonl, the default), whose id and created_at are its own, or its OCSF
+event (ocsf), whose metadata.uid and metadata.original_time are the
+entry's id and created_at. The decompressed objects are written to OUT, days newest
 first and each day's objects in the order written: for a newest-first
 export, the bytes a file export of the same range holds. Prints a JSON
 summary; exits 1 with the reason on any mismatch.
@@ -25,6 +28,14 @@ def fail(why):
     sys.exit(1)
 
 
+def identity(row, fmt):
+    """The entry's id and created_at of a line in format fmt."""
+    line = json.loads(row)
+    if fmt == "ocsf":
+        return line["metadata"]["uid"], line["metadata"]["original_time"]
+    return line["id"], line["created_at"]
+
+
 def main():
     endpoint, bucket, prefix, out = sys.argv[1:5]
     s3 = boto3.client("s3", endpoint_url=endpoint)
@@ -36,11 +47,14 @@ def main():
     listed = set()
     content = bytearray()
     entries = 0
+    formats = set()
     for key in manifests:
         manifest = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         day = key[len(prefix):].split("/")[0]
         if manifest["version"] != 1 or "dt=" + manifest["partition"] != day:
             fail(f"{key}: version or partition wrong: {manifest['version']} {manifest['partition']}")
+        fmt = manifest.get("format", "jsonl")
+        formats.add(fmt)
         for record in manifest["objects"]:
             name = record["key"]
             if name in listed:
@@ -57,11 +71,11 @@ def main():
             rows = lines.splitlines()
             if len(rows) != record["entries"] or len(lines) != record["content_bytes"]:
                 fail(f"{name}: {len(rows)} lines, the manifest says {record['entries']}")
-            first, last = json.loads(rows[0]), json.loads(rows[-1])
-            if first["id"] != record["first"]["id"] or last["id"] != record["last"]["id"]:
+            first, last = identity(rows[0], fmt), identity(rows[-1], fmt)
+            if first[0] != record["first"]["id"] or last[0] != record["last"]["id"]:
                 fail(f"{name}: first or last entry differs from the manifest")
             for row in rows:
-                if "dt=" + json.loads(row)["created_at"][:10] != day:
+                if "dt=" + identity(row, fmt)[1][:10] != day:
                     fail(f"{name}: an entry of another day")
             content += lines
             entries += len(rows)
@@ -69,7 +83,16 @@ def main():
         fail(f"objects in no manifest: {sorted(objects - listed)}; listed but missing: {sorted(listed - objects)}")
     with open(out, "wb") as f:
         f.write(content)
-    print(json.dumps({"objects": len(objects), "days": len(manifests), "entries": entries}))
+    print(
+        json.dumps(
+            {
+                "objects": len(objects),
+                "days": len(manifests),
+                "entries": entries,
+                "formats": sorted(formats),
+            }
+        )
+    )
 
 
 main()

@@ -266,6 +266,7 @@ pub fn run(options: &Options) -> Result<(), String> {
         let base = server.url.clone();
         const A: &str = "100k entries, prepared pages";
         let mut ours = Row::new(A, "arize-audit-logs export");
+        let mut ocsf = Row::new(A, "arize-audit-logs export --format ocsf");
         let mut raw = Row::new(
             A,
             "raw floor: reqwest + serde_json, &RawValue written verbatim",
@@ -316,6 +317,15 @@ pub fn run(options: &Options) -> Result<(), String> {
                 &out.join("cli.jsonl"),
                 key,
                 &window,
+            ))?);
+            let mut ocsf_args = window.to_vec();
+            ocsf_args.extend(["--format", "ocsf"]);
+            ocsf.runs.push(measure::run(&mut export_command(
+                &cli,
+                &base,
+                &out.join("cli.ocsf.jsonl"),
+                key,
+                &ocsf_args,
             ))?);
             raw.runs.push(floor_run("raw", "floor-raw.jsonl")?);
             typed.runs.push(floor_run("typed", "floor-typed.jsonl")?);
@@ -375,6 +385,10 @@ pub fn run(options: &Options) -> Result<(), String> {
             "OUTPUT DIFFERS from the raw floor's".into()
         };
         raw.note = "the same file".into();
+        ocsf.note = format!(
+            "{} OCSF events, one an entry",
+            count_lines(&out.join("cli.ocsf.jsonl"))
+        );
         typed.note = if same("floor-typed.jsonl") {
             "the same file (the pages hold no unknown members)".into()
         } else {
@@ -396,6 +410,7 @@ pub fn run(options: &Options) -> Result<(), String> {
         }
         rows.extend([
             ours,
+            ocsf,
             raw,
             typed,
             sdk,
@@ -424,7 +439,25 @@ pub fn run(options: &Options) -> Result<(), String> {
         }
         big.note = "10,000 pages".into();
         let _ = std::fs::remove_file(out.join("cli-1m.jsonl"));
-        rows.push(big);
+        let mut big_ocsf = Row::new(
+            "1M entries, prepared pages",
+            "arize-audit-logs export --format ocsf",
+        );
+        for run in 0..options.runs.min(3) {
+            println!("  1M OCSF run {}/{}", run + 1, options.runs.min(3));
+            let mut args = window.to_vec();
+            args.extend(["--format", "ocsf"]);
+            big_ocsf.runs.push(measure::run(&mut export_command(
+                &cli,
+                &base,
+                &out.join("cli-1m.ocsf.jsonl"),
+                key,
+                &args,
+            ))?);
+        }
+        big_ocsf.note = "10,000 pages".into();
+        let _ = std::fs::remove_file(out.join("cli-1m.ocsf.jsonl"));
+        rows.extend([big, big_ocsf]);
     }
 
     // C: 20k entries from the fake server at 50 ms a request.
@@ -642,6 +675,29 @@ fn render(rows: &[Row]) -> String {
         ),
         "x",
         &|v| v <= 1.5,
+    );
+    target(
+        "OCSF export CPU at most 2x the JSON Lines export's (100k)",
+        cpu_ratio(
+            find(
+                "100k entries, prepared",
+                "arize-audit-logs export --format ocsf",
+            ),
+            find("100k entries, prepared", "arize-audit-logs export"),
+        ),
+        "x",
+        &|v| v <= 2.0,
+    );
+    target(
+        "OCSF export RSS flat from 100k to 1M (ratio)",
+        (|| {
+            Some(
+                find("1M", "arize-audit-logs export --format ocsf")?.rss_mib()
+                    / find("100k", "arize-audit-logs export --format ocsf")?.rss_mib(),
+            )
+        })(),
+        "x",
+        &|v| v <= 1.25,
     );
     target(
         "CLI peak RSS at most 25 MiB (100k)",

@@ -1,0 +1,213 @@
+//! The members of one entry, read in one pass from its JSON Lines text and
+//! borrowed from it: the documented ones by name, the others kept as sent.
+
+use std::{borrow::Cow, fmt};
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// One entry's members. `id` and `created_at` are not here: the raw entry
+/// has them already decoded and checked.
+#[derive(Debug, Default)]
+pub struct Members<'a> {
+    pub user_id: Option<Cow<'a, str>>,
+    pub ip: Option<Cow<'a, str>>,
+    pub operation_type: Option<Cow<'a, str>>,
+    /// `None` when absent or `null` (the document allows both).
+    pub operation_name: Option<Cow<'a, str>>,
+    pub operation_text: Option<Cow<'a, str>>,
+    /// JSON text, kept as the string it was sent as.
+    pub variables: Option<Cow<'a, str>>,
+    /// The members the document does not list, in the server's order, each
+    /// value exactly as written.
+    pub unknown: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Members<'a> {
+    /// Reads the members of `line`, one entry's JSON object. An error names
+    /// the documented member that is missing or not of its documented type.
+    pub fn read(line: &'a str) -> Result<Self, String> {
+        let mut deserializer = serde_json::Deserializer::from_str(line);
+        let members = deserializer
+            .deserialize_map(MembersVisitor)
+            .map_err(|e| e.to_string())?;
+        for (name, value) in [
+            ("user_id", &members.user_id),
+            ("ip", &members.ip),
+            ("operation_type", &members.operation_type),
+        ] {
+            if value.is_none() {
+                return Err(format!("missing field `{name}`"));
+            }
+        }
+        Ok(members)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an audit-log entry object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Members::default();
+        // Which documented member was seen, so a repeated one is refused
+        // (as the typed entry refuses it).
+        let mut seen = [false; 8];
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            let index = match name.as_ref() {
+                "id" => 0,
+                "user_id" => 1,
+                "ip" => 2,
+                "operation_type" => 3,
+                "operation_name" => 4,
+                "operation_text" => 5,
+                "variables" => 6,
+                "created_at" => 7,
+                _ => {
+                    let value: &'de RawValue = map.next_value()?;
+                    members.unknown.push((name, value));
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(de::Error::custom(format!("duplicate field `{name}`")));
+            }
+            let text = |value: Option<Text<'de>>| value.map(|Text(t)| t);
+            match index {
+                1 => members.user_id = Some(required(&mut map, "user_id")?),
+                2 => members.ip = Some(required(&mut map, "ip")?),
+                3 => members.operation_type = Some(required(&mut map, "operation_type")?),
+                4 => members.operation_name = text(nullable(&mut map, "operation_name")?),
+                5 => members.operation_text = text(nullable(&mut map, "operation_text")?),
+                6 => members.variables = text(nullable(&mut map, "variables")?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(members)
+    }
+}
+
+/// A member whose value must be a string.
+fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<Cow<'de, str>, A::Error> {
+    let value: &'de RawValue = map.next_value()?;
+    match serde_json::from_str::<Text<'de>>(value.get()) {
+        Ok(Text(text)) => Ok(text),
+        Err(_) => Err(de::Error::custom(format!(
+            "`{name}` is {}, not a string",
+            kind(value.get())
+        ))),
+    }
+}
+
+/// A member whose value must be a string or `null`.
+fn nullable<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> Result<Option<Text<'de>>, A::Error> {
+    let value: &'de RawValue = map.next_value()?;
+    match serde_json::from_str::<Option<Text<'de>>>(value.get()) {
+        Ok(text) => Ok(text),
+        Err(_) => Err(de::Error::custom(format!(
+            "`{name}` is {}, not a string or null",
+            kind(value.get())
+        ))),
+    }
+}
+
+/// What kind of JSON value `text` is, by its first byte.
+fn kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// A string, borrowed from the text when it holds no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_members_are_read_and_the_others_kept_as_written() {
+        let line = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u\"1","ip":"::1","operation_type":"QUERY","operation_name":null,"variables":"{\"a\":1}","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
+        let members = Members::read(line).expect("reads");
+        assert_eq!(members.user_id.as_deref(), Some("u\"1"));
+        assert_eq!(members.ip.as_deref(), Some("::1"));
+        assert_eq!(members.operation_type.as_deref(), Some("QUERY"));
+        assert_eq!(members.operation_name, None);
+        assert_eq!(members.operation_text, None);
+        assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
+        let unknown: Vec<(&str, &str)> = members
+            .unknown
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.get()))
+            .collect();
+        assert_eq!(
+            unknown,
+            vec![("zone", r#"{"a":[1.50,null]}"#), ("n", "1e3")]
+        );
+    }
+
+    #[test]
+    fn a_documented_member_missing_or_of_another_type_is_named() {
+        for (line, says) in [
+            (
+                r#"{"id":"i","ip":"::1","operation_type":"QUERY"}"#,
+                "missing field `user_id`",
+            ),
+            (
+                r#"{"id":"i","user_id":"u","ip":7,"operation_type":"QUERY"}"#,
+                "`ip` is a number, not a string",
+            ),
+            (
+                r#"{"user_id":null,"ip":"::1","operation_type":"QUERY"}"#,
+                "`user_id` is null, not a string",
+            ),
+            (
+                r#"{"user_id":"u","ip":"::1","operation_type":"QUERY","variables":{}}"#,
+                "`variables` is an object, not a string or null",
+            ),
+            (
+                r#"{"user_id":"u","user_id":"v","ip":"::1","operation_type":"QUERY"}"#,
+                "duplicate field `user_id`",
+            ),
+        ] {
+            let error = Members::read(line).expect_err(line);
+            assert!(error.contains(says), "{line}: {error}");
+        }
+    }
+}
