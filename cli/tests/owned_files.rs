@@ -352,6 +352,28 @@ async fn dev_null_as_output_works_and_leaves_no_journal_in_dev() {
     assert!(server.requests() >= 2, "the export ran");
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_as_output_is_written_like_stdout_with_no_journal_beside_it() {
+    let server = server(90, 14).await;
+    let dir = common::temp_dir("owned-fifo");
+    let fifo = dir.join("to-the-shipper");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("reads the fifo"))
+    };
+    let out = export(&server, &fifo, &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = String::from_utf8(reader.join().expect("reader")).expect("utf8");
+    assert_eq!(common::cli::ids_and_newest(&read).0.len(), 90);
+    assert_eq!(names(&dir), vec!["to-the-shipper"], "no journal beside it");
+}
+
 /// Every page is empty and says there is more, under a cursor never given
 /// before; counts the requests.
 struct NeverAdvancing(AtomicU64);
