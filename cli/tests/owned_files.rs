@@ -470,7 +470,7 @@ async fn a_server_that_never_advances_gets_a_bounded_number_of_requests_and_a_re
 }
 
 #[tokio::test]
-async fn list_and_parallel_workers_get_the_same_bound() {
+async fn list_parallel_workers_and_verify_against_arize_get_the_same_bound() {
     let bound = DEFAULT_MAX_PAGES_WITHOUT_PROGRESS as usize;
     let server = never_advancing().await;
     let args: Vec<String> = [
@@ -496,4 +496,25 @@ async fn list_and_parallel_workers_get_the_same_bound() {
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let sent = requests(&server).await.len();
     assert!(sent <= 3 * bound, "each worker's stream is bounded: {sent}");
+
+    // An archive checked against a server that never advances.
+    let fake = common::cli::server(60, 15).await;
+    let archive = dir.join("archive.jsonl");
+    let out = export(&fake, &archive, &["--digests"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let server = never_advancing().await;
+    let args: Vec<String> = [
+        "verify",
+        archive.to_str().expect("utf8"),
+        "--against-arize",
+        "--base-url",
+        &server.uri(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let out = against(&args).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not advancing"));
+    assert_eq!(requests(&server).await.len(), bound);
 }
