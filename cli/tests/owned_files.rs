@@ -352,6 +352,28 @@ async fn dev_null_as_output_works_and_leaves_no_journal_in_dev() {
     assert!(server.requests() >= 2, "the export ran");
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_as_output_is_written_like_stdout_with_no_journal_beside_it() {
+    let server = server(90, 14).await;
+    let dir = common::temp_dir("owned-fifo");
+    let fifo = dir.join("to-the-shipper");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("reads the fifo"))
+    };
+    let out = export(&server, &fifo, &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = String::from_utf8(reader.join().expect("reader")).expect("utf8");
+    assert_eq!(common::cli::ids_and_newest(&read).0.len(), 90);
+    assert_eq!(names(&dir), vec!["to-the-shipper"], "no journal beside it");
+}
+
 /// Every page is empty and says there is more, under a cursor never given
 /// before; counts the requests.
 struct NeverAdvancing(AtomicU64);
@@ -448,7 +470,7 @@ async fn a_server_that_never_advances_gets_a_bounded_number_of_requests_and_a_re
 }
 
 #[tokio::test]
-async fn list_and_parallel_workers_get_the_same_bound() {
+async fn list_parallel_workers_and_verify_against_arize_get_the_same_bound() {
     let bound = DEFAULT_MAX_PAGES_WITHOUT_PROGRESS as usize;
     let server = never_advancing().await;
     let args: Vec<String> = [
@@ -474,4 +496,25 @@ async fn list_and_parallel_workers_get_the_same_bound() {
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
     let sent = requests(&server).await.len();
     assert!(sent <= 3 * bound, "each worker's stream is bounded: {sent}");
+
+    // An archive checked against a server that never advances.
+    let fake = common::cli::server(60, 15).await;
+    let archive = dir.join("archive.jsonl");
+    let out = export(&fake, &archive, &["--digests"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let server = never_advancing().await;
+    let args: Vec<String> = [
+        "verify",
+        archive.to_str().expect("utf8"),
+        "--against-arize",
+        "--base-url",
+        &server.uri(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let out = against(&args).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not advancing"));
+    assert_eq!(requests(&server).await.len(), bound);
 }
