@@ -12,7 +12,7 @@
 //! holder is described the same way.
 
 use std::{
-    fs::{File, OpenOptions},
+    fs::File,
     io::{Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
 };
@@ -20,7 +20,7 @@ use std::{
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::failure::Failure;
+use crate::{failure::Failure, safe_file::Open};
 
 /// Who holds an archive.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,20 +93,9 @@ impl LocalLock {
         // no lock: open again, a few times, until the file locked is the one
         // the path names.
         for _ in 0..16 {
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(Failure::Usage(format!(
-                    "{} is a symbolic link: the lock file is the tool's own, so it is not \
-                     followed; remove the link",
-                    path.display()
-                )));
-            }
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(|e| Failure::io(&path, e))?;
+            // Created exclusively or opened as it is, never through a link
+            // and never truncated before it is locked (see `safe_file`).
+            let mut file = crate::safe_file::open(&path, Open::NewOrExisting, Some(0o600))?.file;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {

@@ -104,6 +104,8 @@ mod enabled {
                         "entries_breaking_document_total",
                         "Entries written as sent that break the API's document (a member \
                          missing or of the wrong type).",
+                    ),
+                )?,
                 late: registered(
                     &registry,
                     IntCounter::new(
@@ -302,6 +304,8 @@ mod enabled {
 
         fn breaks(&self, entries: u64) {
             self.breaks.inc_by(entries);
+        }
+
         fn late(&self, found: u64) {
             self.late.inc_by(found);
         }

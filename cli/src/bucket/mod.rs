@@ -139,7 +139,8 @@ pub async fn verify(
     _report: &mut crate::digest::report::Report,
 ) -> Result<(), Failure> {
     Err(Failure::Usage(
-        "verify s3://… needs a build with the feature `s3` (on by default); this one was          built without it"
+        "verify s3://… needs a build with the feature `s3` (on by default); this one was \
+         built without it"
             .into(),
     ))
 }
@@ -626,6 +627,8 @@ mod enabled {
                     None => Ok(()),
                 }
             })
+        }
+
         fn lines_are(&mut self, format: Format) {
             self.format = format;
         }
