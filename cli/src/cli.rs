@@ -391,7 +391,10 @@ pub struct ExportArgs {
     /// stdout (--format jsonl or ocsf): every entry at least once; after a crash at
     /// most one batch (one page) is written again, and each line's `id`
     /// tells the repeats apart. The range flags (--start, --end, --since)
-    /// only apply to the run that creates the state.
+    /// only apply to the run that creates the state. A later run may change
+    /// how it runs (--interval, --lookback, --page-size, --checkpoint-every,
+    /// --batch-pages, metrics, logging), not what it archives (host,
+    /// filters, format, order, output).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// After catching up, poll for newer entries and append them.

@@ -48,6 +48,7 @@ pub struct Lookback {
     pub ms: u64,
     /// The ids written whose `created_at` is within the look-back of the
     /// range's end: a re-read skips them.
+    #[serde(default)]
     pub seen: Vec<Mark>,
     /// The end of the poll before: what this pass writes at or before it
     /// was found by the look-back (`None` on the first pass).

@@ -855,8 +855,8 @@ fn contradictions(
         None => Ok(()),
         Some((flag, given, recorded)) => Err(Failure::Usage(format!(
             "{flag} {given} contradicts the journal {}, which continues an export with {recorded}: \
-             a continued export takes every setting from its journal, so leave {flag} out (or \
-             start another export){}",
+             a continued export keeps what it archives (host, filters, format, order, output, \
+             range) from its journal, so leave {flag} out (or start another export){}",
             journal_path.display(),
             if found.len() > 1 {
                 format!(
