@@ -215,7 +215,7 @@ impl<W: Durable> Sink<W> {
                 Ok(typed) => (Some(typed), Ok(())),
                 Err(why) => (None, Err(why)),
             },
-            Format::Jsonl | Format::Json => (None, entry.conforms()),
+            Format::Jsonl | Format::Json | Format::Ocsf => (None, entry.conforms()),
         };
         match self.format {
             Format::Jsonl => {

@@ -215,6 +215,7 @@ mod enabled {
                     manifests: HashMap::new(),
                     lease: None,
                     state: None,
+                    format: bucket.format,
                 },
             };
             bucket.state = Some(state);

@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn an_object_overlaps_a_range_when_any_instant_is_shared_bounds_included() {
         let day: NaiveDate = "2026-05-01".parse().expect("day");
-        let mut manifest = Manifest::new(day);
+        let mut manifest = Manifest::new(day, crate::cli::Format::Jsonl);
         manifest.objects.push(object(
             "a",
             "2026-05-01T10:00:00.000Z",

@@ -3,7 +3,7 @@
 
 use std::{borrow::Cow, fmt};
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// One entry's members. `id` and `created_at` are not here: the raw entry
@@ -24,23 +24,20 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    /// Reads the members of `line`, one entry's JSON object. An error names
-    /// the documented member that is missing or not of its documented type.
+    /// Reads the members of `line`, one entry's JSON object.
+    ///
+    /// An entry that breaks the document is still read, never refused (the
+    /// sink counts it, warns and ends the export with exit 4, as for every
+    /// format; see `crate::conformance`): a documented member of another
+    /// type is taken as its JSON text, as a CSV export writes it (`7`,
+    /// `null`, `{}`); a missing one is absent (an empty string where OCSF
+    /// needs a value); a repeated one is kept after the first, in
+    /// `unknown`. `raw_data` holds the entry as sent in every case.
     pub fn read(line: &'a str) -> Result<Self, String> {
         let mut deserializer = serde_json::Deserializer::from_str(line);
-        let members = deserializer
+        deserializer
             .deserialize_map(MembersVisitor)
-            .map_err(|e| e.to_string())?;
-        for (name, value) in [
-            ("user_id", &members.user_id),
-            ("ip", &members.ip),
-            ("operation_type", &members.operation_type),
-        ] {
-            if value.is_none() {
-                return Err(format!("missing field `{name}`"));
-            }
-        }
-        Ok(members)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -55,8 +52,7 @@ impl<'de> Visitor<'de> for MembersVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Members::default();
-        // Which documented member was seen, so a repeated one is refused
-        // (as the typed entry refuses it).
+        // Which documented member was seen: a repeated one goes to `unknown`.
         let mut seen = [false; 8];
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let index = match name.as_ref() {
@@ -68,68 +64,41 @@ impl<'de> Visitor<'de> for MembersVisitor {
                 "operation_text" => 5,
                 "variables" => 6,
                 "created_at" => 7,
-                _ => {
-                    let value: &'de RawValue = map.next_value()?;
-                    members.unknown.push((name, value));
-                    continue;
-                }
+                _ => usize::MAX,
             };
-            if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::custom(format!("duplicate field `{name}`")));
+            let value: &'de RawValue = map.next_value()?;
+            if index == usize::MAX || std::mem::replace(&mut seen[index], true) {
+                members.unknown.push((name, value));
+                continue;
             }
-            let text = |value: Option<Text<'de>>| value.map(|Text(t)| t);
             match index {
-                1 => members.user_id = Some(required(&mut map, "user_id")?),
-                2 => members.ip = Some(required(&mut map, "ip")?),
-                3 => members.operation_type = Some(required(&mut map, "operation_type")?),
-                4 => members.operation_name = text(nullable(&mut map, "operation_name")?),
-                5 => members.operation_text = text(nullable(&mut map, "operation_text")?),
-                6 => members.variables = text(nullable(&mut map, "variables")?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                1 => members.user_id = Some(string(value)),
+                2 => members.ip = Some(string(value)),
+                3 => members.operation_type = Some(string(value)),
+                4 => members.operation_name = string_or_null(value),
+                5 => members.operation_text = string_or_null(value),
+                6 => members.variables = string_or_null(value),
+                // `id` and `created_at`: the raw entry has them decoded.
+                _ => {}
             }
         }
         Ok(members)
     }
 }
 
-/// A member whose value must be a string.
-fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<Cow<'de, str>, A::Error> {
-    let value: &'de RawValue = map.next_value()?;
-    match serde_json::from_str::<Text<'de>>(value.get()) {
-        Ok(Text(text)) => Ok(text),
-        Err(_) => Err(de::Error::custom(format!(
-            "`{name}` is {}, not a string",
-            kind(value.get())
-        ))),
+/// A member documented as a string: its text, or its JSON text when it is
+/// of another type.
+fn string(value: &RawValue) -> Cow<'_, str> {
+    match serde_json::from_str::<Text<'_>>(value.get()) {
+        Ok(Text(text)) => text,
+        Err(_) => Cow::Borrowed(value.get()),
     }
 }
 
-/// A member whose value must be a string or `null`.
-fn nullable<'de, A: MapAccess<'de>>(
-    map: &mut A,
-    name: &str,
-) -> Result<Option<Text<'de>>, A::Error> {
-    let value: &'de RawValue = map.next_value()?;
-    match serde_json::from_str::<Option<Text<'de>>>(value.get()) {
-        Ok(text) => Ok(text),
-        Err(_) => Err(de::Error::custom(format!(
-            "`{name}` is {}, not a string or null",
-            kind(value.get())
-        ))),
-    }
-}
-
-/// What kind of JSON value `text` is, by its first byte.
-fn kind(text: &str) -> &'static str {
-    match text.as_bytes().first() {
-        Some(b'{') => "an object",
-        Some(b'[') => "an array",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
-    }
+/// A member documented as a string or `null`: `None` for `null`, else as
+/// [`string`].
+fn string_or_null(value: &RawValue) -> Option<Cow<'_, str>> {
+    (value.get() != "null").then(|| string(value))
 }
 
 /// A string, borrowed from the text when it holds no escapes.
@@ -183,31 +152,20 @@ mod tests {
     }
 
     #[test]
-    fn a_documented_member_missing_or_of_another_type_is_named() {
-        for (line, says) in [
-            (
-                r#"{"id":"i","ip":"::1","operation_type":"QUERY"}"#,
-                "missing field `user_id`",
-            ),
-            (
-                r#"{"id":"i","user_id":"u","ip":7,"operation_type":"QUERY"}"#,
-                "`ip` is a number, not a string",
-            ),
-            (
-                r#"{"user_id":null,"ip":"::1","operation_type":"QUERY"}"#,
-                "`user_id` is null, not a string",
-            ),
-            (
-                r#"{"user_id":"u","ip":"::1","operation_type":"QUERY","variables":{}}"#,
-                "`variables` is an object, not a string or null",
-            ),
-            (
-                r#"{"user_id":"u","user_id":"v","ip":"::1","operation_type":"QUERY"}"#,
-                "duplicate field `user_id`",
-            ),
-        ] {
-            let error = Members::read(line).expect_err(line);
-            assert!(error.contains(says), "{line}: {error}");
-        }
+    fn a_member_missing_or_of_another_type_is_read_as_its_json_text_never_refused() {
+        let line = r#"{"id":"i","ip":7,"operation_type":"QUERY","user_id":null,"variables":{"a":1},"operation_type":"MUTATION"}"#;
+        let members = Members::read(line).expect("an entry that breaks the document is read");
+        assert_eq!(members.ip.as_deref(), Some("7"));
+        assert_eq!(members.user_id.as_deref(), Some("null"));
+        assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(members.operation_type.as_deref(), Some("QUERY"), "the first");
+        let unknown: Vec<(&str, &str)> = members
+            .unknown
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.get()))
+            .collect();
+        assert_eq!(unknown, vec![("operation_type", r#""MUTATION""#)], "the repeat kept");
+        let missing = Members::read(r#"{"id":"i","operation_type":"QUERY"}"#).expect("reads");
+        assert_eq!((missing.user_id, missing.ip), (None, None));
     }
 }

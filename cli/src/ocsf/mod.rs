@@ -58,14 +58,14 @@ pub const CATEGORY_UID: u32 = 6;
 /// Appends the event of `entry`, whose JSON Lines text is `line`, to `out`
 /// as one line of JSON (without its line break).
 ///
-/// An entry whose documented members are missing or not of their
-/// documented types has no event: the error names the entry and the member.
+/// Every entry has an event. One that breaks the document (a documented
+/// member missing or of another type) is mapped from what it has, each
+/// such member as its JSON text (see `entry::Members::read`), and
+/// `raw_data` keeps it exactly as sent; the sink counts it as every format
+/// does, and the export ends with exit 4.
 pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<()> {
     let members = Members::read(line).map_err(|why| {
-        io::Error::other(format!(
-            "entry {:?} cannot be an OCSF event: {why} (--format jsonl keeps every entry as sent)",
-            entry.id()
-        ))
+        io::Error::other(format!("entry {:?} is not a JSON object: {why}", entry.id()))
     })?;
     let created_at = entry.created_at_text();
     let event = map(entry, &created_at, line, members);
@@ -88,7 +88,7 @@ fn map<'a>(
         variables,
         unknown,
     } = members;
-    // `read` checked that the required members are there.
+    // A missing member (an entry that breaks the document) maps as empty.
     let operation_type = operation_type.unwrap_or_default();
     let activity = Activity::of(&operation_type, operation_name.as_deref());
     let activity_name = match activity {
