@@ -532,26 +532,31 @@ async fn ocsf_to_stdout_with_state_is_accepted_and_csv_is_refused() {
 }
 
 #[tokio::test]
-async fn an_entry_without_its_documented_types_stops_the_export_naming_entry_and_member() {
+async fn an_entry_without_its_documented_types_still_has_its_event_and_the_export_exits_4() {
     let dir = temp_dir("ocsf-types");
-    let server = serving(&[
-        NULLS[0],
-        r#"{"id":"w01","user_id":"VXNlcjox","ip":7,"operation_type":"QUERY","created_at":"2026-05-18T12:00:08Z"}"#,
-    ])
-    .await;
+    let broken = r#"{"id":"w01","user_id":"VXNlcjox","ip":7,"operation_type":"QUERY","created_at":"2026-05-18T12:00:08Z"}"#;
+    let server = serving(&[NULLS[0], broken]).await;
     let output = dir.join("typed.ocsf.jsonl");
     let args = common::cli::export_args(&server.uri(), &output, &["--format", "ocsf"]);
     let out = run(&args, Some(common::TEST_KEY)).await;
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains(r#"entry "w01" cannot be an OCSF event: `ip` is a number, not a string"#),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("--format jsonl keeps every entry"),
-        "{stderr}"
-    );
+    // The one policy of every format: kept, counted, warned about, exit 4.
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("w01"), "the warning names the entry: {stderr}");
+    let events: Vec<Value> = std::fs::read_to_string(&output)
+        .expect("the export")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON event"))
+        .collect();
+    assert_eq!(events.len(), 2, "every entry has its event");
+    let event = events
+        .iter()
+        .find(|e| e["metadata"]["uid"] == "w01")
+        .expect("the broken entry's event");
+    assert_eq!(event["raw_data"], broken, "kept exactly as sent");
+    assert_eq!(event["src_endpoint"]["name"], "7", "the member as its JSON text");
+    assert_eq!(event["src_endpoint"].get("ip"), None, "no address invented");
+    assert_eq!(event["actor"]["user"]["uid"], "VXNlcjox");
 }
 
 /// Follows `base` into `output` as OCSF with `state` until it holds at
