@@ -137,6 +137,36 @@ proptest! {
     }
 
     #[test]
+    fn conforms_gives_the_verdict_of_decode(
+        // Mostly strings, so that both verdicts come up often.
+        members in proptest::collection::vec(
+            proptest::option::weighted(
+                0.9,
+                prop_oneof![3 => "\\PC{0,10}".prop_map(serde_json::Value::from), 1 => json_value()],
+            ),
+            6,
+        ),
+        extra in proptest::option::of(json_value()),
+        at in timestamp(),
+    ) {
+        let names = ["user_id", "ip", "operation_type", "operation_name", "operation_text", "variables"];
+        let mut entry = serde_json::Map::new();
+        entry.insert("id".into(), "i".into());
+        for (name, value) in names.iter().zip(&members) {
+            if let Some(value) = value {
+                entry.insert((*name).into(), value.clone());
+            }
+        }
+        if let Some(extra) = extra {
+            entry.insert("zone".into(), extra);
+        }
+        entry.insert("created_at".into(), at.to_rfc3339().into());
+        let text = serde_json::Value::Object(entry).to_string();
+        let raw: arize_audit_logs::RawAuditLog = serde_json::from_str(&text).expect("an entry");
+        prop_assert_eq!(raw.conforms().is_ok(), raw.decode().is_ok(), "{}", text);
+    }
+
+    #[test]
     fn the_error_decoder_never_panics(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..1024), ct in "[a-z/+-]{0,30}") {
         let status = StatusCode::from_u16(status).expect("valid status");
         let mut headers = HeaderMap::new();

@@ -38,9 +38,13 @@ fn config_show(text: &[u8]) -> (Option<i32>, String, std::path::PathBuf, common:
     (out.status.code(), all, path, dir)
 }
 
+/// A mistake, the file's text, the line and column the message names (column
+/// 0: any), and the setting it names.
+type Case = (&'static str, String, (usize, usize), Option<&'static str>);
+
 #[test]
 fn a_config_file_that_does_not_parse_never_echoes_the_key() {
-    let cases: [(&str, String, (usize, usize), Option<&str>); 8] = [
+    let cases: [Case; 8] = [
         (
             "an unterminated string",
             format!("[profiles.default]\napi_key_file = \"{KEY}\n"),
