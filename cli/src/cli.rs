@@ -300,7 +300,8 @@ pub struct ExportArgs {
     /// file is never replaced unless --overwrite is given. Or s3://BUCKET/PREFIX/
     /// for gzip-compressed JSON Lines objects in an S3-compatible store, one
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
-    /// a _manifest.json of SHA-256s and counts per day (needs --state).
+    /// a _manifest.json of SHA-256s and counts per day; its state in --state,
+    /// else in the prefix. One export writes a prefix at a time.
     #[arg(short, long, value_name = "FILE|URL")]
     pub output: Option<PathBuf>,
     /// Pages per upload into a bucket: each upload makes one object per day
