@@ -348,8 +348,8 @@ pub struct ExportArgs {
     /// unless --state is given. Or s3://BUCKET/PREFIX/
     /// for gzip-compressed JSON Lines (or OCSF) objects in an S3-compatible store, one
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
-    /// a _manifest.json of SHA-256s and counts per day; its state is kept in
-    /// the prefix unless --state is given.
+    /// a _manifest.json of SHA-256s and counts per day; its state in --state,
+    /// else in the prefix. One export writes a prefix at a time.
     #[arg(short, long, value_name = "FILE|URL")]
     pub output: Option<PathBuf>,
     /// Pages per upload into a bucket: each upload makes one object per day

@@ -113,9 +113,11 @@ impl LocalLock {
             }
             let holder = serde_json::to_vec(&Holder::this_process())
                 .map_err(|e| Failure::Io(e.to_string()))?;
-            file.set_len(0)
-                .and_then(|()| file.seek(SeekFrom::Start(0)))
+            // Written over what a dead holder left, then cut to length, so
+            // that a reader never finds it empty.
+            file.seek(SeekFrom::Start(0))
                 .and_then(|_| file.write_all(&holder))
+                .and_then(|()| file.set_len(holder.len() as u64))
                 .map_err(|e| Failure::io(&path, e))?;
             return Ok(Self { path, _file: file });
         }
@@ -155,12 +157,19 @@ fn still_named(_file: &File, _path: &Path) -> bool {
 }
 
 /// The holder written into a lock file; `None` when it cannot be read (the
-/// holder is writing it, or the platform keeps a locked file from readers).
+/// platform keeps a locked file from readers). A holder that has just taken
+/// the lock may still be writing itself in: read again, briefly.
 fn read_holder(file: &mut File) -> Option<Holder> {
-    let mut text = Vec::new();
-    file.seek(SeekFrom::Start(0)).ok()?;
-    file.take(4096).read_to_end(&mut text).ok()?;
-    serde_json::from_slice(&text).ok()
+    for _ in 0..25 {
+        let mut text = Vec::new();
+        file.seek(SeekFrom::Start(0)).ok()?;
+        (&mut *file).take(4096).read_to_end(&mut text).ok()?;
+        if let Ok(holder) = serde_json::from_slice(&text) {
+            return Some(holder);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
 }
 
 #[cfg(test)]

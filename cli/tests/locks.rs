@@ -99,7 +99,7 @@ async fn of_three_concurrent_writers_on_one_state_one_runs_and_two_are_refused_b
         }
     }
     assert_eq!(holders.len(), 1, "exactly one runs: {refused:?}");
-    let holder = holders.pop().expect("one");
+    let mut holder = holders.pop().expect("one");
     let pid = holder.id().expect("running");
     for (code, stderr) in &refused {
         assert_eq!(*code, Some(2), "{stderr}");
@@ -108,7 +108,7 @@ async fn of_three_concurrent_writers_on_one_state_one_runs_and_two_are_refused_b
     assert_eq!(server.requests(), 0, "no request from anyone yet");
 
     // The holder dies; the same command then runs and writes every entry once.
-    drop(holder);
+    holder.kill().await.expect("kill -9, waited for");
     let out = run(&args, Some(server.api_key())).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let ids = ids_and_newest(&text(&out.stdout)).0;
@@ -126,10 +126,12 @@ async fn a_second_writer_on_a_state_being_written_is_refused_without_a_request_o
     let args = stdout_args(&uri, &state);
     let mut first = command(&args, Some(server.api_key()));
     first.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "page-written:2");
-    let Outcome::Paused(first) = until_paused_or_done(first).await else {
+    let Outcome::Paused(mut first) = until_paused_or_done(first).await else {
         panic!("the first export ran to its pause");
     };
     let pid = first.id().expect("running");
+    // The page the first one fetched ahead, before it stopped, arrives.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let before = server.requests();
     assert!(before >= 2, "the first export is under way");
 
@@ -139,11 +141,31 @@ async fn a_second_writer_on_a_state_being_written_is_refused_without_a_request_o
     assert!(out.stdout.is_empty(), "nothing written");
     assert_eq!(server.requests(), before, "the second made no request");
 
-    drop(first);
+    first.kill().await.expect("kill -9, waited for");
     let out = run(&args, Some(server.api_key())).await;
     assert!(
         out.status.success(),
         "continued once the holder is gone: {}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn a_second_export_to_a_file_being_written_is_refused_naming_the_holder() {
+    let server = server(200, 43).await;
+    let uri = server.uri();
+    let dir = common::temp_dir("locks-file");
+    let path = dir.join("archive.jsonl");
+    let args = common::cli::export_args(&uri, &path, &[]);
+    let mut first = command(&args, Some(server.api_key()));
+    first.env("ARIZE_AUDIT_LOGS_TEST_PAUSE", "started:1");
+    let Outcome::Paused(first) = until_paused_or_done(first).await else {
+        panic!("the first export ran to its pause");
+    };
+    let pid = first.id().expect("running");
+    let out = run(&args, Some(server.api_key())).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    names_the_holder(&text(&out.stderr), pid);
+    assert_eq!(server.requests(), 0, "no request from either");
+    drop(first);
 }
