@@ -694,6 +694,40 @@ fn a_missing_bucket_is_found_before_any_request_to_arize() {
 
 #[test]
 #[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn verify_of_a_prefix_without_digests_or_without_an_archive_is_a_usage_error() {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(60, 35));
+    let uri = server.uri();
+    let out = tool(
+        &bucket_args(
+            &uri,
+            "s3://audit-archive/plain/",
+            &["--start", START, "--end", END],
+        ),
+        server.api_key(),
+        &moto.endpoint,
+    )
+    .output()
+    .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    for (url, says) in [
+        ("s3://audit-archive/plain/", "no digests found"),
+        ("s3://audit-archive/nothing-here/", "there is no archive at"),
+    ] {
+        let out = tool(&["verify", url], "unused", &moto.endpoint)
+            .output()
+            .expect("runs");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
+        assert!(stderr.contains(says), "{url}: {stderr}");
+        assert!(out.stdout.is_empty(), "no verdict: {}", text(&out.stdout));
+    }
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
 fn an_ocsf_export_into_a_bucket_keeps_the_layout_records_its_format_and_verifies() {
     let moto = Moto::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

@@ -542,7 +542,10 @@ async fn an_entry_without_its_documented_types_still_has_its_event_and_the_expor
     let stderr = text(&out.stderr);
     // The one policy of every format: kept, counted, warned about, exit 4.
     assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("w01"), "the warning names the entry: {stderr}");
+    assert!(
+        stderr.contains("w01"),
+        "the warning names the entry: {stderr}"
+    );
     let events: Vec<Value> = std::fs::read_to_string(&output)
         .expect("the export")
         .lines()
@@ -554,7 +557,10 @@ async fn an_entry_without_its_documented_types_still_has_its_event_and_the_expor
         .find(|e| e["metadata"]["uid"] == "w01")
         .expect("the broken entry's event");
     assert_eq!(event["raw_data"], broken, "kept exactly as sent");
-    assert_eq!(event["src_endpoint"]["name"], "7", "the member as its JSON text");
+    assert_eq!(
+        event["src_endpoint"]["name"], "7",
+        "the member as its JSON text"
+    );
     assert_eq!(event["src_endpoint"].get("ip"), None, "no address invented");
     assert_eq!(event["actor"]["user"]["uid"], "VXNlcjox");
 }

@@ -539,6 +539,19 @@ mod enabled {
                 let bytes = self.get(&key).await?.unwrap_or_default();
                 digests.push((format!("s3://{}/{key}", self.bucket), bytes));
             }
+            // Nothing to check against: a usage error, not a verdict (as for
+            // a file archive without its digests file).
+            if digests.is_empty() {
+                let place = format!("s3://{}/{}", self.bucket, self.prefix);
+                return Err(Failure::Usage(if self.keys("").await?.is_empty() {
+                    format!("there is no archive at {place}")
+                } else {
+                    format!(
+                        "no digests found: {place}{DIGESTS} holds none, so {place} cannot be \
+                         verified. Export with --digests to write them"
+                    )
+                }));
+            }
             let sealed = digest::verify::check_chain(digests, key, head, report);
             let mut digested = std::collections::HashSet::new();
             for digest in &sealed {

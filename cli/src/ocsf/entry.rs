@@ -158,13 +158,21 @@ mod tests {
         assert_eq!(members.ip.as_deref(), Some("7"));
         assert_eq!(members.user_id.as_deref(), Some("null"));
         assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
-        assert_eq!(members.operation_type.as_deref(), Some("QUERY"), "the first");
+        assert_eq!(
+            members.operation_type.as_deref(),
+            Some("QUERY"),
+            "the first"
+        );
         let unknown: Vec<(&str, &str)> = members
             .unknown
             .iter()
             .map(|(n, v)| (n.as_ref(), v.get()))
             .collect();
-        assert_eq!(unknown, vec![("operation_type", r#""MUTATION""#)], "the repeat kept");
+        assert_eq!(
+            unknown,
+            vec![("operation_type", r#""MUTATION""#)],
+            "the repeat kept"
+        );
         let missing = Members::read(r#"{"id":"i","operation_type":"QUERY"}"#).expect("reads");
         assert_eq!((missing.user_id, missing.ip), (None, None));
     }

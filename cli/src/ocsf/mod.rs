@@ -65,7 +65,10 @@ pub const CATEGORY_UID: u32 = 6;
 /// does, and the export ends with exit 4.
 pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<()> {
     let members = Members::read(line).map_err(|why| {
-        io::Error::other(format!("entry {:?} is not a JSON object: {why}", entry.id()))
+        io::Error::other(format!(
+            "entry {:?} is not a JSON object: {why}",
+            entry.id()
+        ))
     })?;
     let created_at = entry.created_at_text();
     let event = map(entry, &created_at, line, members);
