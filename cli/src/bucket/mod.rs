@@ -41,7 +41,9 @@ mod prefix_state;
 #[cfg(feature = "s3")]
 mod preflight;
 
-use crate::{failure::Failure, journal::Journal, parallel::Window, pipeline::Uploader};
+use crate::{
+    cli::Format, failure::Failure, journal::Journal, parallel::Window, pipeline::Uploader,
+};
 
 /// The name, within a prefix, of the state an export without `--state`
 /// keeps there.
@@ -91,12 +93,12 @@ impl Session {
     }
 
     /// Refuses a new export whose range holds entries the prefix already
-    /// has, naming them.
-    pub async fn overlap(&self, range: &Window) -> Result<(), Failure> {
+    /// has, naming them, or whose `format` is not the prefix's.
+    pub async fn overlap(&self, range: &Window, format: Format) -> Result<(), Failure> {
         #[cfg(feature = "s3")]
-        return self.inner.overlap(range).await;
+        return self.inner.overlap(range, format).await;
         #[cfg(not(feature = "s3"))]
-        match (self.never, range) {}
+        match (self.never, range, format) {}
     }
 
     /// Gives the lease back (marks it expired).
@@ -232,10 +234,15 @@ mod enabled {
         }
 
         /// See [`super::Session::overlap`].
-        pub async fn overlap(&self, range: &Window) -> Result<(), Failure> {
+        pub async fn overlap(&self, range: &Window, format: Format) -> Result<(), Failure> {
             let mut found = Vec::new();
-            for day in self.bucket.days().await? {
-                if !overlap::may_hold(day, range) {
+            let days = self.bucket.days().await?;
+            // A prefix holds one format: the first day's manifest tells which,
+            // before anything is fetched.
+            let first = days.iter().min().copied();
+            for day in days {
+                let in_range = overlap::may_hold(day, range);
+                if !in_range && Some(day) != first {
                     continue;
                 }
                 let key = format!("{}{}", self.bucket.partition(day), Manifest::NAME);
@@ -245,7 +252,17 @@ mod enabled {
                 let manifest = Manifest::parse(&bytes).map_err(|why| {
                     Failure::Usage(format!("s3://{}/{key}: {why}", self.bucket.bucket))
                 })?;
-                found.extend(overlap::within(&manifest, range));
+                if manifest.format != format {
+                    return Err(other_format(
+                        &self.bucket.bucket,
+                        &key,
+                        manifest.format,
+                        format,
+                    ));
+                }
+                if in_range {
+                    found.extend(overlap::within(&manifest, range));
+                }
             }
             overlap::refuse_if_any(&self.bucket.location(), range, &found)
         }
@@ -406,15 +423,12 @@ mod enabled {
                     Err(e) => return Err(self.failure(&key, &e)),
                 };
                 if manifest.format != self.format {
-                    // One day's objects are all of one format.
-                    return Err(Failure::Usage(format!(
-                        "s3://{}/{key} lists {} objects, and this export writes {}: a prefix \
-                         holds one format; export {} into another prefix",
-                        self.bucket,
-                        manifest.format.name(),
-                        self.format.name(),
-                        self.format.name()
-                    )));
+                    return Err(other_format(
+                        &self.bucket,
+                        &key,
+                        manifest.format,
+                        self.format,
+                    ));
                 }
                 self.manifests.insert(day, manifest);
             }
@@ -584,6 +598,17 @@ mod enabled {
             }
             Ok(())
         }
+    }
+
+    /// A prefix holds one format: the refusal of an export in another one.
+    fn other_format(bucket: &str, key: &str, found: Format, writes: Format) -> Failure {
+        Failure::Usage(format!(
+            "s3://{bucket}/{key} lists {} objects, and this export writes {}: a prefix holds \
+             one format; export {} into another prefix",
+            found.name(),
+            writes.name(),
+            writes.name()
+        ))
     }
 
     fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {

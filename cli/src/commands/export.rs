@@ -335,9 +335,9 @@ async fn upload(
             path.display()
         )));
     }
-    let overlap = |range: Window| async move {
+    let overlap = |range: Window, format: Format| async move {
         match session {
-            Some(session) => session.overlap(&range).await,
+            Some(session) => session.overlap(&range, format).await,
             None => Ok(()),
         }
     };
@@ -358,7 +358,7 @@ async fn upload(
         State::Local { path, .. } => {
             let (client, journal, fresh) = state_journal(args, path, connect, "a bucket")?;
             if fresh {
-                if let Err(failure) = overlap(journal.requested).await {
+                if let Err(failure) = overlap(journal.requested, journal.format).await {
                     let _ = journal::remove(path);
                     return Err(failure);
                 }
@@ -378,7 +378,7 @@ async fn upload(
         State::Prefix(None) => {
             let (client, target) = connect(None)?;
             let journal = new_journal(args, target)?;
-            overlap(journal.requested).await?;
+            overlap(journal.requested, journal.format).await?;
             // Written ahead, as a --state file is: before the first request.
             uploader.save_state(&journal).await?;
             (client, journal, true)
