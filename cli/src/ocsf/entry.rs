@@ -1,5 +1,7 @@
 //! The members of one entry, read in one pass from its JSON Lines text and
-//! borrowed from it: the documented ones by name, the others kept as sent.
+//! borrowed from it: the documented ones by name, each string kept as the
+//! JSON text it was sent as (written back verbatim, decoded only where the
+//! mapping reads it), the others kept as sent.
 
 use std::{borrow::Cow, fmt};
 
@@ -10,14 +12,14 @@ use serde_json::value::RawValue;
 /// has them already decoded and checked.
 #[derive(Debug, Default)]
 pub struct Members<'a> {
-    pub user_id: Option<Cow<'a, str>>,
-    pub ip: Option<Cow<'a, str>>,
-    pub operation_type: Option<Cow<'a, str>>,
+    pub user_id: Option<&'a RawValue>,
+    pub ip: Option<&'a RawValue>,
+    pub operation_type: Option<&'a RawValue>,
     /// `None` when absent or `null` (the document allows both).
-    pub operation_name: Option<Cow<'a, str>>,
-    pub operation_text: Option<Cow<'a, str>>,
+    pub operation_name: Option<&'a RawValue>,
+    pub operation_text: Option<&'a RawValue>,
     /// JSON text, kept as the string it was sent as.
-    pub variables: Option<Cow<'a, str>>,
+    pub variables: Option<&'a RawValue>,
     /// The members the document does not list, in the server's order, each
     /// value exactly as written.
     pub unknown: Vec<(Cow<'a, str>, &'a RawValue)>,
@@ -77,14 +79,13 @@ impl<'de> Visitor<'de> for MembersVisitor {
             if std::mem::replace(&mut seen[index], true) {
                 return Err(de::Error::custom(format!("duplicate field `{name}`")));
             }
-            let text = |value: Option<Text<'de>>| value.map(|Text(t)| t);
             match index {
                 1 => members.user_id = Some(required(&mut map, "user_id")?),
                 2 => members.ip = Some(required(&mut map, "ip")?),
                 3 => members.operation_type = Some(required(&mut map, "operation_type")?),
-                4 => members.operation_name = text(nullable(&mut map, "operation_name")?),
-                5 => members.operation_text = text(nullable(&mut map, "operation_text")?),
-                6 => members.variables = text(nullable(&mut map, "variables")?),
+                4 => members.operation_name = nullable(&mut map, "operation_name")?,
+                5 => members.operation_text = nullable(&mut map, "operation_text")?,
+                6 => members.variables = nullable(&mut map, "variables")?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -94,31 +95,48 @@ impl<'de> Visitor<'de> for MembersVisitor {
     }
 }
 
-/// A member whose value must be a string.
-fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<Cow<'de, str>, A::Error> {
+/// A member whose value must be a string: its JSON text.
+fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<&'de RawValue, A::Error> {
     let value: &'de RawValue = map.next_value()?;
-    match serde_json::from_str::<Text<'de>>(value.get()) {
-        Ok(Text(text)) => Ok(text),
-        Err(_) => Err(de::Error::custom(format!(
+    if value.get().starts_with('"') {
+        Ok(value)
+    } else {
+        Err(de::Error::custom(format!(
             "`{name}` is {}, not a string",
+            kind(value.get())
+        )))
+    }
+}
+
+/// A member whose value must be a string or `null`: the string's JSON
+/// text, `None` for `null`.
+fn nullable<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> Result<Option<&'de RawValue>, A::Error> {
+    let value: &'de RawValue = map.next_value()?;
+    match value.get().as_bytes().first() {
+        Some(b'"') => Ok(Some(value)),
+        Some(b'n') => Ok(None),
+        _ => Err(de::Error::custom(format!(
+            "`{name}` is {}, not a string or null",
             kind(value.get())
         ))),
     }
 }
 
-/// A member whose value must be a string or `null`.
-fn nullable<'de, A: MapAccess<'de>>(
-    map: &mut A,
-    name: &str,
-) -> Result<Option<Text<'de>>, A::Error> {
-    let value: &'de RawValue = map.next_value()?;
-    match serde_json::from_str::<Option<Text<'de>>>(value.get()) {
-        Ok(text) => Ok(text),
-        Err(_) => Err(de::Error::custom(format!(
-            "`{name}` is {}, not a string or null",
-            kind(value.get())
-        ))),
+/// The string a JSON string's text stands for, borrowed when it holds no
+/// escapes.
+pub fn decoded(text: &RawValue) -> Cow<'_, str> {
+    let text = text.get();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or_default();
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        return Cow::Borrowed(inner);
     }
+    serde_json::from_str::<String>(text).map_or(Cow::Borrowed(inner), Cow::Owned)
 }
 
 /// What kind of JSON value `text` is, by its first byte.
@@ -165,12 +183,15 @@ mod tests {
     fn documented_members_are_read_and_the_others_kept_as_written() {
         let line = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u\"1","ip":"::1","operation_type":"QUERY","operation_name":null,"variables":"{\"a\":1}","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
         let members = Members::read(line).expect("reads");
-        assert_eq!(members.user_id.as_deref(), Some("u\"1"));
-        assert_eq!(members.ip.as_deref(), Some("::1"));
-        assert_eq!(members.operation_type.as_deref(), Some("QUERY"));
-        assert_eq!(members.operation_name, None);
-        assert_eq!(members.operation_text, None);
-        assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
+        let text = |v: Option<&RawValue>| v.map(|v| decoded(v).into_owned());
+        assert_eq!(text(members.user_id).as_deref(), Some("u\"1"));
+        assert_eq!(members.user_id.map(RawValue::get), Some(r#""u\"1""#));
+        assert_eq!(text(members.ip).as_deref(), Some("::1"));
+        assert_eq!(text(members.operation_type).as_deref(), Some("QUERY"));
+        assert!(members.operation_name.is_none());
+        assert!(members.operation_text.is_none());
+        assert_eq!(text(members.variables).as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(members.variables.map(RawValue::get), Some(r#""{\"a\":1}""#));
         let unknown: Vec<(&str, &str)> = members
             .unknown
             .iter()

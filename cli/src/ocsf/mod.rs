@@ -42,9 +42,12 @@ use std::{borrow::Cow, io, net::IpAddr};
 use arize_audit_logs::RawAuditLog;
 
 pub use activity::Activity;
-use entry::Members;
+use entry::{decoded, Members};
 pub use event::ApiActivity;
-use event::{Actor, Api, Endpoint, Metadata, Product, Request, RequestData, Unmapped, User};
+use event::{
+    Actor, Api, Endpoint, JsonStr, Metadata, Product, Request, RequestData, Unmapped, User,
+};
+use serde_json::value::RawValue;
 
 /// The OCSF version the events follow (`metadata.version`).
 pub const VERSION: &str = "1.8.0";
@@ -89,24 +92,28 @@ fn map<'a>(
         unknown,
     } = members;
     // `read` checked that the required members are there.
-    let operation_type = operation_type.unwrap_or_default();
-    let activity = Activity::of(&operation_type, operation_name.as_deref());
+    let sent = |text: Option<&'a RawValue>| text.map(JsonStr::Sent);
+    let operation_type = operation_type.map_or(JsonStr::Ours(""), JsonStr::Sent);
+    let type_text = match operation_type {
+        JsonStr::Sent(text) => decoded(text),
+        JsonStr::Ours(text) => Cow::Borrowed(text),
+    };
+    let name_text = operation_name.map(decoded);
+    let activity = Activity::of(&type_text, name_text.as_deref());
     let activity_name = match activity {
-        Activity::Other => operation_type.clone(),
-        known => Cow::Borrowed(known.caption()),
+        Activity::Other => operation_type,
+        known => JsonStr::Ours(known.caption()),
     };
     let millis = entry.created_at().timestamp_millis();
-    let ip = ip.unwrap_or_default();
-    let src_endpoint = if is_ip_address(&ip) {
-        Endpoint {
-            ip: Some(ip),
+    let src_endpoint = match ip {
+        Some(ip) if is_ip_address(&decoded(ip)) => Endpoint {
+            ip: sent(Some(ip)),
             name: None,
-        }
-    } else {
-        Endpoint {
+        },
+        ip => Endpoint {
             ip: None,
-            name: Some(ip),
-        }
+            name: Some(ip.map_or(JsonStr::Ours(""), JsonStr::Sent)),
+        },
     };
     ApiActivity {
         category_uid: CATEGORY_UID,
@@ -134,21 +141,19 @@ fn map<'a>(
         },
         actor: Actor {
             user: User {
-                uid: user_id.unwrap_or_default(),
+                uid: user_id.map_or(JsonStr::Ours(""), JsonStr::Sent),
             },
         },
         src_endpoint,
         api: Api {
-            operation: operation_name
-                .clone()
-                .unwrap_or_else(|| operation_type.clone()),
+            operation: sent(operation_name).unwrap_or(operation_type),
             request: Request {
                 uid: entry.id(),
                 data: RequestData {
                     operation_type,
-                    operation_name,
-                    operation_text,
-                    variables,
+                    operation_name: sent(operation_name),
+                    operation_text: sent(operation_text),
+                    variables: sent(variables),
                 },
             },
         },
@@ -161,4 +166,75 @@ fn map<'a>(
 /// most 40 characters).
 fn is_ip_address(text: &str) -> bool {
     text.len() <= 40 && text.parse::<IpAddr>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+
+    fn event_of(text: &str) -> serde_json::Value {
+        let entry: RawAuditLog = serde_json::from_str(text).expect("an entry");
+        let mut out = Vec::new();
+        write_event(&mut out, &entry, &crate::sink::entry_line(&entry)).expect("an event");
+        assert!(!out.contains(&b'\n'), "one line");
+        serde_json::from_slice(&out).expect("JSON")
+    }
+
+    #[test]
+    fn an_ip_ocsf_would_refuse_goes_to_the_endpoint_name_as_sent() {
+        for (ip, member) in [
+            ("192.0.2.1", "ip"),
+            ("2001:db8::1", "ip"),
+            ("::ffff:192.0.2.1", "ip"),
+            // 45 characters: an address, but longer than OCSF's ip_t allows.
+            ("0000:0000:0000:0000:0000:ffff:255.255.255.255", "name"),
+            ("fe80::1%eth0", "name"),
+            ("192.0.2.1, 10.0.0.1", "name"),
+            ("", "name"),
+        ] {
+            let event = event_of(&format!(
+                r#"{{"id":"a","user_id":"u","ip":{ip:?},"operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}}"#
+            ));
+            assert_eq!(
+                event["src_endpoint"],
+                serde_json::json!({ member: ip }),
+                "{ip}"
+            );
+        }
+    }
+
+    #[test]
+    fn time_is_created_at_in_milliseconds_cut_not_rounded() {
+        let event = event_of(
+            r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"1969-12-31T23:59:59.9995Z"}"#,
+        );
+        assert_eq!(event["time"], -1);
+        assert_eq!(
+            event["metadata"]["original_time"],
+            "1969-12-31T23:59:59.9995Z"
+        );
+        let event = event_of(
+            r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00.123999Z"}"#,
+        );
+        assert_eq!(event["time"], 1_779_105_600_123_i64);
+    }
+
+    #[test]
+    fn the_format_is_persisted_by_its_name_and_older_journals_still_read() {
+        assert_eq!(
+            serde_json::to_string(&Format::Ocsf).expect("json"),
+            r#""ocsf""#
+        );
+        for format in [Format::Jsonl, Format::Csv, Format::Json, Format::Ocsf] {
+            let text = serde_json::to_string(&format).expect("json");
+            assert_eq!(
+                serde_json::from_str::<Format>(&text).expect("reads"),
+                format
+            );
+            assert_eq!(text, format!("{:?}", format.name()));
+        }
+        assert!(Format::Ocsf.is_line_per_entry() && Format::Jsonl.is_line_per_entry());
+        assert!(!Format::Csv.is_line_per_entry() && !Format::Json.is_line_per_entry());
+    }
 }
