@@ -1,43 +1,48 @@
 //! The members of one entry, read in one pass from its JSON Lines text and
-//! borrowed from it: the documented ones by name, the others kept as sent.
+//! borrowed from it: the documented ones by name, each string kept as the
+//! JSON text it was sent as (written back verbatim, decoded only where the
+//! mapping reads it), the others kept as sent.
 
 use std::{borrow::Cow, fmt};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// One entry's members. `id` and `created_at` are not here: the raw entry
 /// has them already decoded and checked.
 #[derive(Debug, Default)]
 pub struct Members<'a> {
-    pub user_id: Option<Cow<'a, str>>,
-    pub ip: Option<Cow<'a, str>>,
-    pub operation_type: Option<Cow<'a, str>>,
+    pub user_id: Option<&'a RawValue>,
+    pub ip: Option<&'a RawValue>,
+    pub operation_type: Option<&'a RawValue>,
     /// `None` when absent or `null` (the document allows both).
-    pub operation_name: Option<Cow<'a, str>>,
-    pub operation_text: Option<Cow<'a, str>>,
+    pub operation_name: Option<&'a RawValue>,
+    pub operation_text: Option<&'a RawValue>,
     /// JSON text, kept as the string it was sent as.
-    pub variables: Option<Cow<'a, str>>,
+    pub variables: Option<&'a RawValue>,
     /// The members the document does not list, in the server's order, each
     /// value exactly as written.
     pub unknown: Vec<(Cow<'a, str>, &'a RawValue)>,
 }
 
 impl<'a> Members<'a> {
-    /// Reads the members of `line`, one entry's JSON object.
-    ///
-    /// An entry that breaks the document is still read, never refused (the
-    /// sink counts it, warns and ends the export with exit 4, as for every
-    /// format; see `crate::conformance`): a documented member of another
-    /// type is taken as its JSON text, as a CSV export writes it (`7`,
-    /// `null`, `{}`); a missing one is absent (an empty string where OCSF
-    /// needs a value); a repeated one is kept after the first, in
-    /// `unknown`. `raw_data` holds the entry as sent in every case.
+    /// Reads the members of `line`, one entry's JSON object. An error names
+    /// the documented member that is missing or not of its documented type.
     pub fn read(line: &'a str) -> Result<Self, String> {
         let mut deserializer = serde_json::Deserializer::from_str(line);
-        deserializer
+        let members = deserializer
             .deserialize_map(MembersVisitor)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        for (name, value) in [
+            ("user_id", &members.user_id),
+            ("ip", &members.ip),
+            ("operation_type", &members.operation_type),
+        ] {
+            if value.is_none() {
+                return Err(format!("missing field `{name}`"));
+            }
+        }
+        Ok(members)
     }
 }
 
@@ -52,7 +57,8 @@ impl<'de> Visitor<'de> for MembersVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Members::default();
-        // Which documented member was seen: a repeated one goes to `unknown`.
+        // Which documented member was seen, so a repeated one is refused
+        // (as the typed entry refuses it).
         let mut seen = [false; 8];
         while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let index = match name.as_ref() {
@@ -64,41 +70,144 @@ impl<'de> Visitor<'de> for MembersVisitor {
                 "operation_text" => 5,
                 "variables" => 6,
                 "created_at" => 7,
-                _ => usize::MAX,
+                _ => {
+                    let value: &'de RawValue = map.next_value()?;
+                    members.unknown.push((name, value));
+                    continue;
+                }
             };
-            let value: &'de RawValue = map.next_value()?;
-            if index == usize::MAX || std::mem::replace(&mut seen[index], true) {
-                members.unknown.push((name, value));
-                continue;
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(de::Error::custom(format!("duplicate field `{name}`")));
             }
             match index {
-                1 => members.user_id = Some(string(value)),
-                2 => members.ip = Some(string(value)),
-                3 => members.operation_type = Some(string(value)),
-                4 => members.operation_name = string_or_null(value),
-                5 => members.operation_text = string_or_null(value),
-                6 => members.variables = string_or_null(value),
-                // `id` and `created_at`: the raw entry has them decoded.
-                _ => {}
+                1 => members.user_id = Some(required(&mut map, "user_id")?),
+                2 => members.ip = Some(required(&mut map, "ip")?),
+                3 => members.operation_type = Some(required(&mut map, "operation_type")?),
+                4 => members.operation_name = nullable(&mut map, "operation_name")?,
+                5 => members.operation_text = nullable(&mut map, "operation_text")?,
+                6 => members.variables = nullable(&mut map, "variables")?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
         Ok(members)
     }
 }
 
-/// A member documented as a string: its text, or its JSON text when it is
-/// of another type.
-fn string(value: &RawValue) -> Cow<'_, str> {
-    match serde_json::from_str::<Text<'_>>(value.get()) {
-        Ok(Text(text)) => text,
-        Err(_) => Cow::Borrowed(value.get()),
+/// A member whose value must be a string: its JSON text.
+fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<&'de RawValue, A::Error> {
+    let value: &'de RawValue = map.next_value()?;
+    if value.get().starts_with('"') {
+        Ok(value)
+    } else {
+        Err(de::Error::custom(format!(
+            "`{name}` is {}, not a string",
+            kind(value.get())
+        )))
     }
 }
 
-/// A member documented as a string or `null`: `None` for `null`, else as
-/// [`string`].
-fn string_or_null(value: &RawValue) -> Option<Cow<'_, str>> {
-    (value.get() != "null").then(|| string(value))
+/// A member whose value must be a string or `null`: the string's JSON
+/// text, `None` for `null`.
+fn nullable<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    name: &str,
+) -> Result<Option<&'de RawValue>, A::Error> {
+    let value: &'de RawValue = map.next_value()?;
+    match value.get().as_bytes().first() {
+        Some(b'"') => Ok(Some(value)),
+        Some(b'n') => Ok(None),
+        _ => Err(de::Error::custom(format!(
+            "`{name}` is {}, not a string or null",
+            kind(value.get())
+        ))),
+    }
+}
+
+/// The string a JSON string's text stands for, borrowed when it holds no
+/// escapes.
+pub fn decoded(text: &RawValue) -> Cow<'_, str> {
+    let text = text.get();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or_default();
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        return Cow::Borrowed(inner);
+    }
+    serde_json::from_str::<String>(text).map_or(Cow::Borrowed(inner), Cow::Owned)
+}
+
+/// The members of `line`, an entry that breaks the document, written again
+/// as the document has them: a documented string member of another type
+/// becomes the string of its JSON text (`7` → `"7"`), a missing required
+/// one an empty string, a repeated one is left out after the first (the
+/// event's `raw_data` keeps it), and every other member stays as sent, in
+/// the server's order. Text that is not a JSON object gives `{}`.
+pub fn as_documented(line: &str) -> String {
+    struct Ordered<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+    impl<'de> Deserialize<'de> for Ordered<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct OrderedVisitor;
+            impl<'de> Visitor<'de> for OrderedVisitor {
+                type Value = Ordered<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut members = Vec::new();
+                    while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+                        members.push((name, map.next_value::<&'de RawValue>()?));
+                    }
+                    Ok(Ordered(members))
+                }
+            }
+            deserializer.deserialize_map(OrderedVisitor)
+        }
+    }
+    const REQUIRED: [&str; 3] = ["user_id", "ip", "operation_type"];
+    const NULLABLE: [&str; 3] = ["operation_name", "operation_text", "variables"];
+    let members = serde_json::from_str::<Ordered<'_>>(line).map_or_else(|_| Vec::new(), |o| o.0);
+    let as_string = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for (name, value) in &members {
+        let text = value.get();
+        let documented = REQUIRED.contains(&name.as_ref()) || NULLABLE.contains(&name.as_ref());
+        if documented || name == "id" || name == "created_at" {
+            if seen.contains(&name.as_ref()) {
+                continue;
+            }
+            seen.push(name.as_ref());
+        }
+        let keep = !documented
+            || text.starts_with('"')
+            || (text == "null" && NULLABLE.contains(&name.as_ref()));
+        let value = if keep {
+            text.to_owned()
+        } else {
+            as_string(text)
+        };
+        out.push(format!("{}:{value}", as_string(name)));
+    }
+    for name in REQUIRED {
+        if !seen.contains(&name) {
+            out.push(format!("\"{name}\":\"\""));
+        }
+    }
+    format!("{{{}}}", out.join(","))
+}
+
+/// What kind of JSON value `text` is, by its first byte.
+fn kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
 }
 
 /// A string, borrowed from the text when it holds no escapes.
@@ -134,12 +243,15 @@ mod tests {
     fn documented_members_are_read_and_the_others_kept_as_written() {
         let line = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u\"1","ip":"::1","operation_type":"QUERY","operation_name":null,"variables":"{\"a\":1}","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
         let members = Members::read(line).expect("reads");
-        assert_eq!(members.user_id.as_deref(), Some("u\"1"));
-        assert_eq!(members.ip.as_deref(), Some("::1"));
-        assert_eq!(members.operation_type.as_deref(), Some("QUERY"));
-        assert_eq!(members.operation_name, None);
-        assert_eq!(members.operation_text, None);
-        assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
+        let text = |v: Option<&RawValue>| v.map(|v| decoded(v).into_owned());
+        assert_eq!(text(members.user_id).as_deref(), Some("u\"1"));
+        assert_eq!(members.user_id.map(RawValue::get), Some(r#""u\"1""#));
+        assert_eq!(text(members.ip).as_deref(), Some("::1"));
+        assert_eq!(text(members.operation_type).as_deref(), Some("QUERY"));
+        assert!(members.operation_name.is_none());
+        assert!(members.operation_text.is_none());
+        assert_eq!(text(members.variables).as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(members.variables.map(RawValue::get), Some(r#""{\"a\":1}""#));
         let unknown: Vec<(&str, &str)> = members
             .unknown
             .iter()
@@ -152,14 +264,45 @@ mod tests {
     }
 
     #[test]
-    fn a_member_missing_or_of_another_type_is_read_as_its_json_text_never_refused() {
-        let line = r#"{"id":"i","ip":7,"operation_type":"QUERY","user_id":null,"variables":{"a":1},"operation_type":"MUTATION"}"#;
-        let members = Members::read(line).expect("an entry that breaks the document is read");
-        assert_eq!(members.ip.as_deref(), Some("7"));
-        assert_eq!(members.user_id.as_deref(), Some("null"));
-        assert_eq!(members.variables.as_deref(), Some(r#"{"a":1}"#));
+    fn a_documented_member_missing_or_of_another_type_is_named() {
+        for (line, says) in [
+            (
+                r#"{"id":"i","ip":"::1","operation_type":"QUERY"}"#,
+                "missing field `user_id`",
+            ),
+            (
+                r#"{"id":"i","user_id":"u","ip":7,"operation_type":"QUERY"}"#,
+                "`ip` is a number, not a string",
+            ),
+            (
+                r#"{"user_id":null,"ip":"::1","operation_type":"QUERY"}"#,
+                "`user_id` is null, not a string",
+            ),
+            (
+                r#"{"user_id":"u","ip":"::1","operation_type":"QUERY","variables":{}}"#,
+                "`variables` is an object, not a string or null",
+            ),
+            (
+                r#"{"user_id":"u","user_id":"v","ip":"::1","operation_type":"QUERY"}"#,
+                "duplicate field `user_id`",
+            ),
+        ] {
+            let error = Members::read(line).expect_err(line);
+            assert!(error.contains(says), "{line}: {error}");
+        }
+    }
+
+    #[test]
+    fn an_entry_that_breaks_the_document_is_read_as_documented_never_refused() {
+        let line = r#"{"id":"i","ip":7,"operation_type":"QUERY","user_id":null,"variables":{"a":1},"operation_type":"MUTATION","z":[1]}"#;
+        let repaired = as_documented(line);
+        let members = Members::read(&repaired).expect("read once repaired");
+        let text = |v: Option<&RawValue>| v.map(|v| decoded(v).into_owned());
+        assert_eq!(text(members.ip).as_deref(), Some("7"));
+        assert_eq!(text(members.user_id).as_deref(), Some("null"));
+        assert_eq!(text(members.variables).as_deref(), Some(r#"{"a":1}"#));
         assert_eq!(
-            members.operation_type.as_deref(),
+            text(members.operation_type).as_deref(),
             Some("QUERY"),
             "the first"
         );
@@ -168,12 +311,10 @@ mod tests {
             .iter()
             .map(|(n, v)| (n.as_ref(), v.get()))
             .collect();
-        assert_eq!(
-            unknown,
-            vec![("operation_type", r#""MUTATION""#)],
-            "the repeat kept"
-        );
-        let missing = Members::read(r#"{"id":"i","operation_type":"QUERY"}"#).expect("reads");
-        assert_eq!((missing.user_id, missing.ip), (None, None));
+        assert_eq!(unknown, vec![("z", "[1]")], "the others as sent, in order");
+        let missing = as_documented(r#"{"id":"i","operation_type":"QUERY"}"#);
+        let members = Members::read(&missing).expect("a missing member reads as empty");
+        assert_eq!(text(members.user_id).as_deref(), Some(""));
+        assert_eq!(text(members.ip).as_deref(), Some(""));
     }
 }

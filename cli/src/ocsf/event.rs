@@ -32,7 +32,7 @@ pub struct ApiActivity<'a> {
     #[schemars(extend("enum" = [1, 2, 3, 4, 99]))]
     pub activity_id: u8,
     /// The activity's caption; for Other, the entry's `operation_type`.
-    pub activity_name: Cow<'a, str>,
+    pub activity_name: JsonStr<'a>,
     /// `class_uid * 100 + activity_id`.
     #[schemars(extend("enum" = [600301, 600302, 600303, 600304, 600399]))]
     pub type_uid: u32,
@@ -63,6 +63,9 @@ pub struct ApiActivity<'a> {
     pub unmapped: Option<Unmapped<'a>>,
     /// The entry exactly as the server sent it: the line a JSON Lines export
     /// writes for it.
+    // Written last by `write_event`, which escapes the line faster than
+    // serde's byte-at-a-time loop; here for the schema.
+    #[serde(skip_serializing)]
     pub raw_data: &'a str,
 }
 
@@ -106,7 +109,7 @@ pub struct Actor<'a> {
 #[schemars(deny_unknown_fields)]
 pub struct User<'a> {
     /// The entry's `user_id` (base64-encoded global user id).
-    pub uid: Cow<'a, str>,
+    pub uid: JsonStr<'a>,
 }
 
 /// Where the request came from: the entry's `ip` in `ip` when it is an IPv4
@@ -116,10 +119,10 @@ pub struct User<'a> {
 pub struct Endpoint<'a> {
     /// The entry's `ip`, an IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<Cow<'a, str>>,
+    pub ip: Option<JsonStr<'a>>,
     /// The entry's `ip` when it is not an IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<JsonStr<'a>>,
 }
 
 /// The API call.
@@ -127,7 +130,7 @@ pub struct Endpoint<'a> {
 #[schemars(deny_unknown_fields)]
 pub struct Api<'a> {
     /// `operation_name` when the entry has one, else `operation_type`.
-    pub operation: Cow<'a, str>,
+    pub operation: JsonStr<'a>,
     pub request: Request<'a>,
 }
 
@@ -147,16 +150,49 @@ pub struct Request<'a> {
 pub struct RequestData<'a> {
     /// The entry's `operation_type`, as sent (QUERY, MUTATION, SUBSCRIPTION,
     /// or a value the document does not list).
-    pub operation_type: Cow<'a, str>,
+    pub operation_type: JsonStr<'a>,
     /// The entry's `operation_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation_name: Option<Cow<'a, str>>,
+    pub operation_name: Option<JsonStr<'a>>,
     /// The entry's `operation_text`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation_text: Option<Cow<'a, str>>,
+    pub operation_text: Option<JsonStr<'a>>,
     /// The entry's `variables`: JSON text, the string exactly as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub variables: Option<Cow<'a, str>>,
+    pub variables: Option<JsonStr<'a>>,
+}
+
+/// A string: the JSON text the entry sent it as, written back verbatim
+/// (its escapes as sent: no decoding, no re-encoding), or one of ours.
+#[derive(Clone, Copy)]
+pub enum JsonStr<'a> {
+    /// A JSON string's text, quotes included, exactly as sent.
+    Sent(&'a RawValue),
+    /// A string of the mapping's own.
+    Ours(&'static str),
+}
+
+impl Serialize for JsonStr<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Sent(text) => text.serialize(serializer),
+            Self::Ours(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl JsonSchema for JsonStr<'_> {
+    fn schema_name() -> Cow<'static, str> {
+        "string".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
 }
 
 /// Members as sent, serialized as one object in their order.

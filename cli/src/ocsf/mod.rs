@@ -42,9 +42,12 @@ use std::{borrow::Cow, io, net::IpAddr};
 use arize_audit_logs::RawAuditLog;
 
 pub use activity::Activity;
-use entry::Members;
+use entry::{decoded, Members};
 pub use event::ApiActivity;
-use event::{Actor, Api, Endpoint, Metadata, Product, Request, RequestData, Unmapped, User};
+use event::{
+    Actor, Api, Endpoint, JsonStr, Metadata, Product, Request, RequestData, Unmapped, User,
+};
+use serde_json::value::RawValue;
 
 /// The OCSF version the events follow (`metadata.version`).
 pub const VERSION: &str = "1.8.0";
@@ -59,20 +62,57 @@ pub const CATEGORY_UID: u32 = 6;
 /// as one line of JSON (without its line break).
 ///
 /// Every entry has an event. One that breaks the document (a documented
-/// member missing or of another type) is mapped from what it has, each
-/// such member as its JSON text (see `entry::Members::read`), and
-/// `raw_data` keeps it exactly as sent; the sink counts it as every format
-/// does, and the export ends with exit 4.
+/// member missing, repeated or of another type) is mapped from
+/// [`entry::as_documented`]: each such member as its JSON text, a missing
+/// one as empty; `raw_data` keeps the entry exactly as sent. The sink
+/// counts it as it does for every format, and the export ends with exit 4.
 pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<()> {
-    let members = Members::read(line).map_err(|why| {
-        io::Error::other(format!(
-            "entry {:?} is not a JSON object: {why}",
-            entry.id()
-        ))
-    })?;
+    let repaired;
+    let members = match Members::read(line) {
+        Ok(members) => members,
+        Err(_) => {
+            repaired = entry::as_documented(line);
+            Members::read(&repaired).map_err(|why| {
+                io::Error::other(format!(
+                    "entry {:?} is not a JSON object: {why}",
+                    entry.id()
+                ))
+            })?
+        }
+    };
     let created_at = entry.created_at_text();
     let event = map(entry, &created_at, line, members);
-    serde_json::to_writer(out, &event).map_err(io::Error::other)
+    let start = out.len();
+    serde_json::to_writer(&mut *out, &event).map_err(io::Error::other)?;
+    // The object ends `}`; raw_data goes last, before it.
+    if out.len() > start && out.last() == Some(&b'}') {
+        out.pop();
+    }
+    out.extend_from_slice(br#","raw_data":""#);
+    escape_line(out, event.raw_data);
+    out.extend_from_slice(br#""}"#);
+    Ok(())
+}
+
+/// Appends `line` as the contents of a JSON string. `line` is one entry's
+/// JSON Lines text: valid JSON (checked when the page was decoded) without
+/// a line break ([`crate::sink::entry_line`] compacts an entry that has
+/// one), so the only bytes in it that a JSON string must escape are `"`,
+/// `\` and a tab between tokens: JSON allows no other control character
+/// anywhere. Long runs without them are copied whole.
+fn escape_line(out: &mut Vec<u8>, line: &str) {
+    let bytes = line.as_bytes();
+    let mut start = 0;
+    for at in memchr::memchr3_iter(b'"', b'\\', b'\t', bytes) {
+        out.extend_from_slice(&bytes[start..at]);
+        out.extend_from_slice(match bytes[at] {
+            b'"' => br#"\""#,
+            b'\\' => br"\\",
+            _ => br"\t",
+        });
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
 }
 
 /// The event of one entry (see the module's table).
@@ -91,25 +131,29 @@ fn map<'a>(
         variables,
         unknown,
     } = members;
-    // A missing member (an entry that breaks the document) maps as empty.
-    let operation_type = operation_type.unwrap_or_default();
-    let activity = Activity::of(&operation_type, operation_name.as_deref());
+    // `read` checked that the required members are there.
+    let sent = |text: Option<&'a RawValue>| text.map(JsonStr::Sent);
+    let operation_type = operation_type.map_or(JsonStr::Ours(""), JsonStr::Sent);
+    let type_text = match operation_type {
+        JsonStr::Sent(text) => decoded(text),
+        JsonStr::Ours(text) => Cow::Borrowed(text),
+    };
+    let name_text = operation_name.map(decoded);
+    let activity = Activity::of(&type_text, name_text.as_deref());
     let activity_name = match activity {
-        Activity::Other => operation_type.clone(),
-        known => Cow::Borrowed(known.caption()),
+        Activity::Other => operation_type,
+        known => JsonStr::Ours(known.caption()),
     };
     let millis = entry.created_at().timestamp_millis();
-    let ip = ip.unwrap_or_default();
-    let src_endpoint = if is_ip_address(&ip) {
-        Endpoint {
-            ip: Some(ip),
+    let src_endpoint = match ip {
+        Some(ip) if is_ip_address(&decoded(ip)) => Endpoint {
+            ip: sent(Some(ip)),
             name: None,
-        }
-    } else {
-        Endpoint {
+        },
+        ip => Endpoint {
             ip: None,
-            name: Some(ip),
-        }
+            name: Some(ip.map_or(JsonStr::Ours(""), JsonStr::Sent)),
+        },
     };
     ApiActivity {
         category_uid: CATEGORY_UID,
@@ -137,21 +181,19 @@ fn map<'a>(
         },
         actor: Actor {
             user: User {
-                uid: user_id.unwrap_or_default(),
+                uid: user_id.map_or(JsonStr::Ours(""), JsonStr::Sent),
             },
         },
         src_endpoint,
         api: Api {
-            operation: operation_name
-                .clone()
-                .unwrap_or_else(|| operation_type.clone()),
+            operation: sent(operation_name).unwrap_or(operation_type),
             request: Request {
                 uid: entry.id(),
                 data: RequestData {
                     operation_type,
-                    operation_name,
-                    operation_text,
-                    variables,
+                    operation_name: sent(operation_name),
+                    operation_text: sent(operation_text),
+                    variables: sent(variables),
                 },
             },
         },
@@ -164,4 +206,83 @@ fn map<'a>(
 /// most 40 characters).
 fn is_ip_address(text: &str) -> bool {
     text.len() <= 40 && text.parse::<IpAddr>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+
+    fn event_of(text: &str) -> serde_json::Value {
+        let entry: RawAuditLog = serde_json::from_str(text).expect("an entry");
+        let mut out = Vec::new();
+        write_event(&mut out, &entry, &crate::sink::entry_line(&entry)).expect("an event");
+        assert!(!out.contains(&b'\n'), "one line");
+        serde_json::from_slice(&out).expect("JSON")
+    }
+
+    #[test]
+    fn an_ip_ocsf_would_refuse_goes_to_the_endpoint_name_as_sent() {
+        for (ip, member) in [
+            ("192.0.2.1", "ip"),
+            ("2001:db8::1", "ip"),
+            ("::ffff:192.0.2.1", "ip"),
+            // 45 characters: an address, but longer than OCSF's ip_t allows.
+            ("0000:0000:0000:0000:0000:ffff:255.255.255.255", "name"),
+            ("fe80::1%eth0", "name"),
+            ("192.0.2.1, 10.0.0.1", "name"),
+            ("", "name"),
+        ] {
+            let event = event_of(&format!(
+                r#"{{"id":"a","user_id":"u","ip":{ip:?},"operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}}"#
+            ));
+            assert_eq!(
+                event["src_endpoint"],
+                serde_json::json!({ member: ip }),
+                "{ip}"
+            );
+        }
+    }
+
+    #[test]
+    fn raw_data_is_the_line_with_tabs_quotes_and_backslashes_escaped() {
+        let line = "{\"id\":\"a\",\t\"user_id\":\"u\\\"\\\\\\u00e9\u{e9}\",\"ip\":\"::1\",\"operation_type\":\"QUERY\",\"created_at\":\"2026-05-18T12:00:00Z\"}";
+        let event = event_of(line);
+        assert_eq!(event["raw_data"], line);
+        assert_eq!(event["actor"]["user"]["uid"], "u\"\\\u{e9}\u{e9}");
+    }
+
+    #[test]
+    fn time_is_created_at_in_milliseconds_cut_not_rounded() {
+        let event = event_of(
+            r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"1969-12-31T23:59:59.9995Z"}"#,
+        );
+        assert_eq!(event["time"], -1);
+        assert_eq!(
+            event["metadata"]["original_time"],
+            "1969-12-31T23:59:59.9995Z"
+        );
+        let event = event_of(
+            r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00.123999Z"}"#,
+        );
+        assert_eq!(event["time"], 1_779_105_600_123_i64);
+    }
+
+    #[test]
+    fn the_format_is_persisted_by_its_name_and_older_journals_still_read() {
+        assert_eq!(
+            serde_json::to_string(&Format::Ocsf).expect("json"),
+            r#""ocsf""#
+        );
+        for format in [Format::Jsonl, Format::Csv, Format::Json, Format::Ocsf] {
+            let text = serde_json::to_string(&format).expect("json");
+            assert_eq!(
+                serde_json::from_str::<Format>(&text).expect("reads"),
+                format
+            );
+            assert_eq!(text, format!("{:?}", format.name()));
+        }
+        assert!(Format::Ocsf.is_line_per_entry() && Format::Jsonl.is_line_per_entry());
+        assert!(!Format::Csv.is_line_per_entry() && !Format::Json.is_line_per_entry());
+    }
 }
