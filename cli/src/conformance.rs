@@ -74,9 +74,7 @@ impl Breaks {
 /// `extra`. Cells that start like a formula are neutralised, as for every
 /// row.
 pub fn csv_cells_as_sent(entry: &RawAuditLog) -> [String; 9] {
-    let members = serde_json::from_str::<Members<'_>>(entry.json())
-        .map(|m| m.0)
-        .unwrap_or_default();
+    let members = members_in_order(entry.json());
     let cell = |name: &str| {
         members
             .iter()
@@ -120,6 +118,14 @@ fn cell_text(value: &RawValue) -> String {
         Err(_) if value.get() == "null" => String::new(),
         Err(_) => arize_audit_logs::compact_json(value.get()).into_owned(),
     }
+}
+
+/// The members of `json`, a JSON object, in the server's order, values as
+/// sent (none when it is not an object).
+pub fn members_in_order(json: &str) -> Vec<(String, &RawValue)> {
+    serde_json::from_str::<Members<'_>>(json)
+        .map(|m| m.0)
+        .unwrap_or_default()
 }
 
 /// An object's members in the server's order, values as sent.

@@ -146,44 +146,24 @@ pub fn decoded(text: &RawValue) -> Cow<'_, str> {
 /// event's `raw_data` keeps it), and every other member stays as sent, in
 /// the server's order. Text that is not a JSON object gives `{}`.
 pub fn as_documented(line: &str) -> String {
-    struct Ordered<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-    impl<'de> Deserialize<'de> for Ordered<'de> {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct OrderedVisitor;
-            impl<'de> Visitor<'de> for OrderedVisitor {
-                type Value = Ordered<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a JSON object")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                    let mut members = Vec::new();
-                    while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-                        members.push((name, map.next_value::<&'de RawValue>()?));
-                    }
-                    Ok(Ordered(members))
-                }
-            }
-            deserializer.deserialize_map(OrderedVisitor)
-        }
-    }
     const REQUIRED: [&str; 3] = ["user_id", "ip", "operation_type"];
     const NULLABLE: [&str; 3] = ["operation_name", "operation_text", "variables"];
-    let members = serde_json::from_str::<Ordered<'_>>(line).map_or_else(|_| Vec::new(), |o| o.0);
+    let members = crate::conformance::members_in_order(line);
     let as_string = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
     let mut seen: Vec<&str> = Vec::new();
     let mut out: Vec<String> = Vec::new();
     for (name, value) in &members {
         let text = value.get();
-        let documented = REQUIRED.contains(&name.as_ref()) || NULLABLE.contains(&name.as_ref());
+        let documented = REQUIRED.contains(&name.as_str()) || NULLABLE.contains(&name.as_str());
         if documented || name == "id" || name == "created_at" {
-            if seen.contains(&name.as_ref()) {
+            if seen.contains(&name.as_str()) {
                 continue;
             }
-            seen.push(name.as_ref());
+            seen.push(name.as_str());
         }
         let keep = !documented
             || text.starts_with('"')
-            || (text == "null" && NULLABLE.contains(&name.as_ref()));
+            || (text == "null" && NULLABLE.contains(&name.as_str()));
         let value = if keep {
             text.to_owned()
         } else {
