@@ -121,7 +121,7 @@ impl<'a> Iterator for Skim<'a> {
 }
 
 /// The index after the string that starts (with its quote) at `start`,
-/// scanning eight bytes at a time for a quote or a backslash.
+/// scanning for the next quote or backslash.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     scan_string(bytes, start).map(|(end, _)| end)
 }
@@ -143,31 +143,10 @@ fn scan_string(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// The offset of the first `"` or `\` in `bytes`.
+/// The offset of the first `"` or `\` in `bytes` (memchr's vectorised
+/// search).
 fn next_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const QUOTES: u64 = ONES * b'"' as u64;
-    const BACKSLASHES: u64 = ONES * b'\\' as u64;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut offset = 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // The lowest flagged byte is always a true match.
-        let found = zero_byte(x ^ QUOTES) | zero_byte(x ^ BACKSLASHES);
-        if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|b| *b == b'"' || *b == b'\\')
-        .map(|p| offset + p)
+    memchr::memchr2(b'"', b'\\', bytes)
 }
 
 /// The index after the value that starts at `start`.

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::{
-    model::audit_log::parse_timestamp, model::audit_log::AuditLog, model::audit_log::KNOWN_MEMBERS,
-    model::json_text,
+    model::audit_log::known_member, model::audit_log::parse_timestamp, model::audit_log::AuditLog,
+    model::audit_log::KNOWN_MEMBERS, model::json_text,
 };
 
 /// An audit-log entry exactly as the server sent it (component schema
@@ -88,45 +88,34 @@ impl RawAuditLog {
         self.decode().map(|_| ())
     }
 
-    /// The fast path of [`conforms`](Self::conforms): `true` only when each
-    /// documented member other than `id` and `created_at` (already read) is
-    /// named exactly once in the text, as `"name":` right before a string
-    /// (or `null`, where that is allowed), or is absent where it may be.
-    /// A member's name with its quotes cannot occur inside a string value
-    /// (a quote there is escaped), so a single occurrence is a member's; a
-    /// nested object naming it too makes two, and the full decode decides.
+    /// The fast path of [`conforms`](Self::conforms): one skim of the
+    /// object's top-level members (no value is decoded), `true` when each
+    /// documented member is named at most once, the required ones are
+    /// there, and each value other than `id` and `created_at` (already
+    /// read) is a string, or `null` where that is allowed. A `false` is
+    /// decided by the full decode, which names the member.
     fn plainly_conforms(&self) -> bool {
-        use std::sync::LazyLock;
-        /// The members to check, their patterns, and whether each may be
-        /// absent or null.
-        static CHECKS: LazyLock<Vec<(memchr::memmem::Finder<'static>, bool)>> =
-            LazyLock::new(|| {
-                KNOWN_MEMBERS[1..7]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| {
-                        let pattern = format!("\"{name}\":").into_bytes();
-                        (memchr::memmem::Finder::new(&pattern).into_owned(), i >= 3)
-                    })
-                    .collect()
-            });
-        let text = self.raw.as_bytes();
-        // A name spelled with an escape (`"user\u005fid"`) is not found by
-        // its plain spelling: such text goes to the full decode.
-        if memchr::memmem::find(text, b"\\u").is_some() {
-            return false;
-        }
-        CHECKS.iter().all(|(finder, optional)| {
-            let mut found = finder.find_iter(text);
-            match (found.next(), found.next()) {
-                (None, _) => *optional,
-                (Some(at), None) => {
-                    let value = &text[at + finder.needle().len()..];
-                    value.first() == Some(&b'"') || (*optional && value.starts_with(b"null"))
-                }
-                (Some(_), Some(_)) => false,
+        let text = self.raw.as_str();
+        let mut seen = [false; KNOWN_MEMBERS.len()];
+        for member in json_text::Skim::new(text) {
+            let Ok((name, value)) = member else {
+                return false;
+            };
+            let Some(index) = known_member(&name) else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[index], true) {
+                return false;
             }
-        })
+            let first = text.as_bytes().get(value.start).copied();
+            // operation_name, operation_text and variables may be null.
+            let nullable = (4..=6).contains(&index);
+            let typed = first == Some(b'"') || (nullable && first == Some(b'n'));
+            if (1..=6).contains(&index) && !typed {
+                return false;
+            }
+        }
+        seen[1..=3].iter().all(|s| *s)
     }
 }
 
