@@ -409,7 +409,7 @@ pub struct ExportArgs {
     /// a replica behind, a server clock behind) is still exported, once, and
     /// counted. A later one is not: `verify --against-arize` reports it. 0s
     /// turns it off; at most 24h [default: 5m].
-    #[arg(long, value_name = "DURATION", value_parser = crate::lookback::parse, requires = "follow")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lookback, requires = "follow")]
     pub lookback: Option<Duration>,
     /// Stop after this many entries.
     #[arg(long, value_name = "N", conflicts_with = "follow")]
@@ -677,6 +677,23 @@ fn parse_bytes(text: &str) -> Result<usize, String> {
 
 /// `--interval`: a duration of at least a second (a shorter one would poll
 /// the API in a tight loop).
+/// The longest `--lookback`: the ids of one look-back are kept in memory
+/// and in the state.
+pub const MAX_LOOKBACK: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses `--lookback`: a duration from 0s (no look-back) up to
+/// [`MAX_LOOKBACK`].
+fn parse_lookback(text: &str) -> Result<Duration, String> {
+    let lookback = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if lookback > MAX_LOOKBACK {
+        return Err(format!(
+            "at most {}: each poll re-reads the look-back, and keeps the ids written in it",
+            humantime::format_duration(MAX_LOOKBACK)
+        ));
+    }
+    Ok(lookback)
+}
+
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let interval = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     if interval < Duration::from_secs(1) {
@@ -685,4 +702,16 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(interval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookback_flag_refuses_more_than_a_day() {
+        assert_eq!(parse_lookback("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_lookback("0s"), Ok(Duration::ZERO));
+        assert!(parse_lookback("2days").is_err());
+    }
 }

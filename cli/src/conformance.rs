@@ -71,8 +71,8 @@ impl Breaks {
 /// The CSV cells of an entry that does not decode, as sent: a string
 /// member's text, the compact JSON text of any other value, nothing for a
 /// member that is absent or null; the members the document does not list in
-/// `extra`. Cells that start like a formula are neutralised, as for every
-/// row.
+/// `extra`. The sink neutralises cells that start like a formula, as for
+/// every row.
 pub fn csv_cells_as_sent(entry: &RawAuditLog) -> [String; 9] {
     let members = members_in_order(entry.json());
     let cell = |name: &str| {
@@ -93,15 +93,14 @@ pub fn csv_cells_as_sent(entry: &RawAuditLog) -> [String; 9] {
             )
         })
         .collect();
-    let neutralise = |text: String| crate::sink::neutralise(&text);
     [
-        neutralise(cell("id")),
-        neutralise(cell("user_id")),
-        neutralise(cell("ip")),
-        neutralise(cell("operation_type")),
-        neutralise(cell("operation_name")),
-        neutralise(cell("operation_text")),
-        neutralise(cell("variables")),
+        cell("id"),
+        cell("user_id"),
+        cell("ip"),
+        cell("operation_type"),
+        cell("operation_name"),
+        cell("operation_text"),
+        cell("variables"),
         entry.created_at_text().into_owned(),
         if extra.is_empty() {
             String::new()

@@ -23,22 +23,6 @@ use crate::{check::Mark, parallel::Window};
 
 /// `--lookback`'s default: minutes of commit lag or clock skew.
 pub const DEFAULT_LOOKBACK: Duration = Duration::from_secs(5 * 60);
-/// The longest look-back: the ids of one look-back are kept in memory and
-/// in the state.
-pub const MAX_LOOKBACK: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// Parses `--lookback`: a duration from 0s (no look-back) up to
-/// [`MAX_LOOKBACK`].
-pub fn parse(text: &str) -> Result<Duration, String> {
-    let lookback = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if lookback > MAX_LOOKBACK {
-        return Err(format!(
-            "at most {}: each poll re-reads the look-back, and keeps the ids written in it",
-            humantime::format_duration(MAX_LOOKBACK)
-        ));
-    }
-    Ok(lookback)
-}
 
 /// What the look-back keeps between polls (in the journal, beside the
 /// follow interval).
@@ -222,12 +206,5 @@ mod tests {
         clock.observe(t("2026-05-18T12:00:30Z"));
         clock.observe(t("2026-05-18T12:00:29Z"));
         assert!(clock.now().expect("seen") >= t("2026-05-18T12:00:30Z"));
-    }
-
-    #[test]
-    fn lookback_flag_refuses_more_than_a_day() {
-        assert_eq!(parse("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse("0s"), Ok(Duration::ZERO));
-        assert!(parse("2days").is_err());
     }
 }

@@ -119,6 +119,10 @@ pub trait Uploader: Send {
     ) -> futures::future::BoxFuture<'a, Result<(), Failure>> {
         Box::pin(async { Err(Failure::Io("this store keeps no state".into())) })
     }
+    /// Where the store keeps the export's state (see [`Uploader::save_state`]).
+    fn state_location(&self) -> String {
+        self.location()
+    }
     /// Removes the state kept in the store (see [`Uploader::save_state`]).
     fn remove_state(&mut self) -> futures::future::BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
@@ -802,7 +806,7 @@ impl<W: Durable> Pipeline<W> {
                  the same command again to continue exactly where it stopped.",
                 uploader.location(),
                 state.as_ref().map_or_else(
-                    || format!("the prefix ({})", crate::bucket::STATE_NAME),
+                    || format!("the prefix ({})", uploader.state_location()),
                     |s| s.display().to_string()
                 )
             ),

@@ -235,7 +235,9 @@ impl<W: Durable> Sink<W> {
             Format::Csv => {
                 let cells = match &typed {
                     Some(typed) => csv_record(typed),
-                    None => crate::conformance::csv_cells_as_sent(entry),
+                    None => {
+                        crate::conformance::csv_cells_as_sent(entry).map(|cell| neutralise(&cell))
+                    }
                 };
                 let mut writer = csv_writer();
                 writer.write_record(cells).map_err(io::Error::other)?;

@@ -668,6 +668,10 @@ mod enabled {
             })
         }
 
+        fn state_location(&self) -> String {
+            format!("s3://{}/{}{}", self.bucket, self.prefix, prefix_state::NAME)
+        }
+
         fn lines_are(&mut self, format: Format) {
             self.format = format;
         }
