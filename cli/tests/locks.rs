@@ -8,27 +8,12 @@ mod common;
 use std::{path::Path, process::Stdio};
 
 use chrono::{DateTime, Utc};
-use common::cli::{command, ids_and_newest, in_window, run, server, text, END, START};
+use common::cli::{command, ids_and_newest, in_window, run, server, text};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `export` of [`START`, `END`] to stdout with `--state state`.
 fn stdout_args(uri: &str, state: &Path) -> Vec<String> {
-    [
-        "export",
-        "--base-url",
-        uri,
-        "--start",
-        START,
-        "--end",
-        END,
-        "--page-size",
-        "50",
-        "--state",
-        state.to_str().expect("utf8"),
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
+    common::cli::export_args_with(uri, "--state", state, &[])
 }
 
 /// How a run ended, or that it paused at its test hook (still running).

@@ -268,6 +268,17 @@ pub mod cli {
     /// `export` of [`START`, `END`] from `uri` into `path`, 50 entries a
     /// page, then `extra`.
     pub fn export_args(uri: &str, path: &std::path::Path, extra: &[&str]) -> Vec<String> {
+        export_args_with(uri, "--output", path, extra)
+    }
+
+    /// `export` of [`START`, `END`] from `uri`, 50 entries a page, with
+    /// `flag path` (`--output FILE`, `--state FILE`), then `extra`.
+    pub fn export_args_with(
+        uri: &str,
+        flag: &str,
+        path: &std::path::Path,
+        extra: &[&str],
+    ) -> Vec<String> {
         let mut args: Vec<String> = [
             "export",
             "--base-url",
@@ -278,7 +289,7 @@ pub mod cli {
             END,
             "--page-size",
             "50",
-            "--output",
+            flag,
             path.to_str().expect("utf8"),
         ]
         .iter()
