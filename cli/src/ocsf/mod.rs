@@ -36,6 +36,7 @@ mod entry;
 mod event;
 pub mod line;
 pub mod schema;
+mod write;
 
 use std::{borrow::Cow, io, net::IpAddr};
 
@@ -58,19 +59,33 @@ pub const CLASS_UID: u32 = 6003;
 /// Application Activity.
 pub const CATEGORY_UID: u32 = 6;
 
+/// How [`write_event`] found the entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Every documented member named once, the required ones there, each of
+    /// its documented type: what [`RawAuditLog::conforms`] accepts (the
+    /// reading applies the same rule, so the sink need not skim it again).
+    AsDocumented,
+    /// It breaks the document; [`RawAuditLog::conforms`] says how.
+    BreaksTheDocument,
+}
+
 /// Appends the event of `entry`, whose JSON Lines text is `line`, to `out`
-/// as one line of JSON (without its line break).
+/// as one line of JSON (without its line break), and says whether the entry
+/// keeps to the document.
 ///
 /// Every entry has an event. One that breaks the document (a documented
 /// member missing, repeated or of another type) is mapped from
 /// [`entry::as_documented`]: each such member as its JSON text, a missing
 /// one as empty; `raw_data` keeps the entry exactly as sent. The sink
 /// counts it as it does for every format, and the export ends with exit 4.
-pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<()> {
+pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<Read> {
     let repaired;
+    let mut read = Read::AsDocumented;
     let members = match Members::read(line) {
         Ok(members) => members,
         Err(_) => {
+            read = Read::BreaksTheDocument;
             repaired = entry::as_documented(line);
             Members::read(&repaired).map_err(|why| {
                 io::Error::other(format!(
@@ -81,38 +96,8 @@ pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Re
         }
     };
     let created_at = entry.created_at_text();
-    let event = map(entry, &created_at, line, members);
-    let start = out.len();
-    serde_json::to_writer(&mut *out, &event).map_err(io::Error::other)?;
-    // The object ends `}`; raw_data goes last, before it.
-    if out.len() > start && out.last() == Some(&b'}') {
-        out.pop();
-    }
-    out.extend_from_slice(br#","raw_data":""#);
-    escape_line(out, event.raw_data);
-    out.extend_from_slice(br#""}"#);
-    Ok(())
-}
-
-/// Appends `line` as the contents of a JSON string. `line` is one entry's
-/// JSON Lines text: valid JSON (checked when the page was decoded) without
-/// a line break ([`crate::sink::entry_line`] compacts an entry that has
-/// one), so the only bytes in it that a JSON string must escape are `"`,
-/// `\` and a tab between tokens: JSON allows no other control character
-/// anywhere. Long runs without them are copied whole.
-fn escape_line(out: &mut Vec<u8>, line: &str) {
-    let bytes = line.as_bytes();
-    let mut start = 0;
-    for at in memchr::memchr3_iter(b'"', b'\\', b'\t', bytes) {
-        out.extend_from_slice(&bytes[start..at]);
-        out.extend_from_slice(match bytes[at] {
-            b'"' => br#"\""#,
-            b'\\' => br"\\",
-            _ => br"\t",
-        });
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
+    map(entry, &created_at, line, members).write_json(out);
+    Ok(read)
 }
 
 /// The event of one entry (see the module's table).
@@ -219,6 +204,88 @@ mod tests {
         write_event(&mut out, &entry, &crate::sink::entry_line(&entry)).expect("an event");
         assert!(!out.contains(&b'\n'), "one line");
         serde_json::from_slice(&out).expect("JSON")
+    }
+
+    /// The event of `line` as serde writes its type, `raw_data` (which the
+    /// type skips) added last: what [`ApiActivity::write_json`] must write.
+    fn serialized_by_serde(entry: &RawAuditLog, line: &str) -> String {
+        let repaired;
+        let members = match Members::read(line) {
+            Ok(members) => members,
+            Err(_) => {
+                repaired = entry::as_documented(line);
+                Members::read(&repaired).expect("repaired")
+            }
+        };
+        let created_at = entry.created_at_text();
+        let event = map(entry, &created_at, line, members);
+        let mut json = serde_json::to_string(&event).expect("serializes");
+        json.pop();
+        json.push_str(",\"raw_data\":");
+        json.push_str(&serde_json::to_string(line).expect("a string"));
+        json.push('}');
+        json
+    }
+
+    #[test]
+    fn the_fast_writer_writes_what_serde_writes_for_every_kind_of_entry() {
+        for line in [
+            r#"{"id":"a\"1","user_id":"u","ip":"::1","operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+            r#"{"id":"a","user_id":"u","ip":"x y","operation_type":"MUTATION","operation_name":"deleteKey","operation_text":"mutation {}","variables":"{\"a\":\"\\u00e9\"}","created_at":"2026-05-18T12:00:00.123456Z","z\u00e9":[1,{"b":null}],"n":1e3}"#,
+            "{\"id\":\"a\",\t\"user_id\":\"u\",\"ip\":\"192.0.2.1\",\"operation_type\":\"WEBHOOK\",\"operation_name\":null,\"created_at\":\"2026-05-18T12:00:00Z\"}",
+            r#"{"id":"a","ip":7,"operation_type":"QUERY","created_at":"2026-05-18T12:00:00Z"}"#,
+        ] {
+            let entry: RawAuditLog = serde_json::from_str(line).expect("an entry");
+            let mut out = Vec::new();
+            write_event(&mut out, &entry, line).expect("an event");
+            assert_eq!(
+                String::from_utf8(out).expect("UTF-8"),
+                serialized_by_serde(&entry, line)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The sink takes the mapping's reading as the conformance verdict
+        /// (no second skim), so the two rules must agree on every entry.
+        #[test]
+        fn the_mappings_reading_agrees_with_the_librarys_conformance_rule(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "user_id", "ip", "operation_type", "operation_name",
+                        "operation_text", "variables", "id", "created_at",
+                        "user\\u005fid", "zone",
+                    ]),
+                    proptest::sample::select(vec![
+                        r#""s""#, "null", "7", "{}", "[1]", "true", r#""a\"b""#,
+                    ]),
+                ),
+                0..9,
+            )
+        ) {
+            let mut line = String::from(r#"{"id":"i","created_at":"2026-05-18T12:00:00Z""#);
+            for (name, value) in &members {
+                // id and created_at again only as a repetition.
+                line.push_str(&format!(r#","{name}":{value}"#));
+            }
+            line.push('}');
+            let Ok(entry) = serde_json::from_str::<RawAuditLog>(&line) else {
+                return Ok(());
+            };
+            let mut out = Vec::new();
+            let read = write_event(&mut out, &entry, &line).expect("an event");
+            proptest::prop_assert_eq!(
+                read == Read::AsDocumented,
+                entry.conforms().is_ok(),
+                "{}", line
+            );
+            proptest::prop_assert_eq!(
+                String::from_utf8(out).expect("UTF-8"),
+                serialized_by_serde(&entry, &line),
+                "{}", line
+            );
+        }
     }
 
     #[test]
