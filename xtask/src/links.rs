@@ -28,8 +28,8 @@ pub fn documents(root: &Path) -> Result<Vec<PathBuf>, String> {
     let docs = root.join("docs");
     if docs.is_dir() {
         let mut found = Vec::new();
-        let entries = std::fs::read_dir(&docs)
-            .map_err(|e| format!("cannot list {}: {e}", docs.display()))?;
+        let entries =
+            std::fs::read_dir(&docs).map_err(|e| format!("cannot list {}: {e}", docs.display()))?;
         for entry in entries {
             let entry = entry.map_err(|e| format!("cannot list {}: {e}", docs.display()))?;
             let name = entry.file_name();
@@ -76,7 +76,11 @@ pub struct BrokenLink {
 
 impl fmt::Display for BrokenLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: the link to `{}` ", self.file, self.line, self.target)?;
+        write!(
+            f,
+            "{}:{}: the link to `{}` ",
+            self.file, self.line, self.target
+        )?;
         match &self.problem {
             Problem::NoSuchFile(path) => write!(
                 f,
@@ -309,18 +313,18 @@ pub fn check(root: &Path) -> Result<Vec<BrokenLink>, String> {
             };
             // Anchors are checked in Markdown files; another file's anchor
             // (a line of source, `#L10`) is GitHub's to resolve.
-            if path.extension().is_some_and(|ext| ext == "md") {
-                if !anchors_of(&path)?.contains(&anchor) {
-                    broken.push(BrokenLink {
-                        file: slash(&file),
-                        line,
-                        target: link,
-                        problem: Problem::NoSuchAnchor {
-                            file: slash(&path),
-                            anchor,
-                        },
-                    });
-                }
+            if path.extension().is_some_and(|ext| ext == "md")
+                && !anchors_of(&path)?.contains(&anchor)
+            {
+                broken.push(BrokenLink {
+                    file: slash(&file),
+                    line,
+                    target: link,
+                    problem: Problem::NoSuchAnchor {
+                        file: slash(&path),
+                        anchor,
+                    },
+                });
             }
         }
     }
@@ -342,7 +346,10 @@ mod tests {
             "exactly-once-and-what-that-rests-on"
         );
         assert_eq!(slug("C++ & Rust"), "c--rust");
-        assert_eq!(slug("snake_case and kebab-case"), "snake_case-and-kebab-case");
+        assert_eq!(
+            slug("snake_case and kebab-case"),
+            "snake_case-and-kebab-case"
+        );
         assert_eq!(slug("Résumé — Überblick"), "résumé--überblick");
     }
 
