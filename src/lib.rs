@@ -210,10 +210,15 @@ pub use retry::{
     retry_after::RetryAfter,
 };
 
-// The README's Rust examples compile and run as doctests.
+// The README's Rust examples compile and run as doctests, and so do those of
+// the library's guide.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+struct LibraryGuideDoctests;
 
 /// The checked-in OpenAPI document the bindings are generated from.
 pub const OPENAPI_DOCUMENT: &str = include_str!("../openapi/arize-audit-logs.yaml");

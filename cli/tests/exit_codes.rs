@@ -1,4 +1,4 @@
-//! Each exit code is the one the table in `--help` (and the README) gives.
+//! Each exit code is the one the table in `--help` (and docs/operating.md) gives.
 
 mod common;
 
@@ -85,10 +85,10 @@ fn serve_mock_fault_rates_are_probabilities() {
 }
 
 #[test]
-fn the_help_table_has_every_exit_code_the_readme_lists() {
+fn the_help_table_has_every_exit_code_the_operating_guide_lists() {
     let out = std_command(&["--help"], None).output().expect("runs");
     let help = String::from_utf8_lossy(&out.stdout);
-    let readme = include_str!("../../README.md");
+    let guide = include_str!("../../docs/operating.md");
     for code in ["0", "1", "2", "3", "4", "5", "130", "143"] {
         assert!(
             help.lines()
@@ -96,8 +96,8 @@ fn the_help_table_has_every_exit_code_the_readme_lists() {
             "exit {code} in --help:\n{help}"
         );
         assert!(
-            readme.contains(&format!("`{code}`")),
-            "exit {code} in the README"
+            guide.contains(&format!("`{code}`")),
+            "exit {code} in docs/operating.md"
         );
     }
 }

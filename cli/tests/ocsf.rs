@@ -55,7 +55,7 @@ const NULLS: &[&str] = &[
     r#"{"id":"n05","user_id":"VXNlcjo1","ip":"10.12.0.5","operation_type":"WEBHOOK","operation_name":null,"operation_text":null,"variables":null,"created_at":"2026-05-18T12:00:05Z"}"#,
 ];
 
-/// The `activity_id` the README's rule gives each entry.
+/// The `activity_id` the rule in docs/operating.md gives each entry.
 fn expected_activity(id: &str) -> u64 {
     match id {
         "e01" | "e07" | "n01" | "n03" => 2,

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod conform;
 pub mod document;
 pub mod drift;
+pub mod links;
 pub mod regen;
 pub mod rehearse;
 pub mod report;

@@ -110,6 +110,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         expect: Option<std::path::PathBuf>,
     },
+    /// Check that every relative link and `#anchor` in README.md,
+    /// cli/README.md and docs/*.md leads somewhere: the file exists, and the
+    /// anchor is a heading's, by GitHub's rules. Nothing goes to the network.
+    ///
+    /// Exit status: 0 every link resolves, 1 a link is broken (each is
+    /// printed with its file and line), 3 the check could not run.
+    Links,
     /// Compare the checked-in document with the upstream one and report every
     /// difference, classed breaking, additive or docs.
     ///
@@ -228,6 +235,7 @@ fn main() -> ExitCode {
             json,
             Duration::from_secs(timeout),
         ),
+        Command::Links => links(),
         Command::Bench {
             runs,
             no_python,
@@ -263,6 +271,21 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(FAILED)
         }
+    }
+}
+
+/// Runs `links`: prints each broken link; 1 when there is one.
+fn links() -> Result<u8, String> {
+    let broken = xtask::links::check(&root())?;
+    for link in &broken {
+        eprintln!("{link}");
+    }
+    if broken.is_empty() {
+        println!("Every relative link and anchor in the documentation resolves.");
+        Ok(0)
+    } else {
+        eprintln!("{} broken links", broken.len());
+        Ok(1)
     }
 }
 

@@ -12,6 +12,7 @@ const COPIED: &[&str] = &[
     "build",
     "Cargo.lock",
     "README.md",
+    "docs",
     "LICENSE-MIT",
     "LICENSE-APACHE",
     "src",

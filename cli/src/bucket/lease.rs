@@ -14,7 +14,7 @@
 //!
 //! Expiry is judged on the clock of the export that finds the lease, against
 //! the time its holder wrote into it: machines whose clocks differ by more
-//! than the term's slack can take a live lease (see the README).
+//! than the term's slack can take a live lease (see docs/operating.md).
 //!
 //! The term is [`TERM`]; a build with the feature `fault-injection` takes
 //! another from `ARIZE_AUDIT_LOGS_TEST_LEASE_SECONDS`, for the tests.

@@ -13,7 +13,7 @@ pub enum Activity {
 }
 
 impl Activity {
-    /// The rule, documented in the README's OCSF table:
+    /// The rule, documented in the OCSF table of docs/operating.md:
     ///
     /// - `QUERY` and `SUBSCRIPTION` (a GraphQL subscription fetches data as
     ///   it changes) are reads;

@@ -28,7 +28,7 @@ pub struct ApiActivity<'a> {
     #[schemars(extend("const" = "API Activity"))]
     pub class_name: &'static str,
     /// 1 Create, 2 Read, 3 Update, 4 Delete, 99 Other, from `operation_type`
-    /// and `operation_name` (see the README's rule).
+    /// and `operation_name` (see the rule in docs/operating.md).
     #[schemars(extend("enum" = [1, 2, 3, 4, 99]))]
     pub activity_id: u8,
     /// The activity's caption; for Other, the entry's `operation_type`.
