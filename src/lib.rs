@@ -168,6 +168,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod credentials;
 mod error;
 pub mod generated;
 mod http;
@@ -180,9 +181,10 @@ mod region;
 mod retry;
 
 pub use client::{
-    Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
+    http_client_builder, Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
+pub use credentials::{Bearer, BearerFuture, BearerSource, CredentialsError};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, PaginationError, RetryHistory, TransportError,
     TransportErrorKind, ValidationError, ValidationRule,
