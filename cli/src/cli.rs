@@ -525,6 +525,14 @@ pub struct ServeMockArgs {
     /// end_time.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", hide_default_value = true)]
     pub clock_behind: Duration,
+    /// How long an access token from POST /oauth2/token is accepted (e.g.
+    /// 5s), as Arize's app host signs in `ax`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1h")]
+    pub oauth_token_lifetime: Duration,
+    /// A refresh token POST /oauth2/token accepts once, as if `ax auth
+    /// login` had just issued it (repeatable).
+    #[arg(long, value_name = "TOKEN", default_value = "mock-refresh-token")]
+    pub oauth_refresh_token: Vec<String>,
     #[command(flatten)]
     pub mock: MockArgs,
 }

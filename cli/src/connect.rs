@@ -315,6 +315,7 @@ pub fn client_with(
     pinned: Option<&Target>,
 ) -> Result<(Client, Target), Failure> {
     let mut builder = Client::builder()
+        .http_client(crate::transport::client()?)
         .ignore_environment()
         .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));
     if let Some(policy) = crate::hooks::no_progress_policy() {

@@ -1,5 +1,8 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
+// OAuth sign-in of `ax` profiles; the rest of `ax` support lives in `ax/mod.rs`.
+#[path = "ax/oauth.rs"]
+mod ax_oauth;
 mod bucket;
 mod check;
 mod cli;
@@ -31,6 +34,7 @@ mod sink;
 mod small_file;
 mod stdout;
 mod table;
+mod transport;
 
 use std::process::ExitCode;
 
