@@ -1,5 +1,6 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
+mod ax;
 mod bucket;
 mod check;
 mod cli;
