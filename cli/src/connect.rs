@@ -765,4 +765,174 @@ mod tests {
         assert_eq!(f.exit_code(), 2);
         assert!(f.report().contains("bare, default, eu"), "{}", f.report());
     }
+
+    /// An `ax` directory holding `profiles` (name, text) and naming
+    /// `active` in `.active_profile`.
+    fn ax_dir(profiles: &[(&str, &str)], active: Option<&str>) -> PathBuf {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("arize-connect-ax-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(dir.join("profiles")).expect("dir");
+        for (name, text) in profiles {
+            std::fs::write(dir.join("profiles").join(format!("{name}.toml")), text).expect("write");
+        }
+        if let Some(active) = active {
+            std::fs::write(dir.join(".active_profile"), active).expect("active");
+        }
+        dir
+    }
+
+    const AX_WORK: &str = "[auth]\nauth_method = \"api-key\"\napi_key = \"ax-work-key\"\n\
+        [routing]\nsingle_host = \"127.0.0.1\"\nsingle_port = \"18777\"\napi_scheme = \"http\"\n";
+    const AX_EU: &str = "[auth]\napi_key = \"ax-eu-key\"\n[routing]\nregion = \"eu-west-1a\"\n";
+
+    fn with_ax(
+        args: &[&str],
+        file: &str,
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Settings, Failure> {
+        let args = Args::parse_from(std::iter::once("t").chain(args.iter().copied()));
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let config = if file.is_empty() { Config::default() } else { config(file) };
+        resolve(&args.c, config, Some(dir), &lookup)
+    }
+
+    fn ax_key_of(s: &Settings) -> Option<(String, String)> {
+        match &s.key {
+            Some((KeyChoice::Ax(p), source)) => Some((p.name.clone(), source.to_string())),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_active_ax_profile_supplies_host_and_key_when_nothing_else_does() {
+        let dir = ax_dir(&[("work", AX_WORK), ("eu", AX_EU)], Some("work"));
+        let s = with_ax(&[], "", &dir, &[]).expect("settings");
+        let source = url(&s).1;
+        assert_eq!(url(&s).0, "http://127.0.0.1:18777");
+        assert!(
+            source.contains("ax profile \"work\"") && source.contains("work.toml") && source.contains(AX_ACTIVE),
+            "{source}"
+        );
+        assert_eq!(ax_key_of(&s).map(|k| k.0).as_deref(), Some("work"));
+        assert_eq!(s.profile, Some(("work".into(), AX_ACTIVE)));
+        assert!(s.ax_profile.is_some_and(|p| p.ends_with("profiles/work.toml")));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn the_environment_beats_the_active_ax_profile_setting_by_setting() {
+        let dir = ax_dir(&[("work", AX_WORK)], Some("work"));
+        let s = with_ax(&[], "", &dir, &[("ARIZE_API_KEY", "k")]).expect("settings");
+        assert_eq!(s.key, Some((KeyChoice::Env, Source::Env("ARIZE_API_KEY"))));
+        assert_eq!(url(&s).0, "http://127.0.0.1:18777", "the host still from ax");
+        let s = with_ax(&[], "", &dir, &[("ARIZE_REGION", "EU")]).expect("settings");
+        assert_eq!(
+            url(&s),
+            ("https://api.eu-west-1a.arize.com".into(), "ARIZE_REGION".into())
+        );
+        assert_eq!(ax_key_of(&s).map(|k| k.0).as_deref(), Some("work"), "the key still from ax");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_profile_of_ours_keeps_ax_out_and_the_active_one_is_not_read_when_not_needed() {
+        let dir = ax_dir(&[("work", AX_WORK)], Some("work"));
+        let s = with_ax(&[], FILE, &dir, &[]).expect("settings");
+        assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
+        assert_eq!(s.ax_profile, None);
+        // A broken active profile does not matter when nothing is taken from it.
+        let broken = ax_dir(&[("work", "[auth]\napi_key = \"unclosed\n")], Some("gone"));
+        let s = with_ax(
+            &["--base-url", "https://h.example"],
+            "",
+            &broken,
+            &[("ARIZE_API_KEY", "k")],
+        )
+        .expect("settings");
+        assert_eq!(s.ax_profile, None);
+        let f = with_ax(&[], "", &broken, &[]).expect_err("it is needed");
+        assert_eq!(f.exit_code(), 2);
+        assert!(f.report().contains("\"gone\"") && f.report().contains("ax profiles use"), "{}", f.report());
+        std::fs::remove_dir_all(dir).ok();
+        std::fs::remove_dir_all(broken).ok();
+    }
+
+    #[test]
+    fn a_name_finds_an_ax_profile_when_the_config_file_has_none_of_that_name() {
+        let dir = ax_dir(&[("work", AX_WORK), ("paris", AX_EU), ("default", AX_WORK)], Some("work"));
+        // --profile: as deliberate as a flag, so it beats the environment.
+        let s = with_ax(
+            &["--profile", "work"],
+            FILE,
+            &dir,
+            &[("ARIZE_REGION", "us"), ("ARIZE_API_KEY", "k")],
+        )
+        .expect("settings");
+        assert_eq!(url(&s).0, "http://127.0.0.1:18777");
+        assert!(url(&s).1.contains("selected by --profile"), "{}", url(&s).1);
+        assert!(s.location.1.explicit());
+        assert_eq!(ax_key_of(&s).map(|k| k.0).as_deref(), Some("work"));
+        // ARIZE_PROFILE: below the environment.
+        let s = with_ax(&[], FILE, &dir, &[("ARIZE_PROFILE", "paris")]).expect("settings");
+        assert_eq!(s.location.0, Location::Region(Region::EuWest1a));
+        assert!(ax_key_of(&s).is_some_and(|(name, src)| name == "paris" && src.contains("ARIZE_PROFILE")));
+        // The config file's profile of a name wins over ax's.
+        let s = with_ax(&["--profile", "default"], FILE, &dir, &[]).expect("settings");
+        assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
+        assert_eq!(s.ax_profile, None);
+        // Neither has it: both lists.
+        let m = with_ax(&["--profile", "prod"], FILE, &dir, &[]).expect_err("none").report();
+        assert!(m.contains("bare, default, eu") && m.contains("default, paris, work"), "{m}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn the_sdks_variables_rank_with_the_environment_below_arize_base_url() {
+        let dir = ax_dir(&[], None);
+        let env = [
+            ("ARIZE_SINGLE_HOST", "127.0.0.1"),
+            ("ARIZE_SINGLE_PORT", "9"),
+            ("ARIZE_API_SCHEME", "http"),
+        ];
+        let s = with_ax(&[], FILE, &dir, &env).expect("settings");
+        assert_eq!(
+            url(&s),
+            (
+                "http://127.0.0.1:9".into(),
+                "ARIZE_SINGLE_HOST + ARIZE_SINGLE_PORT + ARIZE_API_SCHEME".into()
+            ),
+            "beats the default profile"
+        );
+        let mut with_ours = env.to_vec();
+        with_ours.push(("ARIZE_BASE_URL", "https://ours.example"));
+        let s = with_ax(&[], FILE, &dir, &with_ours).expect("settings");
+        assert_eq!(url(&s), ("https://ours.example".into(), "ARIZE_BASE_URL".into()));
+        let s = with_ax(&["--profile", "eu"], FILE, &dir, &env).expect("settings");
+        assert_eq!(s.location.0, Location::Region(Region::EuWest1a), "--profile beats them");
+        // A scheme or port alone names no host: the profile's stands, and
+        // they apply to the built-in default only.
+        let s = with_ax(&[], FILE, &dir, &[("ARIZE_API_PORT", "8443")]).expect("settings");
+        assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
+        let s = with_ax(&[], "", &dir, &[("ARIZE_API_PORT", "8443")]).expect("settings");
+        assert_eq!(url(&s).0, "https://api.arize.com:8443");
+        let m = with_ax(&[], "", &dir, &[("ARIZE_REGION", "eu"), ("ARIZE_BASE_DOMAIN", "d")])
+            .expect_err("contradiction")
+            .report();
+        assert!(m.contains("ARIZE_REGION") && m.contains("ARIZE_BASE_DOMAIN"), "{m}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn the_region_flag_and_a_profiles_region_take_the_aliases() {
+        let s = resolved(&["--region", "EU"], &[]);
+        assert_eq!(s.location.0, Location::Region(Region::EuWest1a));
+        let s = resolved(&[], &[("ARIZE_REGION", "ca")]);
+        assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
+    }
 }
