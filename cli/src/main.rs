@@ -1,8 +1,6 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
-// OAuth sign-in of `ax` profiles; the rest of `ax` support lives in `ax/mod.rs`.
-#[path = "ax/oauth.rs"]
-mod ax_oauth;
+mod ax;
 mod bucket;
 mod check;
 mod cli;
