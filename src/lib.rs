@@ -48,6 +48,11 @@
 //!   (`ARIZE_API_KEY` and `ARIZE_BASE_URL` are read unless
 //!   [`ClientBuilder::ignore_environment`]), timeouts, the [`RetryPolicy`],
 //!   the largest response accepted.
+//! - [`BearerSource`]: a bearer that can change (OAuth access tokens that
+//!   expire), asked before every request instead of a fixed key
+//!   ([`ClientBuilder::bearer_source`]); [`http_client_builder`] starts a
+//!   `reqwest` client with proxies or extra roots for
+//!   [`ClientBuilder::http_client`].
 //! - [`ListAuditLogs`]: the request, one builder method per query parameter
 //!   of the document, each checked against the document's rules before
 //!   anything is sent. [`send`](ListAuditLogs::send) fetches one [`Page`];

@@ -100,7 +100,12 @@ async fn an_access_token_the_server_issued_is_accepted_as_the_bearer() {
     let tokens = server.sign_in();
     let source = Fixed::new(&tokens.access_token);
     let client = client_for(&server, source.clone());
-    let page = client.list_audit_logs().limit(10).send().await.expect("page");
+    let page = client
+        .list_audit_logs()
+        .limit(10)
+        .send()
+        .await
+        .expect("page");
     assert_eq!(page.logs.len(), 10);
     assert_eq!(source.asked.load(Ordering::SeqCst), 1);
 }
@@ -246,6 +251,11 @@ async fn the_fake_app_host_rotates_refresh_tokens_and_refuses_a_second_use() {
     assert_eq!((server.oauth_refreshes(), server.oauth_refused()), (2, 1));
 
     // The API key still works beside the tokens.
-    let page = server.client().expect("client").list_audit_logs().send().await;
+    let page = server
+        .client()
+        .expect("client")
+        .list_audit_logs()
+        .send()
+        .await;
     assert!(page.is_ok(), "{page:?}");
 }

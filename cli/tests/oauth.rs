@@ -145,10 +145,17 @@ async fn a_token_near_expiry_is_refreshed_and_written_back_keeping_every_other_m
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&profile).expect("meta").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&profile)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "the profile's mode is kept");
     }
-    assert!(profile.with_extension("toml.lock").exists(), "ax's lock file");
+    assert!(
+        profile.with_extension("toml.lock").exists(),
+        "ax's lock file"
+    );
     // Never a token in the logs, not even at debug level.
     let logged = text(&out.stderr);
     let new_access = oauth_member(&profile, "access_token");
@@ -215,7 +222,11 @@ async fn a_signed_out_profile_is_exit_3_saying_to_run_ax_auth_login() {
         .await
         .expect("runs");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("ax auth login"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ax auth login"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(fake.requests(), 0);
 }
 
@@ -236,7 +247,10 @@ async fn a_refused_refresh_is_exit_3_saying_to_run_ax_auth_login_and_keeps_the_p
         .expect("runs");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("invalid_grant") && stderr.contains("ax auth login"), "{stderr}");
+    assert!(
+        stderr.contains("invalid_grant") && stderr.contains("ax auth login"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("revoked-refresh"), "{stderr}");
     assert_eq!((fake.oauth_refused(), fake.requests()), (1, 0));
     assert_eq!(std::fs::read(&profile).expect("profile"), before);
@@ -274,8 +288,16 @@ async fn a_refresh_racing_a_real_ax_process_redeems_the_refresh_token_once() {
         let ours = export(&home, &home.join("out.jsonl"), &["--end", END]).output();
         let (ax, ours) = tokio::join!(ax.wait_with_output(), ours);
         let (ax, ours) = (ax.expect("ax ends"), ours.expect("export ends"));
-        assert!(ax.status.success(), "round {round}: ax: {}", text(&ax.stderr));
-        assert!(ours.status.success(), "round {round}: {}", text(&ours.stderr));
+        assert!(
+            ax.status.success(),
+            "round {round}: ax: {}",
+            text(&ax.stderr)
+        );
+        assert!(
+            ours.status.success(),
+            "round {round}: {}",
+            text(&ours.stderr)
+        );
         // One refresh between them: the second process found the first's
         // tokens inside the lock; none was refused.
         assert_eq!(fake.oauth_refreshes() - refreshes, 1, "round {round}");

@@ -34,7 +34,9 @@ const TRANSPORT_ENV: &[&str] = &[
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tls")
+        .join(name)
 }
 
 /// The tool with `args`, the fake server's key, and only `env` of the
@@ -163,7 +165,11 @@ async fn every_request_goes_through_the_proxy_the_sdk_variables_name() {
     for name in ["ARIZE_PROXY_URL", "HTTPS_PROXY", "HTTP_PROXY"] {
         let proxy = proxy().await;
         let out = run(
-            &export_args("http://127.0.0.1:9", &dir.join(format!("{name}.jsonl")), &[]),
+            &export_args(
+                "http://127.0.0.1:9",
+                &dir.join(format!("{name}.jsonl")),
+                &[],
+            ),
             &[(name, &proxy.uri())],
         )
         .await;
@@ -179,7 +185,10 @@ async fn the_arize_proxy_beats_the_standard_one_and_no_proxy_exempts_a_host() {
     let unused = common::empty_server(0).await;
     let out = run(
         &export_args("http://127.0.0.1:9", &dir.join("a.jsonl"), &[]),
-        &[("ARIZE_PROXY_URL", &ours.uri()), ("HTTPS_PROXY", &unused.uri())],
+        &[
+            ("ARIZE_PROXY_URL", &ours.uri()),
+            ("HTTPS_PROXY", &unused.uri()),
+        ],
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -191,7 +200,10 @@ async fn the_arize_proxy_beats_the_standard_one_and_no_proxy_exempts_a_host() {
             &dir.join("b.jsonl"),
             &["--max-attempts", "1"],
         ),
-        &[("ARIZE_PROXY_URL", &bypassed.uri()), ("NO_PROXY", "127.0.0.1")],
+        &[
+            ("ARIZE_PROXY_URL", &bypassed.uri()),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
     )
     .await;
     // Straight to the API's address, where nothing listens.

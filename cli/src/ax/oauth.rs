@@ -152,7 +152,9 @@ impl ProfileTokens {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() < deadline => {
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
@@ -378,8 +380,14 @@ fn write_tokens(path: &Path, tokens: &Tokens) -> Result<(), CredentialsError> {
         .to_rfc3339_opts(SecondsFormat::Micros, false)
         .parse()
         .map_err(|_| CredentialsError::new("internal error: an unwritable expiry time"))?;
-    oauth.insert("access_token", toml_edit::value(tokens.access_token.as_str()));
-    oauth.insert("refresh_token", toml_edit::value(tokens.refresh_token.as_str()));
+    oauth.insert(
+        "access_token",
+        toml_edit::value(tokens.access_token.as_str()),
+    );
+    oauth.insert(
+        "refresh_token",
+        toml_edit::value(tokens.refresh_token.as_str()),
+    );
     oauth.insert("expires_at", toml_edit::value(expires_at));
     crate::safe_file::replace_keeping_mode(path, doc.to_string().as_bytes())
         .map_err(|f| CredentialsError::new(f.report().trim_start_matches("error: ").to_owned()))

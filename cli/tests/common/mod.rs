@@ -17,6 +17,16 @@ pub const STEERING_ENV: &[&str] = &[
     "ARIZE_AUDIT_LOGS_TEST_FAIL_OWNED_WRITES_AFTER",
     "ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS",
     "COLUMNS",
+    // The SDK's TLS and proxy variables (see cli/tests/transport.rs).
+    "ARIZE_REQUEST_VERIFY",
+    "ARIZE_SSL_CA_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "ARIZE_PROXY_URL",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
 ];
 /// Where tests point `ARIZE_CONFIG_FILE`: no config file, whatever the
 /// machine has.
