@@ -103,11 +103,14 @@ The config file (TOML) holds named profiles; the key itself is never stored ther
 
 Each setting takes the first of:
   1. its flag (--base-url, --region, --api-key-file, --max-attempts, --timeout, --page-size/--limit)
-  2. the profile --profile names
-  3. the environment (ARIZE_API_KEY, ARIZE_BASE_URL, then ARIZE_REGION)
-  4. the profile ARIZE_PROFILE names, else the profile \"default\"
+  2. the profile --profile names (this file's, else ax's ~/.arize/profiles/NAME.toml)
+  3. the environment (ARIZE_API_KEY; ARIZE_BASE_URL, else the SDK's ARIZE_REGION, ARIZE_SINGLE_HOST,
+     ARIZE_SINGLE_PORT, ARIZE_BASE_DOMAIN, ARIZE_API_HOST with ARIZE_API_SCHEME and ARIZE_API_PORT)
+  4. the profile ARIZE_PROFILE names (this file's, else ax's), else the profile \"default\",
+     else ax's active profile (ax profiles use NAME)
   5. the built-in default (global region, 5 attempts, 60s)
-A named profile replaces the default one rather than adding to it.";
+A named profile replaces the default one rather than adding to it. An ax profile gives the host and
+the credentials only. Regions take ax's aliases US, EU and CA.";
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
