@@ -35,6 +35,7 @@ pub const CLIENT_ID: &str = "arize-cli";
 /// A token that expires within this is refreshed first (as `ax`).
 pub const REFRESH_WINDOW: TimeDelta = TimeDelta::seconds(60);
 /// How long the profile's lock is waited for (as `ax`: 30 s).
+#[cfg_attr(not(unix), allow(dead_code))]
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 /// How long a refresh request may take.
 const REFRESH_TIMEOUT: Duration = Duration::from_secs(30);
@@ -90,6 +91,7 @@ impl Tokens {
 
 struct ProfileTokens {
     path: PathBuf,
+    #[cfg_attr(not(unix), allow(dead_code))]
     lock_path: PathBuf,
     token_url: String,
     http: reqwest::Client,
