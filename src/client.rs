@@ -5,11 +5,12 @@ use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
 use reqwest::header::HeaderValue;
 
 use crate::{
+    credentials::BearerSource,
     error::{ConfigError, Error},
     http::{
+        auth::{Auth, Resolved},
         errors::api_error,
         hooks::Hooks,
-        redact::Redactor,
         settings::{ClientInner, Settings},
     },
     list::builder::ListAuditLogs,
@@ -106,7 +107,8 @@ impl Client {
 
     /// Like [`Error::from_response`], for an answer to this client's
     /// request (through [`generated`](Self::generated), say), with every form
-    /// of this client's API key taken out of the body the error keeps.
+    /// of this client's API key (or of the bearer its source gave last)
+    /// taken out of the body the error keeps.
     pub fn error_from_response(
         &self,
         status: reqwest::StatusCode,
@@ -118,9 +120,21 @@ impl Client {
             headers,
             body,
             self.inner.endpoint.clone(),
-            &self.inner.settings.redactor,
+            &self.inner.settings.auth.last_redactor(),
         )
     }
+}
+
+/// The `reqwest` builder this crate's own HTTP client starts from: redirects
+/// followed only within one origin, this crate's user agent, the default
+/// connect timeout. Start from it to give
+/// [`ClientBuilder::http_client`] a client with proxies or extra roots that
+/// otherwise behaves as the default one.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+        .redirect(redirect_policy())
+        .user_agent(USER_AGENT)
 }
 
 /// At most this many redirects within the base URL's origin are followed.
@@ -150,6 +164,7 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 #[must_use]
 pub struct ClientBuilder {
     api_key: Option<String>,
+    bearer_source: Option<Arc<dyn BearerSource>>,
     base_url: Option<String>,
     region: Option<Region>,
     host: Option<String>,
@@ -167,6 +182,13 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "bearer_source",
+                &self
+                    .bearer_source
+                    .as_ref()
+                    .map(|_| "<caller's BearerSource>"),
+            )
             .field("base_url", &self.base_url)
             .field("region", &self.region)
             .field("host", &self.host)
@@ -189,6 +211,14 @@ impl ClientBuilder {
     /// The API key. Without one, `ARIZE_API_KEY` is read.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
+        self
+    }
+
+    /// A credential source asked for the bearer before every request
+    /// (see [`BearerSource`]), for access tokens that expire and are
+    /// refreshed. Beats [`api_key`](Self::api_key) and `ARIZE_API_KEY`.
+    pub fn bearer_source(mut self, source: Arc<dyn BearerSource>) -> Self {
+        self.bearer_source = Some(source);
         self
     }
 
@@ -285,15 +315,20 @@ impl ClientBuilder {
             }
         };
 
-        let key = self
-            .api_key
-            .clone()
-            .filter(|k| !k.trim().is_empty())
-            .or_else(|| env(API_KEY_ENV))
-            .ok_or(ConfigError::MissingApiKey)?;
-        let mut authorization = HeaderValue::try_from(format!("Bearer {}", key.trim()))
-            .map_err(|_| ConfigError::InvalidApiKey)?;
-        authorization.set_sensitive(true);
+        let auth = match &self.bearer_source {
+            Some(source) => Auth::source(source.clone()),
+            None => {
+                let key = self
+                    .api_key
+                    .clone()
+                    .filter(|k| !k.trim().is_empty())
+                    .or_else(|| env(API_KEY_ENV))
+                    .ok_or(ConfigError::MissingApiKey)?;
+                Auth::Static(Arc::new(
+                    Resolved::new(&key).ok_or(ConfigError::InvalidApiKey)?,
+                ))
+            }
+        };
 
         let (raw_url, setting) = if let Some(url) = &self.base_url {
             (url.clone(), "base_url")
@@ -319,16 +354,14 @@ impl ClientBuilder {
 
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => http_client_builder()
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(redirect_policy())
-                .user_agent(USER_AGENT)
                 .build()
                 .map_err(ConfigError::HttpClient)?,
         };
 
         let settings = Settings {
-            authorization,
+            auth,
             user_agent: HeaderValue::from_static(USER_AGENT),
             timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
             max_response_bytes: self
@@ -337,7 +370,6 @@ impl ClientBuilder {
             retry: self.retry.unwrap_or_default(),
             no_progress: self.no_progress.unwrap_or_default(),
             gate: RateGate::default(),
-            redactor: Redactor::new(&key),
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
         Ok(Client {

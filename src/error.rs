@@ -14,7 +14,7 @@ use crate::{model::problem::Problem, model::text, retry::retry_after::RetryAfter
 ///   [`InvalidParameter`](Error::InvalidParameter), [`BadRequest`](Error::BadRequest),
 ///   [`Redirected`](Error::Redirected)): nothing was sent for the first two;
 /// - fix the credentials or permissions ([`Unauthorized`](Error::Unauthorized),
-///   [`Forbidden`](Error::Forbidden));
+///   [`Forbidden`](Error::Forbidden), [`Credentials`](Error::Credentials): sign in again);
 /// - wait and retry ([`RateLimited`](Error::RateLimited), [`Server`](Error::Server),
 ///   [`Transport`](Error::Transport));
 /// - report a bug: the server broke its contract
@@ -52,6 +52,11 @@ pub enum Error {
         endpoint = .0.endpoint
     )]
     Forbidden(Box<ApiError>),
+    /// The client's [`BearerSource`](crate::BearerSource) could not give a
+    /// bearer (signed out, a refresh refused or unreachable); nothing was
+    /// sent.
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
     /// HTTP 429: the rate limit was exceeded.
     #[error("Arize's rate limit was exceeded; {wait}. Arize answered {0}", wait = .0.wait_hint())]
     RateLimited(Box<ApiError>),

@@ -48,6 +48,11 @@
 //!   (`ARIZE_API_KEY` and `ARIZE_BASE_URL` are read unless
 //!   [`ClientBuilder::ignore_environment`]), timeouts, the [`RetryPolicy`],
 //!   the largest response accepted.
+//! - [`BearerSource`]: a bearer that can change (OAuth access tokens that
+//!   expire), asked before every request instead of a fixed key
+//!   ([`ClientBuilder::bearer_source`]); [`http_client_builder`] starts a
+//!   `reqwest` client with proxies or extra roots for
+//!   [`ClientBuilder::http_client`].
 //! - [`ListAuditLogs`]: the request, one builder method per query parameter
 //!   of the document, each checked against the document's rules before
 //!   anything is sent. [`send`](ListAuditLogs::send) fetches one [`Page`];
@@ -168,6 +173,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod credentials;
 mod error;
 pub mod generated;
 mod http;
@@ -180,9 +186,10 @@ mod region;
 mod retry;
 
 pub use client::{
-    Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
+    http_client_builder, Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
+pub use credentials::{Bearer, BearerFuture, BearerSource, CredentialsError};
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, PaginationError, RetryHistory, TransportError,
     TransportErrorKind, ValidationError, ValidationRule,

@@ -50,21 +50,41 @@ impl Region {
         }
     }
 
-    /// The known regions' names, comma-separated (for messages).
+    /// The short names Arize's own tools (`ax`) accept, in any case, and
+    /// the region each stands for.
+    pub const ALIASES: &'static [(&'static str, Region)] = &[
+        ("US", Self::UsEast1b),
+        ("EU", Self::EuWest1a),
+        ("CA", Self::CaCentral1a),
+    ];
+
+    /// The known regions' names, comma-separated, then the aliases (for
+    /// messages).
     pub fn known_names() -> String {
-        Self::KNOWN
+        let names = Self::KNOWN
             .iter()
             .map(Region::name)
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        let aliases = Self::ALIASES
+            .iter()
+            .map(|(alias, region)| format!("{alias} for {}", region.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{names} (or the aliases {aliases})")
+    }
+
+    /// The host of the region's API (`api.eu-west-1a.arize.com`).
+    pub fn api_host(&self) -> String {
+        match self {
+            Self::Global => "api.arize.com".to_owned(),
+            other => format!("api.{}.arize.com", other.name()),
+        }
     }
 
     /// The base URL of the region's API.
     pub fn base_url(&self) -> String {
-        match self {
-            Self::Global => "https://api.arize.com".to_owned(),
-            other => format!("https://api.{}.arize.com", other.name()),
-        }
+        format!("https://{}", self.api_host())
     }
 }
 
@@ -78,7 +98,9 @@ impl FromStr for Region {
     type Err = ConfigError;
 
     /// One of the [known](Region::KNOWN) names (`global`, `eu-west-1a`,
-    /// `ca-central-1a`, `us-central-1a`, `us-east-1b`). Any other name is
+    /// `ca-central-1a`, `us-central-1a`, `us-east-1b`), or one of the
+    /// [aliases](Region::ALIASES) `US`, `EU`, `CA`, in any case, as Arize's
+    /// `ax` accepts them. Any other name is
     /// [`ConfigError::InvalidRegion`], which lists them; build
     /// [`Region::Other`] or set a base URL for a region or host this crate
     /// does not know.
@@ -89,7 +111,13 @@ impl FromStr for Region {
         }
         Self::KNOWN
             .iter()
-            .find(|r| r.name() == name)
+            .find(|r| r.name().eq_ignore_ascii_case(name))
+            .or_else(|| {
+                Self::ALIASES
+                    .iter()
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+                    .map(|(_, region)| region)
+            })
             .cloned()
             .ok_or_else(|| ConfigError::InvalidRegion {
                 region: crate::model::text::escape_control(name),
@@ -124,12 +152,26 @@ mod tests {
         for region in Region::KNOWN {
             assert_eq!(region.name().parse::<Region>().ok().as_ref(), Some(region));
         }
-        for bad in ["mars-1a", "EU", "eu west", "evil.com/x", "-a", "a-"] {
+        for bad in ["mars-1a", "EUR", "eu west", "evil.com/x", "-a", "a-"] {
             let error = bad.parse::<Region>().expect_err(bad).to_string();
             assert!(
                 error.contains(&Region::known_names()) && error.contains("base URL"),
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn the_aliases_of_arizes_ax_parse_in_any_case() {
+        for (text, region) in [
+            ("EU", Region::EuWest1a),
+            ("eu", Region::EuWest1a),
+            ("Us", Region::UsEast1b),
+            ("ca", Region::CaCentral1a),
+            ("EU-WEST-1A", Region::EuWest1a),
+        ] {
+            assert_eq!(text.parse::<Region>().ok(), Some(region), "{text}");
+        }
+        assert!(Region::known_names().contains("EU for eu-west-1a"));
     }
 }

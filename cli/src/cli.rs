@@ -103,11 +103,14 @@ The config file (TOML) holds named profiles; the key itself is never stored ther
 
 Each setting takes the first of:
   1. its flag (--base-url, --region, --api-key-file, --max-attempts, --timeout, --page-size/--limit)
-  2. the profile --profile names
-  3. the environment (ARIZE_API_KEY, ARIZE_BASE_URL, then ARIZE_REGION)
-  4. the profile ARIZE_PROFILE names, else the profile \"default\"
+  2. the profile --profile names (this file's, else ax's ~/.arize/profiles/NAME.toml)
+  3. the environment (ARIZE_API_KEY; ARIZE_BASE_URL, else the SDK's ARIZE_REGION, ARIZE_SINGLE_HOST,
+     ARIZE_SINGLE_PORT, ARIZE_BASE_DOMAIN, ARIZE_API_HOST with ARIZE_API_SCHEME and ARIZE_API_PORT)
+  4. the profile ARIZE_PROFILE names (this file's, else ax's), else the profile \"default\",
+     else ax's active profile (ax profiles use NAME)
   5. the built-in default (global region, 5 attempts, 60s)
-A named profile replaces the default one rather than adding to it.";
+A named profile replaces the default one rather than adding to it. An ax profile gives the host and
+the credentials only. Regions take ax's aliases US, EU and CA.";
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -525,6 +528,14 @@ pub struct ServeMockArgs {
     /// end_time.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s", hide_default_value = true)]
     pub clock_behind: Duration,
+    /// How long an access token from POST /oauth2/token is accepted (e.g.
+    /// 5s), as Arize's app host signs in `ax`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1h")]
+    pub oauth_token_lifetime: Duration,
+    /// A refresh token POST /oauth2/token accepts once, as if `ax auth
+    /// login` had just issued it (repeatable).
+    #[arg(long, value_name = "TOKEN", default_value = "mock-refresh-token")]
+    pub oauth_refresh_token: Vec<String>,
     #[command(flatten)]
     pub mock: MockArgs,
 }

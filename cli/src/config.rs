@@ -256,7 +256,7 @@ fn plain_name(name: &str) -> bool {
 }
 
 /// The parser's words, without anything it quotes from the file.
-fn safe_words(message: &str) -> String {
+pub(crate) fn safe_words(message: &str) -> String {
     let quotes_text = message.contains('"')
         || message
             .split('`')

@@ -66,7 +66,7 @@ impl Failure {
             Self::Hinted(inner, _) => inner.exit_code(),
             Self::Api(e) => match e {
                 Error::Config(_) | Error::InvalidParameter(_) | Error::BadRequest(_) => 2,
-                Error::Unauthorized(_) | Error::Forbidden(_) => 3,
+                Error::Unauthorized(_) | Error::Forbidden(_) | Error::Credentials(_) => 3,
                 Error::Internal(_) => 1,
                 _ => 4,
             },

@@ -92,6 +92,8 @@ pub enum KeySource {
     Env,
     /// `--api-key-file`.
     File { path: PathBuf },
+    /// An `ax` profile's API key or OAuth token, read from its file.
+    AxProfile { path: PathBuf },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
+mod ax;
 mod bucket;
 mod check;
 mod cli;
@@ -31,6 +32,7 @@ mod sink;
 mod small_file;
 mod stdout;
 mod table;
+mod transport;
 
 use std::process::ExitCode;
 

@@ -90,6 +90,32 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     sync_dir(path)
 }
 
+/// [`replace`] for a user's file the tool updates (an `ax` profile whose
+/// tokens it refreshes): the new file keeps the old one's permission bits
+/// on Unix, whatever the umask.
+pub fn replace_keeping_mode(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    refuse_link(path)?;
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .ok()
+    };
+    #[cfg(not(unix))]
+    let mode = None;
+    let tmp = write_aside(path, bytes, mode)?;
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Failure::io(tmp.path(), e))?;
+    }
+    tmp.persist(path).map_err(|e| failure(path, e.error))?;
+    sync_dir(path)
+}
+
 /// Reads a file the tool owns; `None` when there is none. A link is
 /// refused: its content is not the tool's.
 pub fn read(path: &Path) -> Result<Option<Vec<u8>>, Failure> {

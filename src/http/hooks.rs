@@ -15,7 +15,10 @@ use reqwest::{
     StatusCode,
 };
 
-use crate::{generated, http::settings::Settings};
+use crate::{
+    generated,
+    http::{auth::Resolved, settings::Settings},
+};
 
 /// The header progenitor adds with the document's `info.version`; the API
 /// documents no such header, so it is not sent.
@@ -52,6 +55,8 @@ pub(crate) struct Observed {
     pub(crate) path: Option<String>,
     /// The `x-request-id` header of the answer, when a server sends one.
     pub(crate) request_id: Option<String>,
+    /// The bearer this request carries (resolved before it is sent).
+    pub(crate) credential: Option<Arc<Resolved>>,
 }
 
 impl Hooks {
@@ -68,6 +73,23 @@ impl Hooks {
         // plain data; the data is still usable.
         let mut guard = self.observed.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard);
+    }
+
+    /// The bearer of this request: the one resolved for it already, else
+    /// one asked for now (and kept for its errors).
+    pub(crate) async fn credential(&self) -> Result<Arc<Resolved>, crate::Error> {
+        if let Some(known) = self.observed(|o| o.credential.clone()) {
+            return Ok(known);
+        }
+        let resolved = self.settings.auth.resolve().await?;
+        self.observe(|o| o.credential = Some(resolved.clone()));
+        Ok(resolved)
+    }
+
+    /// The redactor of the bearer this request carried.
+    pub(crate) fn redactor(&self) -> crate::http::redact::Redactor {
+        self.observed(|o| o.credential.as_ref().map(|c| c.redactor.clone()))
+            .unwrap_or_else(|| self.settings.auth.last_redactor())
     }
 
     pub(crate) fn observed<T>(&self, f: impl FnOnce(&Observed) -> T) -> T {
@@ -90,12 +112,19 @@ impl ClientHooks<Hooks> for generated::Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let settings = &self.inner().settings;
+        let hooks = self.inner();
+        let settings = &hooks.settings;
+        // Resolved by the wrapper before sending; asked here for requests
+        // made through `Client::generated`.
+        let credential = hooks
+            .credential()
+            .await
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
         let headers = request.headers_mut();
         headers.remove(API_VERSION_HEADER);
         // Success bodies are JSON; the documented errors are problem+json.
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPTED_TYPES));
-        headers.insert(AUTHORIZATION, settings.authorization.clone());
+        headers.insert(AUTHORIZATION, credential.header.clone());
         headers.insert(USER_AGENT, settings.user_agent.clone());
         if settings.timeout.is_some() {
             *request.timeout_mut() = settings.timeout;

@@ -135,7 +135,7 @@ async fn attempt(
                 o.request_id.clone(),
             )
         });
-        let redactor = &client.settings.redactor;
+        let redactor = &hooks.redactor();
         let failure = outcome.as_ref().err().map(short_reason);
         tracing::debug!(
             target: REQUEST_TARGET,
@@ -161,6 +161,9 @@ async fn classify(
     hooks: &Hooks,
 ) -> Result<RawPage, Error> {
     let inner = client;
+    // The bearer of this attempt: asked for before anything is sent, so a
+    // source that cannot give one fails with its own error.
+    hooks.credential().await?;
     let generated =
         generated::Client::new_with_client(&inner.base_url, inner.http.clone(), hooks.clone());
     let mut request = generated.list_audit_logs();
@@ -168,7 +171,7 @@ async fn classify(
     let outcome = request.send().await;
 
     let endpoint = || inner.endpoint.clone();
-    let redactor = &inner.settings.redactor;
+    let redactor = &hooks.redactor();
     if let Some((status, location)) = hooks.observed(|o| o.redirect.clone()) {
         return Err(Error::Redirected {
             status,

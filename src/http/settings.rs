@@ -6,7 +6,7 @@ use std::{fmt, sync::Arc, time::Duration};
 use reqwest::header::HeaderValue;
 
 use crate::{
-    http::redact::Redactor,
+    http::auth::Auth,
     retry::{gate::RateGate, no_progress::NoProgressPolicy, policy::RetryPolicy},
 };
 
@@ -20,7 +20,8 @@ pub(crate) struct ClientInner {
 
 /// What every request carries; shared with the generated client's hooks.
 pub(crate) struct Settings {
-    pub(crate) authorization: HeaderValue,
+    /// The bearer of each request, and what takes it out of errors.
+    pub(crate) auth: Auth,
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
@@ -28,14 +29,12 @@ pub(crate) struct Settings {
     pub(crate) gate: RateGate,
     /// When a page stream that brings nothing new backs off and gives up.
     pub(crate) no_progress: NoProgressPolicy,
-    /// Takes the key out of server text an error carries.
-    pub(crate) redactor: Redactor,
 }
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("authorization", &"Bearer <redacted>")
+            .field("authorization", &self.auth)
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)

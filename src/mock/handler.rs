@@ -30,11 +30,16 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Answers `request`, with a `Date` header from the server's clock.
-pub(super) async fn handle<B>(
+pub(super) async fn handle(
     shared: &Shared,
-    request: Request<B>,
+    request: Request<hyper::body::Incoming>,
 ) -> Result<Response<Body>, Dropped> {
-    let mut response = answer(shared, request).await?;
+    let mut response = if request.uri().path() == "/oauth2/token" {
+        // The app host's sign-in endpoint: faults target the audit log.
+        oauth_token(shared, request).await
+    } else {
+        answer(shared, request).await?
+    };
     let date = httpdate::fmt_http_date(shared.now().into());
     if let Ok(value) = header::HeaderValue::from_str(&date) {
         response.headers_mut().insert(header::DATE, value);
@@ -108,6 +113,36 @@ async fn answer<B>(shared: &Shared, request: Request<B>) -> Result<Response<Body
     })
 }
 
+/// `POST /oauth2/token` (see [`super::oauth`]).
+async fn oauth_token(shared: &Shared, request: Request<hyper::body::Incoming>) -> Response<Body> {
+    if request.method() != http::Method::POST {
+        let mut response = problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "Use POST.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    // A sign-in form is a few hundred bytes; refuse anything unreasonable.
+    let limited = http_body_util::Limited::new(request.into_body(), 64 * 1024);
+    let Ok(form) = limited.collect().await.map(|c| c.to_bytes()) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The form could not be read.",
+        );
+    };
+    super::oauth::token(
+        &shared.oauth,
+        shared.config.oauth_token_lifetime,
+        shared.secret,
+        &form,
+    )
+}
+
 fn authorize<B>(shared: &Shared, request: &Request<B>) -> Option<Response<Body>> {
     let presented = request
         .headers()
@@ -116,6 +151,7 @@ fn authorize<B>(shared: &Shared, request: &Request<B>) -> Option<Response<Body>>
         .and_then(|v| v.strip_prefix("Bearer "));
     match presented {
         Some(key) if key == shared.config.api_key => None,
+        Some(token) if shared.oauth_accepts(token) => None,
         Some(key) if shared.config.non_admin_keys.iter().any(|k| k == key) => Some(problem(
             StatusCode::FORBIDDEN,
             "Access forbidden",

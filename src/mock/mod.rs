@@ -41,6 +41,9 @@
 mod cursor;
 mod data;
 mod handler;
+mod oauth;
+
+pub use oauth::{OAuthTokens, OAUTH_CLIENT_ID};
 
 use std::{
     net::SocketAddr,
@@ -87,6 +90,12 @@ pub struct MockConfig {
     /// its `created_at`: each gets a seeded delay from zero to this, and no
     /// page returns it before then (commit lag, a replica behind).
     pub visibility_lag: Duration,
+    /// How long an access token from `POST /oauth2/token` (or
+    /// [`MockServer::sign_in`]) is accepted (default one hour).
+    pub oauth_token_lifetime: Duration,
+    /// Refresh tokens the server accepts once each, as if `ax auth login`
+    /// had just issued them (default `mock-refresh-token`).
+    pub oauth_refresh_tokens: Vec<String>,
 }
 
 impl Default for MockConfig {
@@ -102,6 +111,8 @@ impl Default for MockConfig {
             faults: Faults::default(),
             clock_behind: Duration::ZERO,
             visibility_lag: Duration::ZERO,
+            oauth_token_lifetime: Duration::from_secs(3600),
+            oauth_refresh_tokens: vec!["mock-refresh-token".to_owned()],
         }
     }
 }
@@ -167,6 +178,20 @@ impl MockConfig {
     #[must_use]
     pub fn visibility_lag(mut self, lag: Duration) -> Self {
         self.visibility_lag = lag;
+        self
+    }
+
+    /// Sets [`oauth_token_lifetime`](Self::oauth_token_lifetime).
+    #[must_use]
+    pub fn oauth_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.oauth_token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets [`oauth_refresh_tokens`](Self::oauth_refresh_tokens).
+    #[must_use]
+    pub fn oauth_refresh_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
+        self.oauth_refresh_tokens = tokens.into_iter().collect();
         self
     }
 
@@ -336,6 +361,8 @@ struct Shared {
     requests: AtomicU64,
     /// Cleared by [`MockServer::stop_growing`].
     growing: AtomicBool,
+    /// The OAuth tokens it has issued.
+    oauth: Mutex<oauth::OAuthState>,
 }
 
 impl Shared {
@@ -378,6 +405,14 @@ impl Shared {
             .clone()
     }
 
+    /// Whether `token` is an access token it issued that has not expired.
+    fn oauth_accepts(&self, token: &str) -> bool {
+        self.oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accepts(token)
+    }
+
     fn roll(&self) -> f64 {
         self.rng.lock().unwrap_or_else(|p| p.into_inner()).f64()
     }
@@ -417,6 +452,7 @@ impl MockServer {
                 visible_at: None,
             })
             .collect();
+        let config_refresh_tokens = config.oauth_refresh_tokens.clone();
         let shared = Arc::new(Shared {
             faults: RwLock::new(config.faults.clone()),
             rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ 0x5eed)),
@@ -426,6 +462,7 @@ impl MockServer {
             next_seq: AtomicU64::new(next_seq),
             requests: AtomicU64::new(0),
             growing: AtomicBool::new(true),
+            oauth: Mutex::new(oauth::OAuthState::new(&config_refresh_tokens)),
         });
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -563,6 +600,38 @@ impl MockServer {
             .faults
             .write()
             .unwrap_or_else(|p| p.into_inner()) = faults;
+    }
+
+    /// A new OAuth token pair, as `ax auth login` would get: the access
+    /// token is accepted for [`MockConfig::oauth_token_lifetime`], the
+    /// refresh token once.
+    pub fn sign_in(&self) -> OAuthTokens {
+        let lifetime = self.shared.config.oauth_token_lifetime;
+        self.shared
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .issue(lifetime, self.shared.secret)
+    }
+
+    /// How many `POST /oauth2/token` refreshes were answered with new
+    /// tokens.
+    pub fn oauth_refreshes(&self) -> u64 {
+        self.shared
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .refreshes
+    }
+
+    /// How many refreshes were refused: a refresh token used a second
+    /// time (a lost race), unknown or missing.
+    pub fn oauth_refused(&self) -> u64 {
+        self.shared
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .refused
     }
 
     /// How many requests the server has received.

@@ -46,7 +46,30 @@ fn show(args: &ConfigShowArgs) -> Result<(), Failure> {
         Some((KeyChoice::Env, source)) => {
             json!({ "from": "environment", "source": source.to_string() })
         }
+        Some((KeyChoice::Ax(profile), source)) => json!({
+            "from": "ax_profile",
+            "path": profile.path.display().to_string(),
+            "auth_method": profile.auth.method(),
+            "source": source.to_string(),
+        }),
         None => Value::Null,
+    };
+    let key = match key {
+        Value::Object(mut k) if k["from"] == "file" => {
+            let exists = k["path"].as_str().is_some_and(|p| std::path::Path::new(p).is_file());
+            k.insert("exists".into(), json!(exists));
+            Value::Object(k)
+        }
+        other => other,
+    };
+    // What each command sends when no flag says: `export` its own default,
+    // `list` nothing, so the server's.
+    let (export_size, list_size) = match &s.page_size {
+        Some((n, source)) => (setting(json!(n), source), setting(json!(n), source)),
+        None => (
+            setting(json!(DEFAULT_PAGE_SIZE), &Source::Default),
+            setting(json!(SERVER_PAGE_SIZE), &Source::Server),
+        ),
     };
     let report = json!({
         "config_file": {
@@ -54,7 +77,10 @@ fn show(args: &ConfigShowArgs) -> Result<(), Failure> {
             "found": s.config.found,
             "profiles": s.config.names(),
         },
-        "profile": s.profile.as_ref().map(|(name, via)| json!({ "name": name, "selected_by": via })),
+        "profile": s.profile.as_ref().map(|(name, via)| match &s.ax_profile {
+            Some(path) => json!({ "name": name, "selected_by": via, "ax_profile": path.display().to_string() }),
+            None => json!({ "name": name, "selected_by": via }),
+        }),
         "base_url": setting(json!(location.base_url()), location_source),
         "region": region,
         "api_key": key,
@@ -63,10 +89,8 @@ fn show(args: &ConfigShowArgs) -> Result<(), Failure> {
             Some((t, source)) => setting(json!(humantime::format_duration(*t).to_string()), source),
             None => setting(json!(humantime::format_duration(DEFAULT_TIMEOUT).to_string()), &Source::Default),
         },
-        "page_size": match &s.page_size {
-            Some((n, source)) => setting(json!(n), source),
-            None => setting(json!(DEFAULT_PAGE_SIZE), &Source::Default),
-        },
+        "page_size": export_size.clone(),
+        "page_size_by_command": { "export": export_size, "list": list_size },
         "max_response_bytes": match s.max_response_bytes {
             Some(n) => setting(json!(n), &Source::Flag("--max-response-bytes")),
             None => setting(json!(DEFAULT_MAX_RESPONSE_BYTES), &Source::Default),
@@ -79,6 +103,27 @@ fn show(args: &ConfigShowArgs) -> Result<(), Failure> {
         return stdout::write_all(&text);
     }
     stdout::write_all(text(&report).as_bytes())
+}
+
+/// The page size `list` uses when neither `--limit` nor a profile says:
+/// none is sent, and the server answers 50 (its document's default).
+const SERVER_PAGE_SIZE: u32 = 50;
+
+/// One value when every command uses the same, else each command's.
+fn page_sizes(by_command: &Value) -> String {
+    let one = |v: &Value| {
+        let value = match &v["value"] {
+            Value::Null => "-".to_owned(),
+            other => other.to_string(),
+        };
+        format!("{value}  ({})", v["source"].as_str().unwrap_or("-"))
+    };
+    let (export, list) = (&by_command["export"], &by_command["list"]);
+    if export == list {
+        one(export)
+    } else {
+        format!("export {}, list {}", one(export), one(list))
+    }
 }
 
 /// The report as aligned lines.
@@ -101,6 +146,12 @@ fn text(r: &Value) -> String {
     };
     let profile = match &r["profile"] {
         Value::Null => "-  (none)".to_owned(),
+        p if p["ax_profile"].is_string() => format!(
+            "{}  (ax profile {}, selected by {})",
+            str_of(&p["name"]),
+            str_of(&p["ax_profile"]),
+            str_of(&p["selected_by"])
+        ),
         p => format!(
             "{}  (selected by {})",
             str_of(&p["name"]),
@@ -111,8 +162,23 @@ fn text(r: &Value) -> String {
         Value::Null => {
             "none: set ARIZE_API_KEY, or use --api-key-file or a profile's api_key_file".to_owned()
         }
+        k if k["from"] == "file" && k["exists"] == false => format!(
+            "missing: {} does not exist  ({})",
+            str_of(&k["path"]),
+            str_of(&k["source"])
+        ),
         k if k["from"] == "file" => format!(
             "read from {}  ({})",
+            str_of(&k["path"]),
+            str_of(&k["source"])
+        ),
+        k if k["from"] == "ax_profile" => format!(
+            "the {} of the ax profile {}  ({})",
+            if k["auth_method"] == "oauth" {
+                "OAuth access token"
+            } else {
+                "api_key"
+            },
             str_of(&k["path"]),
             str_of(&k["source"])
         ),
@@ -125,7 +191,7 @@ fn text(r: &Value) -> String {
         ("API key", key),
         ("max attempts", with_source(&r["max_attempts"])),
         ("timeout", with_source(&r["timeout"])),
-        ("page size", with_source(&r["page_size"])),
+        ("page size", page_sizes(&r["page_size_by_command"])),
         ("max response bytes", with_source(&r["max_response_bytes"])),
     ];
     rows.iter()

@@ -30,7 +30,9 @@ pub fn mock_config(args: &MockArgs) -> MockConfig {
 pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     let config = mock_config(&args.mock)
         .visibility_lag(args.visibility_lag)
-        .clock_behind(args.clock_behind);
+        .clock_behind(args.clock_behind)
+        .oauth_token_lifetime(args.oauth_token_lifetime)
+        .oauth_refresh_tokens(args.oauth_refresh_token.clone());
     // The synthetic entries end at the server's now.
     let end = chrono::TimeDelta::from_std(args.clock_behind)
         .ok()
@@ -46,6 +48,11 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     println!("Fake Arize audit-log API listening on {}", server.uri());
     println!("  admin key (ARIZE_API_KEY): {}", server.api_key());
     println!("  non-admin key (answers 403): mock-member-key");
+    println!(
+        "  OAuth: POST {}/oauth2/token (client_id=arize-cli), access tokens live {}",
+        server.uri(),
+        humantime::format_duration(args.oauth_token_lifetime)
+    );
     println!(
         "  try: ARIZE_API_KEY={} arize-audit-logs list --base-url {}",
         server.api_key(),

@@ -12,11 +12,27 @@ pub const STEERING_ENV: &[&str] = &[
     "ARIZE_BASE_URL",
     "ARIZE_REGION",
     "ARIZE_PROFILE",
+    "ARIZE_API_HOST",
+    "ARIZE_API_SCHEME",
+    "ARIZE_API_PORT",
+    "ARIZE_SINGLE_HOST",
+    "ARIZE_SINGLE_PORT",
+    "ARIZE_BASE_DOMAIN",
     "ARIZE_AUDIT_LOGS_TEST_PAUSE",
     "ARIZE_AUDIT_LOGS_TEST_FAIL_WRITE_AFTER",
     "ARIZE_AUDIT_LOGS_TEST_FAIL_OWNED_WRITES_AFTER",
     "ARIZE_AUDIT_LOGS_TEST_NO_PROGRESS_WAIT_MS",
     "COLUMNS",
+    // The SDK's TLS and proxy variables (see cli/tests/transport.rs).
+    "ARIZE_REQUEST_VERIFY",
+    "ARIZE_SSL_CA_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "ARIZE_PROXY_URL",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
 ];
 /// Where tests point `ARIZE_CONFIG_FILE`: no config file, whatever the
 /// machine has.
