@@ -76,6 +76,9 @@ mod tests {
             expires_at: "2030-01-01T00:00:00Z".into(),
             user_email: "u@example.com".into(),
         };
-        assert_eq!(credentials(&oauth(Some(tokens))).ok().as_deref(), Some("at-1"));
+        assert_eq!(
+            credentials(&oauth(Some(tokens))).ok().as_deref(),
+            Some("at-1")
+        );
     }
 }
