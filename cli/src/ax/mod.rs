@@ -35,7 +35,8 @@ pub fn oauth_credentials(profile: &AxProfile) -> Result<String, Failure> {
     match &oauth.tokens {
         Some(tokens) => Ok(tokens.access_token.expose().to_owned()),
         None => Err(Failure::Auth(format!(
-            "the ax profile {:?} ({}) is signed out: run `ax auth login --profile {}`",
+            "the ax profile {:?} ({}) is signed out: run `ax auth login` with it active \
+             (`ax profiles use {}`)",
             profile.name,
             profile.path.display(),
             profile.name
