@@ -154,13 +154,18 @@ pub struct Settings {
 pub fn settings(connection: &ConnectionArgs) -> Result<Settings, Failure> {
     let config = Config::load().map_err(Failure::Usage)?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    resolve(connection, config, ax::profile::directory().as_deref(), &env)
+    resolve(
+        connection,
+        config,
+        ax::profile::directory().as_deref(),
+        &env,
+    )
 }
 
 /// A profile a name selects: the config file's, else `ax`'s.
 enum Named<'a> {
     Ours(String, &'static str, &'a Profile),
-    Ax(Source, AxProfile),
+    Ax(Source, Box<AxProfile>),
 }
 
 /// A selected profile as the config file's or `ax`'s.
@@ -172,7 +177,7 @@ type Split<'a> = (
 fn split(chosen: Option<Named<'_>>) -> Split<'_> {
     match chosen {
         Some(Named::Ours(name, via, p)) => (Some((name, via, p)), None),
-        Some(Named::Ax(source, p)) => (None, Some((source, p))),
+        Some(Named::Ax(source, p)) => (None, Some((source, *p))),
         None => (None, None),
     }
 }
@@ -196,7 +201,7 @@ pub fn resolve(
             Err(ours) => match ax_dir.and_then(|dir| ax::profile::find(dir, name)) {
                 Some(path) => Ok(Named::Ax(
                     ax_source(name, &path, via),
-                    ax::profile::load(&path, name, env)?,
+                    Box::new(ax::profile::load(&path, name, env)?),
                 )),
                 None => {
                     let theirs = ax_dir.map(ax::profile::names).unwrap_or_default();
@@ -290,7 +295,10 @@ pub fn resolve(
         }
     }
     let ax_location = |chosen: &(Source, AxProfile)| -> Result<(Location, Source), Failure> {
-        Ok((location_of(chosen.0.clone(), chosen.1.routing.resolve()?).0, chosen.0.clone()))
+        Ok((
+            location_of(chosen.0.clone(), chosen.1.routing.resolve()?).0,
+            chosen.0.clone(),
+        ))
     };
     let ax_key = |chosen: &(Source, AxProfile)| {
         (KeyChoice::Ax(Box::new(chosen.1.clone())), chosen.0.clone())
@@ -320,13 +328,19 @@ pub fn resolve(
     } else if let Some(url) = env(BASE_URL_ENV) {
         (Location::BaseUrl(url), Source::Env(BASE_URL_ENV))
     } else if env_routing.names_a_host() {
-        location_of(Source::EnvVars(env_routing.sources()), env_routing.resolve()?)
+        location_of(
+            Source::EnvVars(env_routing.sources()),
+            env_routing.resolve()?,
+        )
     } else if let Some(found) = profile_location(&implicit) {
         found?
     } else if let Some(chosen) = &ax_implicit {
         ax_location(chosen)?
     } else if !env_routing.is_empty() {
-        location_of(Source::EnvVars(env_routing.sources()), env_routing.resolve()?)
+        location_of(
+            Source::EnvVars(env_routing.sources()),
+            env_routing.resolve()?,
+        )
     } else {
         (Location::Region(Region::Global), Source::Default)
     };
@@ -369,13 +383,14 @@ pub fn resolve(
     let page_size = profiles().find_map(|(source, p)| p.page_size.map(|n| (n, source.clone())));
 
     let ax_in_use = ax_explicit.as_ref().or(ax_implicit.as_ref());
-    let ours_in_use = explicit
-        .as_ref()
-        .or(implicit.as_ref())
-        .and_then(|(source, _)| match source {
-            Source::Profile { name, via } => Some((name.clone(), *via)),
-            _ => None,
-        });
+    let ours_in_use =
+        explicit
+            .as_ref()
+            .or(implicit.as_ref())
+            .and_then(|(source, _)| match source {
+                Source::Profile { name, via } => Some((name.clone(), *via)),
+                _ => None,
+            });
     Ok(Settings {
         config,
         profile: ours_in_use.or_else(|| {
@@ -799,7 +814,11 @@ mod tests {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let config = if file.is_empty() { Config::default() } else { config(file) };
+        let config = if file.is_empty() {
+            Config::default()
+        } else {
+            config(file)
+        };
         resolve(&args.c, config, Some(dir), &lookup)
     }
 
@@ -817,12 +836,16 @@ mod tests {
         let source = url(&s).1;
         assert_eq!(url(&s).0, "http://127.0.0.1:18777");
         assert!(
-            source.contains("ax profile \"work\"") && source.contains("work.toml") && source.contains(AX_ACTIVE),
+            source.contains("ax profile \"work\"")
+                && source.contains("work.toml")
+                && source.contains(AX_ACTIVE),
             "{source}"
         );
         assert_eq!(ax_key_of(&s).map(|k| k.0).as_deref(), Some("work"));
         assert_eq!(s.profile, Some(("work".into(), AX_ACTIVE)));
-        assert!(s.ax_profile.is_some_and(|p| p.ends_with("profiles/work.toml")));
+        assert!(s
+            .ax_profile
+            .is_some_and(|p| p.ends_with("profiles/work.toml")));
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -831,13 +854,24 @@ mod tests {
         let dir = ax_dir(&[("work", AX_WORK)], Some("work"));
         let s = with_ax(&[], "", &dir, &[("ARIZE_API_KEY", "k")]).expect("settings");
         assert_eq!(s.key, Some((KeyChoice::Env, Source::Env("ARIZE_API_KEY"))));
-        assert_eq!(url(&s).0, "http://127.0.0.1:18777", "the host still from ax");
+        assert_eq!(
+            url(&s).0,
+            "http://127.0.0.1:18777",
+            "the host still from ax"
+        );
         let s = with_ax(&[], "", &dir, &[("ARIZE_REGION", "EU")]).expect("settings");
         assert_eq!(
             url(&s),
-            ("https://api.eu-west-1a.arize.com".into(), "ARIZE_REGION".into())
+            (
+                "https://api.eu-west-1a.arize.com".into(),
+                "ARIZE_REGION".into()
+            )
         );
-        assert_eq!(ax_key_of(&s).map(|k| k.0).as_deref(), Some("work"), "the key still from ax");
+        assert_eq!(
+            ax_key_of(&s).map(|k| k.0).as_deref(),
+            Some("work"),
+            "the key still from ax"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -859,14 +893,21 @@ mod tests {
         assert_eq!(s.ax_profile, None);
         let f = with_ax(&[], "", &broken, &[]).expect_err("it is needed");
         assert_eq!(f.exit_code(), 2);
-        assert!(f.report().contains("\"gone\"") && f.report().contains("ax profiles use"), "{}", f.report());
+        assert!(
+            f.report().contains("\"gone\"") && f.report().contains("ax profiles use"),
+            "{}",
+            f.report()
+        );
         std::fs::remove_dir_all(dir).ok();
         std::fs::remove_dir_all(broken).ok();
     }
 
     #[test]
     fn a_name_finds_an_ax_profile_when_the_config_file_has_none_of_that_name() {
-        let dir = ax_dir(&[("work", AX_WORK), ("paris", AX_EU), ("default", AX_WORK)], Some("work"));
+        let dir = ax_dir(
+            &[("work", AX_WORK), ("paris", AX_EU), ("default", AX_WORK)],
+            Some("work"),
+        );
         // --profile: as deliberate as a flag, so it beats the environment.
         let s = with_ax(
             &["--profile", "work"],
@@ -882,14 +923,20 @@ mod tests {
         // ARIZE_PROFILE: below the environment.
         let s = with_ax(&[], FILE, &dir, &[("ARIZE_PROFILE", "paris")]).expect("settings");
         assert_eq!(s.location.0, Location::Region(Region::EuWest1a));
-        assert!(ax_key_of(&s).is_some_and(|(name, src)| name == "paris" && src.contains("ARIZE_PROFILE")));
+        assert!(ax_key_of(&s)
+            .is_some_and(|(name, src)| name == "paris" && src.contains("ARIZE_PROFILE")));
         // The config file's profile of a name wins over ax's.
         let s = with_ax(&["--profile", "default"], FILE, &dir, &[]).expect("settings");
         assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
         assert_eq!(s.ax_profile, None);
         // Neither has it: both lists.
-        let m = with_ax(&["--profile", "prod"], FILE, &dir, &[]).expect_err("none").report();
-        assert!(m.contains("bare, default, eu") && m.contains("default, paris, work"), "{m}");
+        let m = with_ax(&["--profile", "prod"], FILE, &dir, &[])
+            .expect_err("none")
+            .report();
+        assert!(
+            m.contains("bare, default, eu") && m.contains("default, paris, work"),
+            "{m}"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -913,19 +960,34 @@ mod tests {
         let mut with_ours = env.to_vec();
         with_ours.push(("ARIZE_BASE_URL", "https://ours.example"));
         let s = with_ax(&[], FILE, &dir, &with_ours).expect("settings");
-        assert_eq!(url(&s), ("https://ours.example".into(), "ARIZE_BASE_URL".into()));
+        assert_eq!(
+            url(&s),
+            ("https://ours.example".into(), "ARIZE_BASE_URL".into())
+        );
         let s = with_ax(&["--profile", "eu"], FILE, &dir, &env).expect("settings");
-        assert_eq!(s.location.0, Location::Region(Region::EuWest1a), "--profile beats them");
+        assert_eq!(
+            s.location.0,
+            Location::Region(Region::EuWest1a),
+            "--profile beats them"
+        );
         // A scheme or port alone names no host: the profile's stands, and
         // they apply to the built-in default only.
         let s = with_ax(&[], FILE, &dir, &[("ARIZE_API_PORT", "8443")]).expect("settings");
         assert_eq!(s.location.0, Location::Region(Region::CaCentral1a));
         let s = with_ax(&[], "", &dir, &[("ARIZE_API_PORT", "8443")]).expect("settings");
         assert_eq!(url(&s).0, "https://api.arize.com:8443");
-        let m = with_ax(&[], "", &dir, &[("ARIZE_REGION", "eu"), ("ARIZE_BASE_DOMAIN", "d")])
-            .expect_err("contradiction")
-            .report();
-        assert!(m.contains("ARIZE_REGION") && m.contains("ARIZE_BASE_DOMAIN"), "{m}");
+        let m = with_ax(
+            &[],
+            "",
+            &dir,
+            &[("ARIZE_REGION", "eu"), ("ARIZE_BASE_DOMAIN", "d")],
+        )
+        .expect_err("contradiction")
+        .report();
+        assert!(
+            m.contains("ARIZE_REGION") && m.contains("ARIZE_BASE_DOMAIN"),
+            "{m}"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -843,6 +843,11 @@ impl<W: Durable> Pipeline<W> {
                 shell_quote(&path.display().to_string())
             );
         }
+        if let KeySource::AxProfile { path } = &j.target.key {
+            if let Some(name) = path.file_stem() {
+                cmd += &format!(" --profile {}", shell_quote(&name.to_string_lossy()));
+            }
+        }
         let resume = &self.saved_plan.resume;
         let mut params = j.filters.clone();
         params.start_time = Some(window.start);

@@ -121,10 +121,27 @@ fn ax_home(base: &str, active: &str) -> common::TempDir {
          [update]\nenabled = false\n",
     )
     .expect("in");
-    ax(&home, &["profiles", "create", "fake", "--from-file", fake.to_str().expect("utf8")]);
     ax(
         &home,
-        &["profiles", "create", "eu", "--from-file", eu.to_str().expect("utf8"), "--region", "EU"],
+        &[
+            "profiles",
+            "create",
+            "fake",
+            "--from-file",
+            fake.to_str().expect("utf8"),
+        ],
+    );
+    ax(
+        &home,
+        &[
+            "profiles",
+            "create",
+            "eu",
+            "--from-file",
+            eu.to_str().expect("utf8"),
+            "--region",
+            "EU",
+        ],
     );
     ax(&home, &["profiles", "use", active]);
     home
@@ -142,7 +159,10 @@ fn an_export_goes_through_axs_active_profile_with_no_other_setting() {
     {
         use std::os::unix::fs::PermissionsExt;
         let profile = home.join(".arize/profiles/fake.toml");
-        let mode = std::fs::metadata(&profile).expect("profile").permissions().mode();
+        let mode = std::fs::metadata(&profile)
+            .expect("profile")
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
             assert!(
                 stderr.contains("accessible to other users") && stderr.contains("fake.toml"),
@@ -225,22 +245,35 @@ fn a_profile_as_ax_writes_it_exports_with_a_warning_about_its_mode() {
 #[test]
 fn a_signed_out_oauth_profile_is_exit_3_saying_to_run_ax_auth_login() {
     let home = written_home(
-        &[("sso", "[auth]\nauth_method = \"oauth\"\n[routing]\nregion = \"EU\"\n")],
+        &[(
+            "sso",
+            "[auth]\nauth_method = \"oauth\"\n[routing]\nregion = \"EU\"\n",
+        )],
         "sso",
     );
     let out = tool(&home, &["list"], &[]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("ax auth login"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ax auth login"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn a_broken_profile_is_refused_without_quoting_its_key() {
     let secret = "ak-broken-profile-secret-42";
-    let home = written_home(&[("bad", &format!("[auth]\napi_key = \"{secret}\n"))], "bad");
+    let home = written_home(
+        &[("bad", &format!("[auth]\napi_key = \"{secret}\n"))],
+        "bad",
+    );
     let out = tool(&home, &["list"], &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("bad.toml, line 2") && !stderr.contains(secret), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml, line 2") && !stderr.contains(secret),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -251,7 +284,11 @@ fn the_sdks_variables_with_aliases_name_the_host_and_contradictions_are_refused(
     let s = show(
         &home,
         &[],
-        &[("ARIZE_SINGLE_HOST", "127.0.0.1"), ("ARIZE_SINGLE_PORT", "18777"), ("ARIZE_API_SCHEME", "http")],
+        &[
+            ("ARIZE_SINGLE_HOST", "127.0.0.1"),
+            ("ARIZE_SINGLE_PORT", "18777"),
+            ("ARIZE_API_SCHEME", "http"),
+        ],
     );
     assert_eq!(s["base_url"]["value"], "http://127.0.0.1:18777");
     let out = tool(
@@ -262,7 +299,8 @@ fn the_sdks_variables_with_aliases_name_the_host_and_contradictions_are_refused(
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("region (ARIZE_REGION)") && stderr.contains("single_host (ARIZE_SINGLE_HOST)"),
+        stderr.contains("region (ARIZE_REGION)")
+            && stderr.contains("single_host (ARIZE_SINGLE_HOST)"),
         "{stderr}"
     );
 }
@@ -276,10 +314,16 @@ fn config_show_gives_each_commands_page_size_and_says_a_key_file_is_missing() {
     assert_eq!(s["api_key"]["exists"], false);
     assert_eq!(s["page_size_by_command"]["export"]["value"], 100);
     assert_eq!(s["page_size_by_command"]["list"]["value"], 50);
-    assert_eq!(s["page_size_by_command"]["list"]["source"], "the server's default");
+    assert_eq!(
+        s["page_size_by_command"]["list"]["source"],
+        "the server's default"
+    );
     let out = tool(&home, &["config", "show", "--api-key-file", missing], &[]);
     let shown = text(&out.stdout);
-    assert!(shown.contains(&format!("missing: {missing} does not exist")), "{shown}");
+    assert!(
+        shown.contains(&format!("missing: {missing} does not exist")),
+        "{shown}"
+    );
     assert!(!shown.contains("read from"), "{shown}");
     assert!(
         shown.contains("export 100  (default), list 50  (the server's default)"),

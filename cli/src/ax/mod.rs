@@ -42,7 +42,8 @@ pub fn oauth_credentials(
     match &oauth.tokens {
         Some(_) => oauth::credentials(&oauth.path, &oauth.app_url),
         None => Err(Failure::Auth(format!(
-            "the ax profile {:?} ({}) is signed out: run `ax auth login --profile {}`",
+            "the ax profile {:?} ({}) is signed out: run `ax auth login` with it active \
+             (`ax profiles use {}`)",
             profile.name,
             profile.path.display(),
             profile.name

@@ -180,13 +180,21 @@ pub fn load(
 ) -> Result<AxProfile, Failure> {
     let shown = path.display();
     let text = crate::small_file::read_text(path).map_err(|e| {
-        Failure::Usage(format!("cannot read the ax profile {name:?} ({shown}): {e}"))
+        Failure::Usage(format!(
+            "cannot read the ax profile {name:?} ({shown}): {e}"
+        ))
     })?;
     let file: File = toml::from_str(&text).map_err(|e| {
         let at = e.span().map(|s| s.start.min(text.len())).unwrap_or(0);
         let before = text.get(..at).unwrap_or_default();
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1;
         Failure::Usage(format!(
             "{shown}, line {line}, column {column}: the ax profile {name:?} cannot be read \
              ({}); `ax profiles show {name}` shows what ax makes of it",
@@ -194,13 +202,15 @@ pub fn load(
         ))
     })?;
     let member = |m: &str| format!("`{m}` in {shown}");
-    let expand = |m: &str, value: &str| expand(value, env).map_err(|var| {
-        Failure::Usage(format!(
-            "{} refers to the environment variable {var}, which is not set and has no default \
+    let expand = |m: &str, value: &str| {
+        expand(value, env).map_err(|var| {
+            Failure::Usage(format!(
+                "{} refers to the environment variable {var}, which is not set and has no default \
              (`${{{var}:default}}`)",
-            member(m)
-        ))
-    });
+                member(m)
+            ))
+        })
+    };
 
     let mut routing = Routing::default();
     let mut raw = std::collections::BTreeMap::new();
@@ -217,7 +227,9 @@ pub fn load(
         };
         let value = expand(key, &text)?.trim().to_owned();
         raw.insert(key.as_str(), value.clone());
-        let known = super::routing::ENV.iter().any(|(setting, _)| setting == key);
+        let known = super::routing::ENV
+            .iter()
+            .any(|(setting, _)| setting == key);
         if known && !value.is_empty() {
             *routing.slot(key) = Some(Set {
                 value,
@@ -328,7 +340,10 @@ pub fn load(
 /// The app's URL as `ax` derives it (`RoutingConfig.resolve_app_url`): the
 /// single host (with its port), else `https://app.<base_domain>`, else
 /// `https://app.<region>.arize.com`, else `app_scheme://app_host`.
-fn app_url(raw: &std::collections::BTreeMap<&str, String>, region: Option<&arize_audit_logs::Region>) -> String {
+fn app_url(
+    raw: &std::collections::BTreeMap<&str, String>,
+    region: Option<&arize_audit_logs::Region>,
+) -> String {
     let get = |k: &str| raw.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let scheme = get("app_scheme").unwrap_or("https");
     if let Some(host) = get("single_host") {
@@ -387,11 +402,8 @@ mod tests {
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
-        let dir = std::env::temp_dir().join(format!(
-            "arize-ax-{}-{:x}",
-            std::process::id(),
-            h.finish()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("arize-ax-{}-{:x}", std::process::id(), h.finish()));
         std::fs::create_dir_all(dir.join("profiles")).expect("dir");
         let path = dir.join("profiles").join(format!("{name}.toml"));
         std::fs::write(&path, text).expect("write");
@@ -437,12 +449,17 @@ mod tests {
         assert_eq!(p.auth.method(), "oauth");
         let f = read("[routing]\nregion = \"EU\"\n").expect_err("nothing");
         assert_eq!(f.exit_code(), 3);
-        assert!(f.report().contains("holds no credentials"), "{}", f.report());
+        assert!(
+            f.report().contains("holds no credentials"),
+            "{}",
+            f.report()
+        );
     }
 
     #[test]
     fn an_oauth_profile_names_its_file_and_app_url_and_may_be_logged_out() {
-        let p = read("[auth]\nauth_method = \"oauth\"\n[routing]\nregion = \"eu\"\n").expect("reads");
+        let p =
+            read("[auth]\nauth_method = \"oauth\"\n[routing]\nregion = \"eu\"\n").expect("reads");
         match p.auth {
             AxAuth::OAuth(o) => {
                 assert_eq!(o.tokens, None);
@@ -470,13 +487,17 @@ mod tests {
 
     #[test]
     fn environment_references_expand_as_ax_expands_them() {
-        let p = read(
-            "[auth]\napi_key = \"${SET}\"\n[routing]\napi_host = \"${UNSET:h.example}\"\n",
-        )
-        .expect("reads");
+        let p =
+            read("[auth]\napi_key = \"${SET}\"\n[routing]\napi_host = \"${UNSET:h.example}\"\n")
+                .expect("reads");
         assert_eq!(p.auth, AxAuth::ApiKey(Secret("from-env".into())));
-        assert_eq!(p.routing.api_host.map(|s| s.value), Some("h.example".into()));
-        let m = read("[auth]\napi_key = \"${UNSET}\"\n").expect_err("unset").report();
+        assert_eq!(
+            p.routing.api_host.map(|s| s.value),
+            Some("h.example".into())
+        );
+        let m = read("[auth]\napi_key = \"${UNSET}\"\n")
+            .expect_err("unset")
+            .report();
         assert!(m.contains("UNSET") && m.contains("`api_key`"), "{m}");
     }
 
@@ -503,7 +524,10 @@ mod tests {
         ))
         .expect("reads");
         let m = p.routing.resolve().expect_err("refused").report();
-        assert!(m.contains("`region` in") && m.contains("`base_domain` in"), "{m}");
+        assert!(
+            m.contains("`region` in") && m.contains("`base_domain` in"),
+            "{m}"
+        );
     }
 
     #[test]

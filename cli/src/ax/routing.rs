@@ -339,7 +339,10 @@ mod tests {
             "https://h.example:2"
         );
         assert_eq!(
-            url_of(&[("ARIZE_SINGLE_HOST", "h.example:9"), ("ARIZE_SINGLE_PORT", "4")]),
+            url_of(&[
+                ("ARIZE_SINGLE_HOST", "h.example:9"),
+                ("ARIZE_SINGLE_PORT", "4")
+            ]),
             "https://h.example:4",
             "a port in the host gives way"
         );
@@ -404,10 +407,19 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_their_source() {
         let m = refusal(&[("ARIZE_API_SCHEME", "ftp")]);
-        assert!(m.contains("ARIZE_API_SCHEME") && m.contains("http or https"), "{m}");
+        assert!(
+            m.contains("ARIZE_API_SCHEME") && m.contains("http or https"),
+            "{m}"
+        );
         let m = refusal(&[("ARIZE_SINGLE_PORT", "99999")]);
-        assert!(m.contains("ARIZE_SINGLE_PORT") && m.contains("0-65535"), "{m}");
+        assert!(
+            m.contains("ARIZE_SINGLE_PORT") && m.contains("0-65535"),
+            "{m}"
+        );
         let m = refusal(&[("ARIZE_REGION", "mars")]);
-        assert!(m.contains("\"mars\" (ARIZE_REGION)") && m.contains("EU for eu-west-1a"), "{m}");
+        assert!(
+            m.contains("\"mars\" (ARIZE_REGION)") && m.contains("EU for eu-west-1a"),
+            "{m}"
+        );
     }
 }

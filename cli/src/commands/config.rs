@@ -56,7 +56,9 @@ fn show(args: &ConfigShowArgs) -> Result<(), Failure> {
     };
     let key = match key {
         Value::Object(mut k) if k["from"] == "file" => {
-            let exists = k["path"].as_str().is_some_and(|p| std::path::Path::new(p).is_file());
+            let exists = k["path"]
+                .as_str()
+                .is_some_and(|p| std::path::Path::new(p).is_file());
             k.insert("exists".into(), json!(exists));
             Value::Object(k)
         }
