@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use arize_audit_logs::{MAX_LIMIT, MIN_LIMIT};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -444,9 +444,11 @@ pub struct ExportArgs {
     pub no_progress: bool,
     /// Serve /metrics (Prometheus text format: entries, pages, requests by
     /// status, retries, rate-limit waits, last successful poll, lag) and
-    /// /healthz on this address, e.g. 127.0.0.1:9464.
-    #[arg(long, value_name = "ADDR")]
-    pub metrics_listen: Option<SocketAddr>,
+    /// /healthz on HOST:PORT, e.g. 127.0.0.1:9464 or localhost:9464. A host
+    /// name is resolved when the command starts, and every address it
+    /// resolves to is listened on (localhost: 127.0.0.1 and ::1).
+    #[arg(long, value_name = "HOST:PORT", value_parser = crate::listen_addr::parse)]
+    pub metrics_listen: Option<crate::listen_addr::ListenAddr>,
     /// /healthz fails once the last successful poll is older than this many
     /// poll intervals (--interval) [default: 3].
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), requires = "metrics_listen", hide_default_value = true)]
@@ -508,9 +510,10 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeMockArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// The address to listen on, HOST:PORT; a host name listens on the
+    /// first address it resolves to.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = crate::listen_addr::parse)]
+    pub listen: crate::listen_addr::ListenAddr,
     /// Add one entry dated now this often (e.g. 2s), as a real account
     /// grows, to show `export --follow`.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive)]

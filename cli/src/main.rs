@@ -13,6 +13,7 @@ mod failure;
 mod filters;
 mod hooks;
 mod journal;
+mod listen_addr;
 mod lock;
 mod logging;
 mod lookback;
