@@ -262,22 +262,22 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Entries per page, 1-100 [default: the profile's page_size, else the server's, 50].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
+    #[arg(help_heading = heading::RANGE, long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub limit: Option<u32>,
     /// Start at this cursor (a previous page's next_cursor).
-    #[arg(long, value_name = "CURSOR")]
+    #[arg(help_heading = heading::RANGE, long, value_name = "CURSOR")]
     pub cursor: Option<String>,
     /// Every page, not just the first.
-    #[arg(long)]
+    #[arg(help_heading = heading::RANGE, long)]
     pub all: bool,
     /// How to print: table (fitted to the terminal, the default on one), tsv
     /// (tab-separated lines without a header: created_at, operation_type,
     /// operation_name, user_id, ip, id; the default into a pipe or file), or
     /// json (the page, or with --all an array of entries).
-    #[arg(long, value_enum, value_name = "FORMAT", hide_possible_values = true)]
+    #[arg(help_heading = heading::OUTPUT, long, value_enum, value_name = "FORMAT", hide_possible_values = true)]
     pub format: Option<ListFormat>,
     /// The same as --format json.
-    #[arg(long, conflicts_with = "format")]
+    #[arg(help_heading = heading::OUTPUT, long, conflicts_with = "format")]
     pub json: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -778,6 +778,9 @@ mod tests {
             .filter_map(|a| a.get_help_heading())
             .collect();
         assert_eq!(headings.len(), 7, "{headings:?}");
+        // A heading a flattened struct sets carries on to the flags after
+        // it: list's own flags name theirs.
+        assert_eq!(heading_of("list", "json").as_deref(), Some(heading::OUTPUT));
         for (flag, heading) in [
             ("start", heading::RANGE),
             ("operation-name", heading::RANGE),
