@@ -791,7 +791,11 @@ mod tests {
                 if command == "verify" && matches!(flag, "start" | "operation-name") {
                     continue;
                 }
-                assert_eq!(heading_of(command, flag).as_deref(), Some(heading), "{command} --{flag}");
+                assert_eq!(
+                    heading_of(command, flag).as_deref(),
+                    Some(heading),
+                    "{command} --{flag}"
+                );
             }
         }
     }

@@ -53,7 +53,9 @@ pub fn parse(text: &str) -> Result<ListenAddr, String> {
         ));
     }
     if port.parse::<u16>().is_err() {
-        return Err(format!("{port:?} is not a port: give a number from 0 to 65535"));
+        return Err(format!(
+            "{port:?} is not a port: give a number from 0 to 65535"
+        ));
     }
     let resolved = (host, 0)
         .to_socket_addrs()

@@ -52,7 +52,9 @@ mod enabled {
     use tracing::{field::Field, Event, Subscriber};
     use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
-    use crate::{cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr, pipeline::Observer};
+    use crate::{
+        cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr, pipeline::Observer,
+    };
 
     use arize_audit_logs::REQUEST_LOG_TARGET as REQUEST_TARGET;
     const PREFIX: &str = "arize_audit_logs";
@@ -180,7 +182,10 @@ mod enabled {
         /// the machine lacks (`localhost`'s ::1 without IPv6) is skipped
         /// while another one is listened on; any other failure to listen is
         /// an error naming the flag.
-        pub async fn serve(self: &Arc<Self>, addr: &ListenAddr) -> Result<Vec<SocketAddr>, Failure> {
+        pub async fn serve(
+            self: &Arc<Self>,
+            addr: &ListenAddr,
+        ) -> Result<Vec<SocketAddr>, Failure> {
             let mut bound = Vec::new();
             let mut unavailable = Vec::new();
             for &one in &addr.addrs {

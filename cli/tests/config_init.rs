@@ -42,12 +42,23 @@ async fn config_init_writes_a_profile_every_command_reads_and_never_the_key() {
     let out = run_in(
         &work,
         &home,
-        &["config", "init", "--region", "eu-west-1a", "--api-key-file", "eu.key"],
+        &[
+            "config",
+            "init",
+            "--region",
+            "eu-west-1a",
+            "--api-key-file",
+            "eu.key",
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let path = home.join("arize-audit-logs").join("config.toml");
-    assert_eq!(text(&out.stdout).trim(), path.display().to_string(), "its path");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        path.display().to_string(),
+        "its path"
+    );
     assert!(
         text(&out.stderr).contains("eu.key does not exist yet"),
         "{}",
@@ -61,9 +72,15 @@ async fn config_init_writes_a_profile_every_command_reads_and_never_the_key() {
     let out = run_with_key(&work, &home, &["config", "show", "--json"], None).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(shown["config_file"]["profiles"], serde_json::json!(["default"]));
+    assert_eq!(
+        shown["config_file"]["profiles"],
+        serde_json::json!(["default"])
+    );
     assert_eq!(shown["profile"]["name"], "default");
-    assert_eq!(shown["base_url"]["value"], "https://api.eu-west-1a.arize.com");
+    assert_eq!(
+        shown["base_url"]["value"],
+        "https://api.eu-west-1a.arize.com"
+    );
     assert_eq!(
         shown["api_key"]["path"],
         work.canonicalize()
@@ -110,8 +127,16 @@ async fn config_init_replaces_a_file_only_with_force_and_never_through_a_link() 
     std::fs::write(&path, "# mine\n").expect("write");
     let out = run_in(&home, &home, &["config", "init", "--path", p]).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
-    assert_eq!(std::fs::read_to_string(&path).expect("file"), "# mine\n", "left as it was");
+    assert!(
+        text(&out.stderr).contains("--force"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("file"),
+        "# mine\n",
+        "left as it was"
+    );
 
     let out = run_in(&home, &home, &["config", "init", "--path", p, "--force"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -128,8 +153,15 @@ async fn config_init_replaces_a_file_only_with_force_and_never_through_a_link() 
         let l = link.to_str().expect("utf8");
         let out = run_in(&home, &home, &["config", "init", "--path", l, "--force"]).await;
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-        assert!(text(&out.stderr).contains("symbolic link"), "{}", text(&out.stderr));
-        assert_eq!(std::fs::read_to_string(&target).expect("target"), "# theirs\n");
+        assert!(
+            text(&out.stderr).contains("symbolic link"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&target).expect("target"),
+            "# theirs\n"
+        );
         assert!(std::fs::symlink_metadata(&link).expect("link").is_symlink());
     }
 }
@@ -139,17 +171,30 @@ async fn config_init_refuses_an_unknown_region_or_a_bad_base_url_before_writing(
     let home = common::temp_dir("config-init-bad");
     let path = home.join("config.toml");
     let p = path.to_str().expect("utf8");
-    let out = run_in(&home, &home, &["config", "init", "--path", p, "--region", "mars-1"]).await;
+    let out = run_in(
+        &home,
+        &home,
+        &["config", "init", "--path", p, "--region", "mars-1"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
     let message = text(&out.stderr);
-    assert!(message.contains("--region") && message.contains("eu-west-1a"), "{message}");
+    assert!(
+        message.contains("--region") && message.contains("eu-west-1a"),
+        "{message}"
+    );
 
     for url in [
         "ftp://arize.example.com",
         "http://arize.example.com",
         "https://user:hunter2@arize.example.com",
     ] {
-        let out = run_in(&home, &home, &["config", "init", "--path", p, "--base-url", url]).await;
+        let out = run_in(
+            &home,
+            &home,
+            &["config", "init", "--path", p, "--base-url", url],
+        )
+        .await;
         assert_eq!(out.status.code(), Some(2), "{url}");
         let message = text(&out.stderr);
         assert!(message.contains("--base-url"), "{url}: {message}");
@@ -158,7 +203,16 @@ async fn config_init_refuses_an_unknown_region_or_a_bad_base_url_before_writing(
     let out = run_in(
         &home,
         &home,
-        &["config", "init", "--path", p, "--region", "global", "--base-url", "https://x.example"],
+        &[
+            "config",
+            "init",
+            "--path",
+            p,
+            "--region",
+            "global",
+            "--base-url",
+            "https://x.example",
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "one or the other");

@@ -325,7 +325,11 @@ async fn serve_mock_listens_on_a_host_name() {
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--listen"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--listen"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A name no resolver answers, without asking a server: its first label is

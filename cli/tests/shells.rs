@@ -15,12 +15,7 @@ fn feed(program: &str, args: &[&str], input: &[u8]) -> String {
 }
 
 /// [`feed`] with `env` set.
-fn feed_in(
-    env: &[(&str, &std::ffi::OsStr)],
-    program: &str,
-    args: &[&str],
-    input: &[u8],
-) -> String {
+fn feed_in(env: &[(&str, &std::ffi::OsStr)], program: &str, args: &[&str], input: &[u8]) -> String {
     use std::io::Write;
     let mut child = std::process::Command::new(program)
         .envs(env.iter().copied())
@@ -295,7 +290,11 @@ async fn bash_completes_profile_names_and_region_names() {
     );
     let answers = feed_in(&env_refs(&env), "bash", &[], probe.as_bytes());
     let lines: Vec<&str> = answers.lines().collect();
-    assert_eq!(lines, ["ax-dev prod staging", "staging", "eu-west-1a"], "{answers}");
+    assert_eq!(
+        lines,
+        ["ax-dev prod staging", "staging", "eu-west-1a"],
+        "{answers}"
+    );
 }
 
 #[tokio::test]

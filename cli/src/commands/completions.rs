@@ -136,14 +136,30 @@ mod tests {
         // config init: each gets the names, none is left offering files
         // (a new clap_complete that spells its scripts otherwise fails here).
         for (shell, flag, profiles) in [
-            (Shell::Bash, "--profile)", "COMPREPLY=($(compgen -W \"$(\"${1}\" config profiles"),
-            (Shell::Zsh, "'--profile=[", ":NAME:{compadd -- ${(f)\"$(arize-audit-logs config profiles"),
-            (Shell::Fish, " -l profile -d ", " -f -a \"(arize-audit-logs config profiles"),
+            (
+                Shell::Bash,
+                "--profile)",
+                "COMPREPLY=($(compgen -W \"$(\"${1}\" config profiles",
+            ),
+            (
+                Shell::Zsh,
+                "'--profile=[",
+                ":NAME:{compadd -- ${(f)\"$(arize-audit-logs config profiles",
+            ),
+            (
+                Shell::Fish,
+                " -l profile -d ",
+                " -f -a \"(arize-audit-logs config profiles",
+            ),
         ] {
             let script = script(shell);
             let flags = script.matches(flag).count();
             assert!(flags >= 5, "{shell}: {flags} --profile flags");
-            assert_eq!(script.matches(profiles).count(), flags, "{shell}:\n{script}");
+            assert_eq!(
+                script.matches(profiles).count(),
+                flags,
+                "{shell}:\n{script}"
+            );
         }
     }
 }

@@ -64,8 +64,7 @@ pub fn run(args: ConfigInitArgs) -> Result<(), Failure> {
 fn checked(args: &ConfigInitArgs) -> Result<NewProfile, Failure> {
     if args.profile.trim().is_empty() || args.profile.chars().any(char::is_control) {
         return Err(Failure::Usage(
-            "--profile: give a name without control characters, such as default or eu-prod"
-                .into(),
+            "--profile: give a name without control characters, such as default or eu-prod".into(),
         ));
     }
     if let Some(name) = &args.region {
@@ -162,12 +161,7 @@ pub fn render(p: &NewProfile) -> String {
         }
     }
     match &p.api_key_file {
-        Some(file) => {
-            out += &format!(
-                "api_key_file = {}\n",
-                quoted(&file.to_string_lossy())
-            )
-        }
+        Some(file) => out += &format!("api_key_file = {}\n", quoted(&file.to_string_lossy())),
         None => out += "# api_key_file = \"arize.key\"  # without it, ARIZE_API_KEY is read\n",
     }
     out += "# page_size = 100      # entries per request, 1-100\n\
@@ -204,7 +198,10 @@ mod tests {
         assert_eq!(read.region.as_deref(), Some("eu-west-1a"));
         assert_eq!(read.base_url, None);
         assert_eq!(read.api_key_file, profile.api_key_file);
-        assert_eq!((read.page_size, read.max_attempts, read.timeout), (None, None, None));
+        assert_eq!(
+            (read.page_size, read.max_attempts, read.timeout),
+            (None, None, None)
+        );
     }
 
     #[test]
@@ -226,10 +223,23 @@ mod tests {
         };
         let config = written(dir.path(), &empty);
         let read = config.default_profile().expect("default");
-        assert_eq!((read.region.clone(), read.api_key_file.clone()), (None, None));
+        assert_eq!(
+            (read.region.clone(), read.api_key_file.clone()),
+            (None, None)
+        );
         let text = render(&empty);
-        for setting in ["region", "base_url", "api_key_file", "page_size", "max_attempts", "timeout"] {
-            assert!(text.contains(&format!("# {setting} = ")), "{setting}:\n{text}");
+        for setting in [
+            "region",
+            "base_url",
+            "api_key_file",
+            "page_size",
+            "max_attempts",
+            "timeout",
+        ] {
+            assert!(
+                text.contains(&format!("# {setting} = ")),
+                "{setting}:\n{text}"
+            );
         }
         assert!(text.contains(&Region::known_names()), "{text}");
     }
