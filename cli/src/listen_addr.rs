@@ -9,26 +9,46 @@ use std::{
     net::{SocketAddr, ToSocketAddrs},
 };
 
-/// An address to listen on, as given and as resolved.
+/// An address to listen on, as given and as resolved (made by [`parse`]
+/// alone, so it always holds at least one address). Boxed: it sits in the
+/// arguments of every command run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListenAddr {
+pub struct ListenAddr(Box<Resolved>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Resolved {
     /// What was given, for messages.
-    pub text: String,
+    text: String,
+    /// The first address it resolves to.
+    first: SocketAddr,
     /// Every address it resolves to, without repeats, in the resolver's
-    /// order (one for an IP address).
-    pub addrs: Vec<SocketAddr>,
+    /// order (one for an IP address), the first first.
+    addrs: Vec<SocketAddr>,
 }
 
 impl ListenAddr {
+    fn new(text: &str, first: SocketAddr, addrs: Vec<SocketAddr>) -> Self {
+        Self(Box::new(Resolved {
+            text: text.to_owned(),
+            first,
+            addrs,
+        }))
+    }
+
     /// The first address the name resolves to.
     pub fn first(&self) -> SocketAddr {
-        self.addrs[0]
+        self.0.first
+    }
+
+    /// Every address the name resolves to, the first first.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.0.addrs
     }
 }
 
 impl fmt::Display for ListenAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
@@ -36,10 +56,7 @@ impl fmt::Display for ListenAddr {
 /// resolved to its addresses. clap names the flag in front of the error.
 pub fn parse(text: &str) -> Result<ListenAddr, String> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(ListenAddr {
-            text: text.to_owned(),
-            addrs: vec![addr],
-        });
+        return Ok(ListenAddr::new(text, addr, vec![addr]));
     }
     let Some((host, port)) = text.rsplit_once(':') else {
         return Err(format!(
@@ -52,15 +69,12 @@ pub fn parse(text: &str) -> Result<ListenAddr, String> {
              for every interface"
         ));
     }
-    if port.parse::<u16>().is_err() {
-        return Err(format!(
-            "{port:?} is not a port: give a number from 0 to 65535"
-        ));
-    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port: give a number from 0 to 65535"))?;
     let resolved = (host, 0)
         .to_socket_addrs()
         .map_err(|e| format!("the host name {host:?} does not resolve: {e}"))?;
-    let port: u16 = port.parse().unwrap_or_default();
     let mut addrs: Vec<SocketAddr> = Vec::new();
     for mut addr in resolved {
         addr.set_port(port);
@@ -68,13 +82,10 @@ pub fn parse(text: &str) -> Result<ListenAddr, String> {
             addrs.push(addr);
         }
     }
-    if addrs.is_empty() {
+    let Some(&first) = addrs.first() else {
         return Err(format!("the host name {host:?} resolves to no address"));
-    }
-    Ok(ListenAddr {
-        text: text.to_owned(),
-        addrs,
-    })
+    };
+    Ok(ListenAddr::new(text, first, addrs))
 }
 
 #[cfg(test)]
@@ -90,16 +101,16 @@ mod tests {
     #[test]
     fn an_ip_address_and_port_is_taken_as_it_is() {
         let addr = parse("127.0.0.1:9464").expect("parses");
-        assert_eq!(addr.addrs, ["127.0.0.1:9464".parse().expect("addr")]);
+        assert_eq!(addr.addrs(), ["127.0.0.1:9464".parse().expect("addr")]);
         let v6 = parse("[::1]:0").expect("parses");
-        assert_eq!(v6.addrs, ["[::1]:0".parse().expect("addr")]);
+        assert_eq!(v6.addrs(), ["[::1]:0".parse().expect("addr")]);
     }
 
     #[test]
     fn localhost_resolves_to_loopback_addresses_with_the_port() {
         let addr = parse("localhost:9466").expect("resolves");
-        assert!(!addr.addrs.is_empty());
-        for a in &addr.addrs {
+        assert!(!addr.addrs().is_empty());
+        for a in addr.addrs() {
             assert!(a.ip().is_loopback(), "{a}");
             assert_eq!(a.port(), 9466);
         }

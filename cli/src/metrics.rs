@@ -188,7 +188,7 @@ mod enabled {
         ) -> Result<Vec<SocketAddr>, Failure> {
             let mut bound = Vec::new();
             let mut unavailable = Vec::new();
-            for &one in &addr.addrs {
+            for &one in addr.addrs() {
                 match TcpListener::bind(one).await {
                     Ok(listener) => {
                         bound.push(

@@ -12,12 +12,17 @@ use crate::{cli::ConfigInitArgs, config, failure::Failure, safe_file, stdout};
 /// The settings of the profile to write, checked.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct NewProfile {
+    /// The profile's name (`--profile`).
     pub name: String,
+    /// A known region's name (`--region`).
     pub region: Option<String>,
+    /// A base URL the client accepts (`--base-url`).
     pub base_url: Option<String>,
+    /// The key file, absolute or from `~/` (`--api-key-file`).
     pub api_key_file: Option<PathBuf>,
 }
 
+/// Writes the file the flags describe and prints its path.
 pub fn run(args: ConfigInitArgs) -> Result<(), Failure> {
     let profile = checked(&args)?;
     let path = match args.path.clone() {

@@ -3,6 +3,8 @@
 
 use crate::{completion_values, failure::Failure, stdout};
 
+/// Prints the names; a config file that cannot be read is warned about and
+/// its names left out.
 pub fn run() -> Result<(), Failure> {
     let (names, problem) = completion_values::profile_names();
     if let Some(problem) = problem {
