@@ -1,12 +1,12 @@
 //! Command-line arguments.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use arize_audit_logs::{MAX_LIMIT, MIN_LIMIT};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::{logging::LogFormat, query_flags::QueryFlags};
+use crate::{help_headings as heading, logging::LogFormat, query_flags::QueryFlags};
 
 /// Export and inspect the Arize AX audit log (GET /v2/audit-logs).
 ///
@@ -125,6 +125,40 @@ pub enum ConfigCommand {
     Path,
     /// Print each connection setting in effect and where it comes from.
     Show(ConfigShowArgs),
+    /// Write a commented config file with one profile, from flags alone
+    /// (it asks nothing), and print its path. An existing file is never
+    /// replaced without --force.
+    Init(ConfigInitArgs),
+    /// Print the profile names --profile takes, one a line: the config
+    /// file's, then the `ax` tool's (~/.arize/profiles/NAME.toml). Shell
+    /// completions call it.
+    Profiles,
+}
+
+/// `config init`'s arguments.
+#[derive(Debug, Args)]
+pub struct ConfigInitArgs {
+    /// The profile's name.
+    #[arg(long, value_name = "NAME", default_value = crate::config::DEFAULT_PROFILE)]
+    pub profile: String,
+    /// The profile's region [default: none set, which means global].
+    #[arg(long, value_name = "REGION", value_parser = region_parser(), hide_possible_values = true)]
+    pub region: Option<String>,
+    /// The profile's base URL, for a host no region names (not with --region).
+    #[arg(long, value_name = "URL", conflicts_with = "region")]
+    pub base_url: Option<String>,
+    /// The file whose first line is the API key (the key itself is never
+    /// written into the config); a relative path is written as absolute
+    /// [default: none set, so ARIZE_API_KEY is read].
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// Where to write it [default: where `config path` says].
+    #[arg(long, value_name = "FILE")]
+    pub path: Option<PathBuf>,
+    /// Replace the file if it exists (atomically; never through a symbolic
+    /// link).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +200,7 @@ pub struct ManArgs {
 /// flag, else the profile --profile names, else the environment, else the
 /// profile ARIZE_PROFILE names (or the profile `default`), else the default.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = heading::CONNECTION)]
 pub struct ConnectionArgs {
     /// Use this profile of the config file (see `config path`).
     #[arg(long, value_name = "NAME", global = true)]
@@ -178,7 +213,7 @@ pub struct ConnectionArgs {
     pub base_url: Option<String>,
     /// The region: global, eu-west-1a, ca-central-1a, us-central-1a or us-east-1b
     /// (default: ARIZE_REGION, else global).
-    #[arg(long, value_name = "REGION", global = true, value_parser = parse_region)]
+    #[arg(long, value_name = "REGION", global = true, value_parser = region_parser(), hide_possible_values = true)]
     pub region: Option<String>,
     /// Most attempts per request (1 turns retries off) [default: 5].
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u32).range(1..))]
@@ -191,7 +226,7 @@ pub struct ConnectionArgs {
     pub max_response_bytes: Option<usize>,
     /// Log to stderr: -v retries, -vv every request (method, path and query,
     /// status, attempt, duration, request id), -vvv everything.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = heading::LOGGING)]
     pub verbose: u8,
     /// How log lines look: text, or json (one object a line, for journald, a
     /// log shipper or a log store). Colour only on a terminal, never with
@@ -201,13 +236,15 @@ pub struct ConnectionArgs {
         value_enum,
         value_name = "FORMAT",
         global = true,
-        hide_possible_values = true
+        hide_possible_values = true,
+        help_heading = heading::LOGGING
     )]
     pub log_format: Option<LogFormat>,
 }
 
 /// The query filters.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = heading::RANGE)]
 pub struct FilterArgs {
     /// Inclusive lower bound on created_at (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "since")]
@@ -228,22 +265,22 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Entries per page, 1-100 [default: the profile's page_size, else the server's, 50].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
+    #[arg(help_heading = heading::RANGE, long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub limit: Option<u32>,
     /// Start at this cursor (a previous page's next_cursor).
-    #[arg(long, value_name = "CURSOR")]
+    #[arg(help_heading = heading::RANGE, long, value_name = "CURSOR")]
     pub cursor: Option<String>,
     /// Every page, not just the first.
-    #[arg(long)]
+    #[arg(help_heading = heading::RANGE, long)]
     pub all: bool,
     /// How to print: table (fitted to the terminal, the default on one), tsv
     /// (tab-separated lines without a header: created_at, operation_type,
     /// operation_name, user_id, ip, id; the default into a pipe or file), or
     /// json (the page, or with --all an array of entries).
-    #[arg(long, value_enum, value_name = "FORMAT", hide_possible_values = true)]
+    #[arg(help_heading = heading::OUTPUT, long, value_enum, value_name = "FORMAT", hide_possible_values = true)]
     pub format: Option<ListFormat>,
     /// The same as --format json.
-    #[arg(long, conflicts_with = "format")]
+    #[arg(help_heading = heading::OUTPUT, long, conflicts_with = "format")]
     pub json: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -353,39 +390,39 @@ pub struct ExportArgs {
     /// per batch and day under dt=YYYY-MM-DD/, named after their content, with
     /// a _manifest.json of SHA-256s and counts per day; its state in --state,
     /// else in the prefix. One export writes a prefix at a time.
-    #[arg(short, long, value_name = "FILE|URL")]
+    #[arg(help_heading = heading::OUTPUT, short, long, value_name = "FILE|URL")]
     pub output: Option<PathBuf>,
     /// Pages per upload into a bucket: each upload makes one object per day
     /// it covers [default: 100].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), default_value_t = 100, hide_default_value = true)]
+    #[arg(help_heading = heading::TUNING, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), default_value_t = 100, hide_default_value = true)]
     pub batch_pages: u64,
     /// The S3-compatible service's endpoint, for a store other than AWS's
     /// [default: AWS_ENDPOINT_URL, else AWS]. Credentials and region come from
     /// the AWS environment, else the AWS CLI's files, else the instance role.
-    #[arg(long, value_name = "URL")]
+    #[arg(help_heading = heading::OUTPUT, long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Replace --output if it already exists (only once the first entries
     /// arrive: a failed start leaves the old file as it was).
-    #[arg(long, requires = "output", conflicts_with = "resume")]
+    #[arg(help_heading = heading::OUTPUT, long, requires = "output", conflicts_with = "resume")]
     pub overwrite: bool,
     /// The file format [default: jsonl]. An entry that breaks the API's
     /// document (a member missing or of the wrong type) is written as sent in
     /// every format (CSV: the member's JSON text), counted and warned about,
     /// and the export exits 4 once complete.
-    #[arg(long, value_enum)]
+    #[arg(help_heading = heading::OUTPUT, long, value_enum)]
     pub format: Option<Format>,
     /// The order of the entries within each batch (one page, the unit
     /// acknowledged in the state): newest-first, as the API sends them, or
     /// oldest-first, chronological, as SIEMs index. While following, each
     /// poll's new entries are usually one batch [default: newest-first].
-    #[arg(long, value_enum, value_name = "ORDER", hide_possible_values = true)]
+    #[arg(help_heading = heading::OUTPUT, long, value_enum, value_name = "ORDER", hide_possible_values = true)]
     pub order: Option<Order>,
     /// Entries per request, 1-100 [default: the profile's page_size, else 100].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
+    #[arg(help_heading = heading::TUNING, long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(MIN_LIMIT)..=i64::from(MAX_LIMIT)))]
     pub page_size: Option<u32>,
     /// Continue the interrupted export of --output from its journal
     /// (FILE.checkpoint, or --state): same host, key source, filters and format.
-    #[arg(long, requires = "output")]
+    #[arg(help_heading = heading::SERVICE, long, requires = "output")]
     pub resume: bool,
     /// Keep the export's state (its journal) in this file, and continue from
     /// it when it exists: the same command, run again after a stop or a
@@ -398,13 +435,13 @@ pub struct ExportArgs {
     /// how it runs (--interval, --lookback, --page-size, --checkpoint-every,
     /// --batch-pages, metrics, logging), not what it archives (host,
     /// filters, format, order, output).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = heading::SERVICE, long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// After catching up, poll for newer entries and append them.
-    #[arg(long)]
+    #[arg(help_heading = heading::SERVICE, long)]
     pub follow: bool,
     /// How often --follow polls [default: 30s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
+    #[arg(help_heading = heading::SERVICE, long, value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
     pub interval: Option<Duration>,
     /// How far back each --follow poll re-reads (up to the server's clock,
     /// from its Date header), writing only ids it has not written: an entry
@@ -412,47 +449,49 @@ pub struct ExportArgs {
     /// a replica behind, a server clock behind) is still exported, once, and
     /// counted. A later one is not: `verify --against-arize` reports it. 0s
     /// turns it off; at most 24h [default: 5m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_lookback, requires = "follow")]
+    #[arg(help_heading = heading::SERVICE, long, value_name = "DURATION", value_parser = parse_lookback, requires = "follow")]
     pub lookback: Option<Duration>,
     /// Stop after this many entries.
-    #[arg(long, value_name = "N", conflicts_with = "follow")]
+    #[arg(help_heading = heading::RANGE, long, value_name = "N", conflicts_with = "follow")]
     pub max_entries: Option<u64>,
     /// Fetch this many time windows at once (1: sequential). The file is the
     /// same as a sequential export's [default: 1].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64), conflicts_with_all = ["max_entries", "cursor"])]
+    #[arg(help_heading = heading::TUNING, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64), conflicts_with_all = ["max_entries", "cursor"])]
     pub parallel: Option<u16>,
     /// Start at this cursor (printed by a failed export to stdout).
-    #[arg(long, value_name = "CURSOR", conflicts_with = "resume")]
+    #[arg(help_heading = heading::RANGE, long, value_name = "CURSOR", conflicts_with = "resume")]
     pub cursor: Option<String>,
     /// Skip this many entries of the first page (printed with --cursor).
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "cursor")]
+    #[arg(help_heading = heading::RANGE, long, value_name = "N", default_value_t = 0, requires = "cursor")]
     pub skip: usize,
     /// How often the journal is brought up to date (0s: after every page).
     /// Data is synced to disk before the journal that counts it; a crash
     /// re-fetches at most this much, and the file is exact either way.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
+    #[arg(help_heading = heading::TUNING, long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1s")]
     pub checkpoint_every: Duration,
     /// Write a digest chain beside the archive, so `verify` can prove it
     /// unchanged: FILE.digests for a file (--format jsonl or ocsf), _digests/ under
     /// a bucket's prefix. A digest covers each checkpoint's new lines (each
     /// uploaded object), written once they are durable.
-    #[arg(long)]
+    #[arg(help_heading = heading::INTEGRITY, long)]
     pub digests: bool,
     /// Sign each digest with this Ed25519 private key (from `keygen`; it must
     /// not be readable by others). Implies --digests.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = heading::INTEGRITY, long, value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
     /// Never draw a progress bar.
-    #[arg(long)]
+    #[arg(help_heading = heading::LOGGING, long)]
     pub no_progress: bool,
     /// Serve /metrics (Prometheus text format: entries, pages, requests by
     /// status, retries, rate-limit waits, last successful poll, lag) and
-    /// /healthz on this address, e.g. 127.0.0.1:9464.
-    #[arg(long, value_name = "ADDR")]
-    pub metrics_listen: Option<SocketAddr>,
+    /// /healthz on HOST:PORT, e.g. 127.0.0.1:9464 or localhost:9464. A host
+    /// name is resolved when the command starts, and every address it
+    /// resolves to is listened on (localhost: 127.0.0.1 and ::1).
+    #[arg(help_heading = heading::SERVICE, long, value_name = "HOST:PORT", value_parser = crate::listen_addr::parse)]
+    pub metrics_listen: Option<crate::listen_addr::ListenAddr>,
     /// /healthz fails once the last successful poll is older than this many
     /// poll intervals (--interval) [default: 3].
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), requires = "metrics_listen", hide_default_value = true)]
+    #[arg(help_heading = heading::SERVICE, long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), requires = "metrics_listen", hide_default_value = true)]
     pub health_intervals: u32,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -511,9 +550,10 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeMockArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// The address to listen on, HOST:PORT; a host name listens on the
+    /// first address it resolves to.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = crate::listen_addr::parse)]
+    pub listen: crate::listen_addr::ListenAddr,
     /// Add one entry dated now this often (e.g. 2s), as a real account
     /// grows, to show `export --follow`.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive)]
@@ -636,6 +676,12 @@ fn parse_positive(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// `--region`: [`parse_region`], offering the known regions' names to shell
+/// completions (any other name reaches the check that lists them).
+fn region_parser() -> impl clap::builder::TypedValueParser<Value = String> {
+    crate::completion_values::RegionParser::new(parse_region)
+}
+
 /// `--region`: a name, never empty (an empty one would quietly mean the
 /// global region); which names exist is checked with the other settings.
 fn parse_region(text: &str) -> Result<String, String> {
@@ -718,6 +764,52 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_export_flag_is_under_a_heading_and_list_and_verify_share_theirs() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let heading_of = |command: &str, flag: &str| {
+            cli.find_subcommand(command)
+                .and_then(|c| c.get_arguments().find(|a| a.get_long() == Some(flag)))
+                .unwrap_or_else(|| panic!("{command} --{flag}"))
+                .get_help_heading()
+                .map(str::to_owned)
+        };
+        let export = cli.find_subcommand("export").expect("export");
+        let loose: Vec<&str> = export
+            .get_arguments()
+            .filter(|a| a.get_help_heading().is_none())
+            .filter_map(|a| a.get_long())
+            .filter(|long| *long != "help")
+            .collect();
+        assert!(loose.is_empty(), "export flags under no heading: {loose:?}");
+        let headings: std::collections::BTreeSet<&str> = export
+            .get_arguments()
+            .filter_map(|a| a.get_help_heading())
+            .collect();
+        assert_eq!(headings.len(), 7, "{headings:?}");
+        // A heading a flattened struct sets carries on to the flags after
+        // it: list's own flags name theirs.
+        assert_eq!(heading_of("list", "json").as_deref(), Some(heading::OUTPUT));
+        for (flag, heading) in [
+            ("start", heading::RANGE),
+            ("operation-name", heading::RANGE),
+            ("profile", heading::CONNECTION),
+            ("log-format", heading::LOGGING),
+        ] {
+            for command in ["list", "export", "verify"] {
+                if command == "verify" && matches!(flag, "start" | "operation-name") {
+                    continue;
+                }
+                assert_eq!(
+                    heading_of(command, flag).as_deref(),
+                    Some(heading),
+                    "{command} --{flag}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn lookback_flag_refuses_more_than_a_day() {

@@ -52,7 +52,9 @@ mod enabled {
     use tracing::{field::Field, Event, Subscriber};
     use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
-    use crate::{cli::DEFAULT_INTERVAL, failure::Failure, pipeline::Observer};
+    use crate::{
+        cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr, pipeline::Observer,
+    };
 
     use arize_audit_logs::REQUEST_LOG_TARGET as REQUEST_TARGET;
     const PREFIX: &str = "arize_audit_logs";
@@ -175,15 +177,48 @@ mod enabled {
                 .boxed()
         }
 
-        /// Starts serving `/metrics` and `/healthz` on `addr`; the address it
-        /// listens on.
-        pub async fn serve(self: &Arc<Self>, addr: SocketAddr) -> Result<SocketAddr, Failure> {
-            let listener = TcpListener::bind(addr).await.map_err(|e| {
-                Failure::Usage(format!("--metrics-listen {addr}: cannot listen there: {e}"))
-            })?;
-            let bound = listener
-                .local_addr()
-                .map_err(|e| Failure::Io(e.to_string()))?;
+        /// Starts serving `/metrics` and `/healthz` on every address `addr`
+        /// resolves to; the addresses it listens on. An address of a family
+        /// the machine lacks (`localhost`'s ::1 without IPv6) is skipped
+        /// while another one is listened on; any other failure to listen is
+        /// an error naming the flag.
+        pub async fn serve(
+            self: &Arc<Self>,
+            addr: &ListenAddr,
+        ) -> Result<Vec<SocketAddr>, Failure> {
+            let mut bound = Vec::new();
+            let mut unavailable = Vec::new();
+            for &one in addr.addrs() {
+                match TcpListener::bind(one).await {
+                    Ok(listener) => {
+                        bound.push(
+                            listener
+                                .local_addr()
+                                .map_err(|e| Failure::Io(e.to_string()))?,
+                        );
+                        self.accept(listener);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+                        unavailable.push(format!("{one}: {e}"));
+                    }
+                    Err(e) => {
+                        return Err(Failure::Usage(format!(
+                            "--metrics-listen {addr}: cannot listen on {one}: {e}"
+                        )))
+                    }
+                }
+            }
+            if bound.is_empty() {
+                return Err(Failure::Usage(format!(
+                    "--metrics-listen {addr}: cannot listen there: {}",
+                    unavailable.join("; ")
+                )));
+            }
+            Ok(bound)
+        }
+
+        /// Answers the connections `listener` accepts, in the background.
+        fn accept(self: &Arc<Self>, listener: TcpListener) {
             let metrics = self.clone();
             tokio::spawn(async move {
                 loop {
@@ -202,7 +237,6 @@ mod enabled {
                     });
                 }
             });
-            Ok(bound)
         }
 
         fn answer<B>(&self, request: &Request<B>) -> Response<Full<Bytes>> {
@@ -387,7 +421,7 @@ mod disabled {
     use chrono::{DateTime, Utc};
     use tracing_subscriber::{registry, Layer};
 
-    use crate::{failure::Failure, pipeline::Observer};
+    use crate::{failure::Failure, listen_addr::ListenAddr, pipeline::Observer};
 
     /// Never made: this build has no metrics endpoint.
     pub enum Metrics {}
@@ -405,7 +439,7 @@ mod disabled {
             match **self {}
         }
 
-        pub async fn serve(self: &Arc<Self>, _: SocketAddr) -> Result<SocketAddr, Failure> {
+        pub async fn serve(self: &Arc<Self>, _: &ListenAddr) -> Result<Vec<SocketAddr>, Failure> {
             match **self {}
         }
     }

@@ -468,11 +468,8 @@ async fn against_arize_finds_entries_removed_from_the_archive_and_entries_the_se
     let (code, report, out) = verify(&output, &arize).await;
     assert_eq!(code, 0, "{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(report["signatures"]["status"], "unsigned");
-    assert!(
-        text(&out.stderr).contains("Compared with Arize"),
-        "{}",
-        text(&out.stderr)
-    );
+    let window = common::cli::in_window(&server).len();
+    assert_eq!(report["against_arize"]["returned"], window, "{report}");
     server.set_faults(Faults::none());
 
     let mut lines = read_lines(&output);
@@ -524,6 +521,50 @@ async fn against_arize_finds_entries_removed_from_the_archive_and_entries_the_se
         kinds(&report).contains(&"incomplete".to_owned()),
         "{report}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_against_arize_prints_its_whole_report_on_stdout_and_nothing_on_stderr() {
+    let server = server(120, 18).await;
+    let dir = Dir::new("arize-streams");
+    let output = dir.path("out.jsonl");
+    export(&server, &output, &["--digests"]).await;
+    let window = common::cli::in_window(&server).len();
+    let pages = window.div_ceil(100);
+    let base = server.uri();
+    let args = [
+        "verify",
+        &s(&output),
+        "--against-arize",
+        "--base-url",
+        base.as_str(),
+    ];
+    let out = run(&args, Some(KEY)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Results on stdout: the comparison with Arize, then the verdict.
+    let report = text(&out.stdout);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 2, "{report}");
+    assert!(
+        lines[0].starts_with("Compared with Arize from ")
+            && lines[0].ends_with(&format!(": {pages} pages, {window} entries returned.")),
+        "{report}"
+    );
+    assert!(lines[1].starts_with("INTACT — "), "{report}");
+    // Diagnostics on stderr: none when nothing went wrong.
+    assert_eq!(text(&out.stderr), "", "stderr is for diagnostics");
+
+    // The same report as JSON, whole on stdout.
+    let mut json = args.to_vec();
+    json.push("--json");
+    let out = run(&json, Some(KEY)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["against_arize"]["pages"], pages);
+    assert_eq!(report["against_arize"]["returned"], window);
+    assert!(report["against_arize"]["from"].is_string(), "{report}");
+    assert_eq!(report["intact"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

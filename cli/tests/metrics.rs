@@ -26,6 +26,16 @@ async fn follow_with_metrics(
     extra: &[&str],
     out: &std::path::Path,
 ) -> (Child, String) {
+    follow_with_metrics_on("127.0.0.1:0", server, extra, out).await
+}
+
+/// [`follow_with_metrics`] with `--metrics-listen listen`.
+async fn follow_with_metrics_on(
+    listen: &str,
+    server: &MockServer,
+    extra: &[&str],
+    out: &std::path::Path,
+) -> (Child, String) {
     let uri = server.uri();
     let mut args = vec![
         "export",
@@ -37,7 +47,7 @@ async fn follow_with_metrics(
         "10",
         "--follow",
         "--metrics-listen",
-        "127.0.0.1:0",
+        listen,
         "--output",
     ];
     let out = out.display().to_string();
@@ -244,3 +254,85 @@ async fn the_exposition_passes_promtool_check_metrics() {
         "{exposition}"
     );
 }
+
+#[tokio::test]
+async fn metrics_listen_takes_a_host_name_and_serves_on_what_it_resolves_to() {
+    let server = server(Faults::none()).await;
+    let dir = common::temp_dir("metrics-localhost");
+    let output = dir.join("audit.jsonl");
+    let (mut child, base) = follow_with_metrics_on("localhost:0", &server, &[], &output).await;
+    let host = base
+        .strip_prefix("http://")
+        .and_then(|rest| rest.parse::<std::net::SocketAddr>().ok())
+        .unwrap_or_else(|| panic!("an address localhost resolves to: {base}"));
+    assert!(host.ip().is_loopback(), "{base}");
+    common::wait_until("the range is written", || lines(&output) == 95).await;
+    let (status, exposition) = get(&format!("{base}/metrics")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        samples(&exposition)["arize_audit_logs_entries_exported_total"],
+        95.0
+    );
+    child.kill().await.expect("stops");
+}
+
+#[tokio::test]
+async fn metrics_listen_on_a_name_that_does_not_resolve_is_a_usage_error_naming_the_flag() {
+    let server = server(Faults::none()).await;
+    let dir = common::temp_dir("metrics-unresolvable");
+    let output = dir.join("audit.jsonl");
+    let out = common::cli::run(
+        &common::cli::export_args(
+            &server.uri(),
+            &output,
+            &["--metrics-listen", &format!("{UNRESOLVABLE}:9466")],
+        ),
+        Some(server.api_key()),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("--metrics-listen") && message.contains("does not resolve"),
+        "{message}"
+    );
+    assert_eq!(server.requests(), 0, "refused before any request");
+    assert!(!output.exists(), "nothing written");
+}
+
+#[tokio::test]
+async fn serve_mock_listens_on_a_host_name() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let listen = format!("localhost:{port}");
+    let mut child = common::cli::command(&["serve-mock", "--listen", &listen], None)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve-mock starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next_line().await.expect("reads").expect("a line");
+    child.kill().await.expect("stops");
+    let uri = first
+        .strip_prefix("Fake Arize audit-log API listening on ")
+        .unwrap_or_else(|| panic!("where it listens: {first}"));
+    assert!(uri.ends_with(&format!(":{port}")), "{first}");
+
+    let out = common::cli::run(
+        &["serve-mock", "--listen", &format!("{UNRESOLVABLE}:{port}")],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--listen"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A name no resolver answers, without asking a server: its first label is
+/// longer than DNS allows (63), and `.invalid` is reserved (RFC 6761).
+const UNRESOLVABLE: &str =
+    "a-label-longer-than-sixty-three-characters-is-refused-before-any-query.invalid";

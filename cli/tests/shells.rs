@@ -11,8 +11,14 @@ use common::cli::{run, text};
 
 /// Runs `program args` with `input` on stdin; its stdout, or a panic with stderr.
 fn feed(program: &str, args: &[&str], input: &[u8]) -> String {
+    feed_in(&[], program, args, input)
+}
+
+/// [`feed`] with `env` set.
+fn feed_in(env: &[(&str, &std::ffi::OsStr)], program: &str, args: &[&str], input: &[u8]) -> String {
     use std::io::Write;
     let mut child = std::process::Command::new(program)
+        .envs(env.iter().copied())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -228,4 +234,127 @@ async fn man_dir_writes_every_page_the_tools_page_refers_to() {
         pages > referred,
         "the tool's page and one per command: {pages}"
     );
+}
+
+/// A home with the `ax` profile `ax-dev` (~/.arize/profiles/ax-dev.toml) and
+/// a config file with the profiles `prod` and `staging`; the variables that
+/// point the tool at them, with the binary's directory first on PATH.
+fn profiles_env(home: &std::path::Path) -> Vec<(&'static str, std::ffi::OsString)> {
+    let ax = home.join(".arize/profiles");
+    std::fs::create_dir_all(&ax).expect("dir");
+    std::fs::write(ax.join("ax-dev.toml"), "[auth]\n").expect("ax profile");
+    let config = home.join("config.toml");
+    std::fs::write(
+        &config,
+        "[profiles.prod]\nregion = \"eu-west-1a\"\n[profiles.staging]\nregion = \"global\"\n",
+    )
+    .expect("config");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
+    let mut path = std::ffi::OsString::from(bin.parent().expect("dir"));
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    vec![
+        ("HOME", home.as_os_str().to_owned()),
+        ("ARIZE_CONFIG_FILE", config.into_os_string()),
+        ("PATH", path),
+    ]
+}
+
+fn env_refs<'a>(
+    env: &'a [(&'static str, std::ffi::OsString)],
+) -> Vec<(&'static str, &'a std::ffi::OsStr)> {
+    env.iter().map(|(k, v)| (*k, v.as_os_str())).collect()
+}
+
+#[tokio::test]
+async fn config_profiles_lists_the_config_files_and_axs_profile_names() {
+    let home = common::temp_dir("profiles-list");
+    let env = profiles_env(&home);
+    let mut cmd = common::cli::command(&["config", "profiles"], None);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let out = cmd.output().await.expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "ax-dev\nprod\nstaging\n");
+}
+
+#[tokio::test]
+async fn bash_completes_profile_names_and_region_names() {
+    let home = common::temp_dir("profiles-bash");
+    let env = profiles_env(&home);
+    let bash = text(&script("bash").await);
+    let bin = env!("CARGO_BIN_EXE_arize-audit-logs");
+    let probe = format!(
+        "{bash}\nCOMP_WORDS=({bin} export --profile ''); COMP_CWORD=3; _arize__audit__logs {bin} '' --profile; echo \"${{COMPREPLY[@]}}\"\n\
+         COMP_WORDS=({bin} list --profile s); COMP_CWORD=3; _arize__audit__logs {bin} s --profile; echo \"${{COMPREPLY[@]}}\"\n\
+         COMP_WORDS=({bin} export --region eu); COMP_CWORD=3; _arize__audit__logs {bin} eu --region; echo \"${{COMPREPLY[@]}}\"\n"
+    );
+    let answers = feed_in(&env_refs(&env), "bash", &[], probe.as_bytes());
+    let lines: Vec<&str> = answers.lines().collect();
+    assert_eq!(
+        lines,
+        ["ax-dev prod staging", "staging", "eu-west-1a"],
+        "{answers}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs fish: .ci/run installs it and runs the ignored tests"]
+async fn fish_completes_profile_names_and_region_names() {
+    let home = common::temp_dir("profiles-fish");
+    let env = profiles_env(&home);
+    let script_path = home.join("arize-audit-logs.fish");
+    std::fs::write(&script_path, script("fish").await).expect("script");
+    let probe = format!(
+        "source {}\n\
+         complete -C 'arize-audit-logs export --profile '\n\
+         echo ---\n\
+         complete -C 'arize-audit-logs verify archive.jsonl --region eu'\n",
+        script_path.display()
+    );
+    let answers = feed_in(&env_refs(&env), "fish", &["--no-config"], probe.as_bytes());
+    let (profiles, regions) = answers.split_once("---\n").expect("both answers");
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(names(profiles), ["ax-dev", "prod", "staging"], "{answers}");
+    assert_eq!(names(regions), ["eu-west-1a"], "{answers}");
+}
+
+#[tokio::test]
+#[ignore = "needs zsh: .ci/run installs it and runs the ignored tests"]
+async fn zsh_completes_profile_names_and_region_names() {
+    let home = common::temp_dir("profiles-zsh");
+    let env = profiles_env(&home);
+    let functions = home.join("functions");
+    std::fs::create_dir_all(&functions).expect("dir");
+    std::fs::write(functions.join("_arize-audit-logs"), script("zsh").await).expect("script");
+    let offered = home.join("offered");
+    let done = home.join("done");
+    // An interactive zsh on a pseudo-terminal (zsh/zpty) presses Tab; each
+    // time the completion system offers words, what it offers for the
+    // word under the cursor is appended to `offered`.
+    let probe = format!(
+        r#"zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PROMPT=""; fpath=({functions} $fpath); autoload -U compinit; compinit -u -D'
+zpty -w z 'compadd() {{ local -a m; builtin compadd -O m "$@"; (( $#m )) && print -r -- "${{(j: :)m}}" >> {offered}; builtin compadd "$@" }}'
+zpty -w z 'bindkey "^I" complete-word'
+zpty -w z $'arize-audit-logs list --region eu\t'
+zpty -w z $'\C-u'
+zpty -w z $'arize-audit-logs export --profile \t'
+zpty -w z $'\C-u'
+zpty -w z $'print done > {done}\n'
+for i in {{1..300}}; do [[ -e {done} ]] && break; sleep 0.1; zpty -r -t z chunk; done
+zpty -d z
+"#,
+        functions = functions.display(),
+        offered = offered.display(),
+        done = done.display(),
+    );
+    feed_in(&env_refs(&env), "zsh", &["-f"], probe.as_bytes());
+    assert!(done.exists(), "the probe finished");
+    let offered = std::fs::read_to_string(&offered).expect("words were offered");
+    assert_eq!(offered, "eu-west-1a\nax-dev prod staging\n");
 }

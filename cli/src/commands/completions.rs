@@ -17,6 +17,7 @@ pub fn run(args: CompletionsArgs) -> Result<(), Failure> {
     if args.shell == Shell::Bash {
         script = hyphenated_bash_fix(&script);
     }
+    let script = profiles_on_tab(args.shell, &String::from_utf8_lossy(&script)).into_bytes();
     if !args.install {
         return crate::stdout::write_all(&script);
     }
@@ -71,5 +72,94 @@ fn hyphenated_bash_fix(script: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The command the scripts run on Tab after `--profile`: it prints the
+/// profile names, one a line (the config file's and `ax`'s, read then, so a
+/// profile added later is offered too).
+const PROFILES: &str = "config profiles 2>/dev/null";
+
+/// clap_complete offers files after `--profile`; bash, zsh and fish get the
+/// profile names instead, from [`PROFILES`]. (PowerShell and elvish keep
+/// clap's answer.) Bash runs the binary it completes for (`$1`), zsh and
+/// fish the one on PATH, the name their scripts are registered for.
+fn profiles_on_tab(shell: Shell, script: &str) -> String {
+    let mut out = String::with_capacity(script.len() + 1024);
+    let mut after_profile_arm = false;
+    for line in script.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let replaced = match shell {
+            Shell::Bash if after_profile_arm && trimmed == r#"COMPREPLY=($(compgen -f "${cur}"))"# => {
+                Some(format!(
+                    "{indent}COMPREPLY=($(compgen -W \"$(\"${{1}}\" {PROFILES})\" -- \"${{cur}}\"))\n"
+                ))
+            }
+            Shell::Zsh if trimmed.starts_with("'--profile=[") => line
+                .find(":NAME:_default'")
+                .map(|at| {
+                    format!(
+                        "{}:NAME:{{compadd -- ${{(f)\"$({BIN} {PROFILES})\"}}}}{}",
+                        &line[..at],
+                        &line[at + ":NAME:_default".len()..]
+                    )
+                }),
+            Shell::Fish if trimmed.contains(" -l profile -d ") && trimmed.ends_with(" -r") => {
+                Some(format!(
+                    "{} -f -a \"({BIN} {PROFILES})\"\n",
+                    line.trim_end()
+                ))
+            }
+            _ => None,
+        };
+        after_profile_arm = shell == Shell::Bash && trimmed == "--profile)";
+        out += replaced.as_deref().unwrap_or(line);
+    }
+    out
+}
+
 /// The binary's name, as completions and manual pages call it.
 pub const BIN: &str = "arize-audit-logs";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each script clap_complete writes, as `completions` prints it.
+    fn script(shell: Shell) -> String {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+        profiles_on_tab(shell, &String::from_utf8_lossy(&script))
+    }
+
+    #[test]
+    fn every_profile_flag_of_bash_zsh_and_fish_completes_profile_names() {
+        // --profile is a flag of list, export, verify, config show and
+        // config init: each gets the names, none is left offering files
+        // (a new clap_complete that spells its scripts otherwise fails here).
+        for (shell, flag, profiles) in [
+            (
+                Shell::Bash,
+                "--profile)",
+                "COMPREPLY=($(compgen -W \"$(\"${1}\" config profiles",
+            ),
+            (
+                Shell::Zsh,
+                "'--profile=[",
+                ":NAME:{compadd -- ${(f)\"$(arize-audit-logs config profiles",
+            ),
+            (
+                Shell::Fish,
+                " -l profile -d ",
+                " -f -a \"(arize-audit-logs config profiles",
+            ),
+        ] {
+            let script = script(shell);
+            let flags = script.matches(flag).count();
+            assert!(flags >= 5, "{shell}: {flags} --profile flags");
+            assert_eq!(
+                script.matches(profiles).count(),
+                flags,
+                "{shell}:\n{script}"
+            );
+        }
+    }
+}

@@ -25,6 +25,8 @@ pub fn run(args: ConfigArgs) -> Result<(), Failure> {
             stdout::write_all(format!("{}\n", path.display()).as_bytes())
         }
         ConfigCommand::Show(args) => show(&args),
+        ConfigCommand::Init(args) => super::config_init::run(args),
+        ConfigCommand::Profiles => super::config_profiles::run(),
     }
 }
 

@@ -910,12 +910,13 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
     }
     let connect =
         Box::new(move |pinned: Option<&Target>| crate::connect::client_with(&settings, pinned));
-    let observer = match (&metrics, args.metrics_listen) {
+    let observer = match (&metrics, &args.metrics_listen) {
         (Some(metrics), Some(addr)) => {
-            let bound = metrics.serve(addr).await?;
-            crate::notice::info(&format!(
-                "Serving http://{bound}/metrics and http://{bound}/healthz"
-            ));
+            for bound in metrics.serve(addr).await? {
+                crate::notice::info(&format!(
+                    "Serving http://{bound}/metrics and http://{bound}/healthz"
+                ));
+            }
             Some(metrics.clone() as Arc<dyn Observer>)
         }
         _ => None,

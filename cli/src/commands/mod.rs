@@ -2,6 +2,8 @@
 
 pub mod completions;
 pub mod config;
+pub mod config_init;
+pub mod config_profiles;
 pub mod demo;
 pub mod export;
 pub mod keygen;

@@ -39,7 +39,7 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
         .and_then(|behind| config.end.checked_sub_signed(behind))
         .ok_or_else(|| Failure::Usage("--clock-behind: too far behind".into()))?;
     let config = config.end(end);
-    let server = MockServer::start_on(args.listen, config)
+    let server = MockServer::start_on(args.listen.first(), config)
         .await
         .map_err(|e| Failure::Io(format!("cannot listen on {}: {e}", args.listen)))?;
     if let Some(every) = args.append_every {

@@ -63,17 +63,9 @@ pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
         verify_file(&args, key.as_ref(), range, &mut report)?;
     }
     if let Some(client) = &client {
-        if let Some(done) =
-            reconcile::against_arize(client, &mut report, range, args.max_requests).await?
-        {
-            crate::notice::info(&format!(
-                "Compared with Arize from {} to {}: {} pages, {} entries returned.",
-                crate::filters::timestamp(&done.from),
-                crate::filters::timestamp(&done.to),
-                done.pages,
-                done.returned
-            ));
-        }
+        // Part of the result, so on stdout with the rest of the report.
+        report.against_arize =
+            reconcile::against_arize(client, &mut report, range, args.max_requests).await?;
     }
     report.conclude();
     let text = if args.json {

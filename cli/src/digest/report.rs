@@ -112,6 +112,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head: Option<Head>,
     pub intact: bool,
+    /// With `--against-arize`: the range compared with the API, and what it
+    /// returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against_arize: Option<super::reconcile::Reconciled>,
     pub findings: Vec<Finding>,
     /// The ids and times of the entries checked, when kept (for
     /// `--against-arize`).
@@ -165,6 +169,7 @@ impl Report {
             signatures: Signatures::Unsigned,
             head: None,
             intact: true,
+            against_arize: None,
             findings: Vec::new(),
             seen: None,
             ids: HashMap::new(),
@@ -266,6 +271,10 @@ impl Report {
             .as_ref()
             .map(|h| format!("; head: digest {} {}", h.sequence, h.sha256))
             .unwrap_or_default();
+        if let Some(compared) = &self.against_arize {
+            out += &compared.text();
+            out.push('\n');
+        }
         let mut counts: Vec<(Kind, usize)> = Vec::new();
         for f in &self.findings {
             match counts.iter_mut().find(|(k, _)| *k == f.kind) {
