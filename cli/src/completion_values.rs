@@ -52,35 +52,22 @@ pub fn profile_names() -> (Vec<String>, Option<String>) {
         Ok(config) => (config.names(), None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    if let Some(home) = dirs::home_dir() {
-        names.extend(ax_profile_names(&home));
+    if let Some(ax_dir) = crate::ax::profile::directory() {
+        names.extend(ax_profile_names(&ax_dir));
     }
     names.sort();
     names.dedup();
     (names, problem)
 }
 
-/// The `ax` tool's profiles: the names of the `*.toml` files in
-/// `HOME/.arize/profiles` (none when there is no such directory).
-pub fn ax_profile_names(home: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(home.join(".arize").join("profiles")) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
-        .filter_map(|e| {
-            let path = e.path();
-            (path.extension() == Some(OsStr::new("toml")))
-                .then(|| path.file_stem()?.to_str().map(str::to_owned))
-                .flatten()
-        })
-        // A name a shell would split or expand is no name to offer.
+/// The `ax` tool's profiles ([`crate::ax::profile::names`]) that a shell
+/// can offer as they are: a name it would split or expand is left out.
+pub fn ax_profile_names(ax_dir: &Path) -> Vec<String> {
+    crate::ax::profile::names(ax_dir)
+        .into_iter()
         .filter(|name| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            name.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
         })
         .collect()
 }
@@ -92,13 +79,14 @@ mod tests {
     #[test]
     fn ax_profiles_are_the_toml_file_names_of_its_profiles_directory() {
         let home = tempfile::tempdir().expect("dir");
-        assert!(ax_profile_names(home.path()).is_empty(), "no directory");
-        let dir = home.path().join(".arize/profiles");
+        let ax_dir = home.path().join(".arize");
+        assert!(ax_profile_names(&ax_dir).is_empty(), "no directory");
+        let dir = ax_dir.join("profiles");
         std::fs::create_dir_all(dir.join("sub.toml")).expect("a directory named .toml");
         for name in ["prod.toml", "eu-dev.toml", "notes.txt", "with space.toml"] {
             std::fs::write(dir.join(name), "").expect("write");
         }
-        let mut names = ax_profile_names(home.path());
+        let mut names = ax_profile_names(&ax_dir);
         names.sort();
         assert_eq!(names, ["eu-dev", "prod"]);
     }

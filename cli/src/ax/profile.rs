@@ -117,12 +117,13 @@ pub fn active_name(dir: &Path) -> Result<Option<String>, Failure> {
     }
 }
 
-/// The profiles in `DIR/profiles`, sorted.
+/// The profiles in `DIR/profiles` (its `NAME.toml` files), sorted.
 pub fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("profiles"))
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
         .filter_map(|entry| {
             let name = entry.file_name().to_string_lossy().into_owned();
             name.strip_suffix(".toml").map(str::to_owned)
