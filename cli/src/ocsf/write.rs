@@ -174,6 +174,36 @@ static ESCAPE: [u8; 256] = {
 /// the bytes go eight at a time into room made beforehand, and only a word
 /// holding a byte to escape is written byte by byte, from that byte on.
 fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
+    // Most strings of ours (ids, times, captions) need no escape: copied
+    // whole. An entry's text has a quote within its first word.
+    let clean = clean_prefix(bytes);
+    out.extend_from_slice(&bytes[..clean]);
+    if clean < bytes.len() {
+        escape_from(out, &bytes[clean..]);
+    }
+}
+
+/// How many bytes at the start of `bytes` need no escape (whole words, then
+/// single bytes at the end).
+fn clean_prefix(bytes: &[u8]) -> usize {
+    let mut words = bytes.chunks_exact(8);
+    let mut clean = 0;
+    for word in &mut words {
+        if needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default())) != 0 {
+            return clean;
+        }
+        clean += 8;
+    }
+    clean
+        + words
+            .remainder()
+            .iter()
+            .take_while(|&&byte| ESCAPE[usize::from(byte)] == 0)
+            .count()
+}
+
+/// [`escape`] of bytes from the first word that holds a byte to escape.
+fn escape_from(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut at = out.len();
     // Room for every byte escaped in two; a word needs at most 48 more
     // (control characters take six), checked before each.
