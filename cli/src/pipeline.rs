@@ -557,9 +557,22 @@ impl<W: Durable> Pipeline<W> {
             }
         }
         // Taken once written ahead: a failure before keeps it in the sink.
-        let Some(batch) = self.sink.take_batch() else {
+        let Some(mut batch) = self.sink.take_batch() else {
             return Ok(());
         };
+        if self
+            .saved_journal
+            .as_ref()
+            .is_some_and(|j| j.held.is_some())
+        {
+            batch = match batch::in_order(&batch, self.journal.order) {
+                Ok(sorted) => sorted,
+                Err(failure) => {
+                    self.sink.restore_batch(batch);
+                    return Err(failure);
+                }
+            };
+        }
         if !batch.is_empty() {
             let units = match uploader.upload(&batch).await {
                 Ok(units) => units,

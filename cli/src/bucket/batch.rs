@@ -30,7 +30,7 @@ use std::{path::Path, time::Duration};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::failure::Failure;
+use crate::{cli::Order, failure::Failure};
 
 /// How often a followed export into a bucket stores what it gathered when
 /// `--batch-interval` is not given.
@@ -105,7 +105,9 @@ impl Interval {
         let pages = held.map_or(0, |h| h.pages) + new_pages;
         // A clock set back past `since` cannot say how long lines waited:
         // they are stored rather than held for an unknown time.
-        let due = (now - since).to_std().map_or(true, |waited| waited >= self.every);
+        let due = (now - since)
+            .to_std()
+            .map_or(true, |waited| waited >= self.every);
         if due || pages >= self.max_pages {
             return Ok(Decision::Store);
         }
@@ -118,6 +120,40 @@ impl Interval {
             since,
         }))
     }
+}
+
+/// The lines of a batch that held lines lead, in the export's `order` by
+/// `created_at` (stably: lines of the same instant keep their order).
+///
+/// Each poll's lines come in order, but a later poll's are newer than the
+/// held ones: without this, an object of several polls would not lie
+/// between its first and last line, which its key, its manifest record and
+/// its digest all take as its range. A stable sort of the same lines gives
+/// the same bytes whichever order they come in, so a batch stored again
+/// after a crash makes the same objects.
+pub fn in_order(batch: &[u8], order: Order) -> Result<Vec<u8>, Failure> {
+    let mut lines: Vec<(DateTime<Utc>, &[u8])> = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', batch) {
+        let line = &batch[start..=end];
+        let edge = crate::digest::edge_of(line)
+            .map_err(|why| Failure::Io(format!("a line to store: {why}")))?;
+        let at = DateTime::parse_from_rfc3339(&edge.created_at)
+            .map_err(|e| Failure::Io(format!("created_at {:?}: {e}", edge.created_at)))?;
+        lines.push((at.with_timezone(&Utc), line));
+        start = end + 1;
+    }
+    match order {
+        Order::NewestFirst => lines.sort_by(|a, b| b.0.cmp(&a.0)),
+        Order::OldestFirst => lines.sort_by(|a, b| a.0.cmp(&b.0)),
+    }
+    let mut sorted = Vec::with_capacity(batch.len());
+    for (_, line) in lines {
+        sorted.extend_from_slice(line);
+    }
+    // Anything after the last line break (never written) stays last.
+    sorted.extend_from_slice(&batch[start..]);
+    Ok(sorted)
 }
 
 /// Pages a batch may still take in after the lines `held` before it is cut
@@ -239,6 +275,42 @@ mod tests {
                 .expect("decides"),
             Decision::Store
         );
+    }
+
+    fn line(id: &str, created_at: &str) -> String {
+        format!("{{\"id\":\"{id}\",\"created_at\":\"{created_at}\"}}\n")
+    }
+
+    #[test]
+    fn a_batch_of_several_polls_is_put_in_the_exports_order_keeping_ties_as_they_came() {
+        // Held: a poll, newest first; then a newer poll, newest first.
+        let batch = [
+            line("b", "2026-05-02T00:00:01.000Z"),
+            line("a", "2026-05-02T00:00:00.000Z"),
+            line("d", "2026-05-02T00:00:03.000Z"),
+            line("c2", "2026-05-02T00:00:02.000Z"),
+            line("c1", "2026-05-02T00:00:02.000Z"),
+        ]
+        .concat();
+        let ids = |bytes: Vec<u8>| -> Vec<String> {
+            String::from_utf8(bytes)
+                .expect("utf8")
+                .lines()
+                .map(|l| l.split('"').nth(3).expect("id").to_owned())
+                .collect()
+        };
+        let newest = in_order(batch.as_bytes(), Order::NewestFirst).expect("sorts");
+        assert_eq!(ids(newest.clone()), ["d", "c2", "c1", "b", "a"]);
+        assert_eq!(
+            ids(in_order(batch.as_bytes(), Order::OldestFirst).expect("sorts")),
+            ["a", "b", "c2", "c1", "d"]
+        );
+        assert_eq!(
+            in_order(&newest, Order::NewestFirst).expect("sorts"),
+            newest,
+            "the same bytes again, from any order of the same lines"
+        );
+        assert!(in_order(b"not json\n", Order::NewestFirst).is_err());
     }
 
     #[test]

@@ -390,8 +390,7 @@ async fn upload(
     options.fresh = fresh;
     if matches!(journal.until, Until::Follow { .. }) {
         options.batch_interval = crate::bucket::batch::Interval::new(
-            args.batch_interval
-                .unwrap_or(crate::bucket::batch::DEFAULT),
+            args.batch_interval.unwrap_or(crate::bucket::batch::DEFAULT),
             args.batch_pages,
         );
     }
