@@ -942,23 +942,22 @@ fn since_40_days() -> String {
 }
 
 /// `export --follow` from `start` from `base` into `url`, its state in
-/// `state`, then `extra`.
-fn follow_into(base: &str, start: &str, url: &str, state: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "export",
-        "--base-url",
-        base,
-        "--start",
-        start,
-        "--follow",
-        "--output",
-        url,
-        "--state",
-        &state.display().to_string(),
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+/// `state` (`None`: in the prefix), then `extra`.
+fn follow_into(
+    base: &str,
+    start: &str,
+    url: &str,
+    state: Option<&Path>,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = ["export", "--base-url", base, "--start", start, "--follow"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    args.extend(["--output".to_owned(), url.to_owned()]);
+    if let Some(state) = state {
+        args.extend(["--state".to_owned(), state.display().to_string()]);
+    }
     args.extend(extra.iter().map(|s| (*s).to_owned()));
     args
 }
@@ -1016,7 +1015,7 @@ fn a_follow_into_a_bucket_killed_while_holding_polls_in_its_state_and_again_afte
     let args = |extra: &[&str]| {
         let mut all = vec!["--interval", "1s", "--signing-key", key.as_str()];
         all.extend_from_slice(extra);
-        follow_into(&base, &start, url, &state, &all)
+        follow_into(&base, &start, url, Some(&state), &all)
     };
 
     // Polls fetched and held in the state, saved at each; nothing stored
@@ -1080,26 +1079,37 @@ fn a_follow_into_a_bucket_killed_while_holding_polls_in_its_state_and_again_afte
 
 #[test]
 #[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
-fn held_lines_stored_alone_and_killed_before_the_state_counts_them_are_stored_again_in_place_not_twice(
+fn held_lines_stored_alone_and_killed_before_the_prefixs_state_counts_them_are_stored_again_in_place_not_twice(
 ) {
     let moto = Moto::start();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "200ms"]);
     let start = since_40_days();
     let dir = common::temp_dir("bucket-held-alone");
-    let state = dir.join("alone.state");
     let url = "s3://audit-archive/alone/";
-    // The first poll's lines are held at its end (the first save); after
-    // the 2 s wait they are due, and stored alone, before the next poll.
+    // No --state: held in the prefix's _state.json. The first poll's lines
+    // are held at its end (the first save); after the 2 s wait they are
+    // due, and stored alone, before the next poll.
     let args = follow_into(
         &base,
         &start,
         url,
-        &state,
+        None,
         &["--interval", "2s", "--batch-interval", "1s"],
     );
     kill_at_pause(&runtime, tool_with(&args, &moto.endpoint), "data-synced:2");
-    let saved = state_json(&state);
+    let read = moto
+        .python(&[
+            "-c",
+            &format!(
+                "import boto3,sys\nsys.stdout.buffer.write(boto3.client('s3', endpoint_url=sys.argv[1]).get_object(Bucket='{BUCKET}', Key='alone/_state.json')['Body'].read())"
+            ),
+            &moto.endpoint,
+        ])
+        .output()
+        .expect("python runs");
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    let saved: serde_json::Value = serde_json::from_slice(&read.stdout).expect("the state");
     assert_eq!(saved["pending_pages"], 0, "held lines alone, written ahead");
     assert!(held_entries(&saved) >= 40, "held: {}", held_entries(&saved));
     let first_objects = data_objects(&keys_under(&moto, "alone/")).len();
@@ -1132,7 +1142,7 @@ fn a_quiet_follow_into_a_bucket_saves_its_state_every_poll_and_stores_one_object
         &base,
         &start,
         "s3://audit-archive/quiet/",
-        &state,
+        Some(&state),
         &["--interval", "1s", "--metrics-listen", &listen],
     );
     let child = tool_with(&args, &moto.endpoint)
