@@ -144,8 +144,8 @@ pub fn in_order(batch: &[u8], order: Order) -> Result<Vec<u8>, Failure> {
         start = end + 1;
     }
     match order {
-        Order::NewestFirst => lines.sort_by(|a, b| b.0.cmp(&a.0)),
-        Order::OldestFirst => lines.sort_by(|a, b| a.0.cmp(&b.0)),
+        Order::NewestFirst => lines.sort_by_key(|l| std::cmp::Reverse(l.0)),
+        Order::OldestFirst => lines.sort_by_key(|l| l.0),
     }
     let mut sorted = Vec::with_capacity(batch.len());
     for (_, line) in lines {
