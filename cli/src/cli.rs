@@ -396,6 +396,15 @@ pub struct ExportArgs {
     /// it covers [default: 100].
     #[arg(help_heading = heading::TUNING, long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), default_value_t = 100, hide_default_value = true)]
     pub batch_pages: u64,
+    /// With --follow into a bucket: store what the polls bring at most this
+    /// often, holding it in the export's state (--state, else the prefix's
+    /// _state.json) until then, so a quiet account writes an object per day
+    /// covered per interval rather than per poll. The state is still saved
+    /// at every poll; a batch reaching --batch-pages is stored at once, and a
+    /// stop (SIGTERM, Ctrl-C) stores what is held first. 0s stores every
+    /// poll; at most 24h [default: 5m].
+    #[arg(help_heading = heading::TUNING, long, value_name = "DURATION", value_parser = crate::bucket::batch::parse, requires = "follow")]
+    pub batch_interval: Option<Duration>,
     /// The S3-compatible service's endpoint, for a store other than AWS's
     /// [default: AWS_ENDPOINT_URL, else AWS]. Credentials and region come from
     /// the AWS environment, else the AWS CLI's files, else the instance role.
@@ -433,7 +442,7 @@ pub struct ExportArgs {
     /// tells the repeats apart. The range flags (--start, --end, --since)
     /// only apply to the run that creates the state. A later run may change
     /// how it runs (--interval, --lookback, --page-size, --checkpoint-every,
-    /// --batch-pages, metrics, logging), not what it archives (host,
+    /// --batch-pages, --batch-interval, metrics, logging), not what it archives (host,
     /// filters, format, order, output).
     #[arg(help_heading = heading::SERVICE, long, value_name = "FILE")]
     pub state: Option<PathBuf>,

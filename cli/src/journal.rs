@@ -24,8 +24,9 @@ use crate::{
     parallel::Window,
 };
 
-/// The journal format this version writes.
-pub const JOURNAL_VERSION: u32 = 3;
+/// The journal format this version writes: 4 may hold lines not yet
+/// stored (`held`), which a reader of 3 would drop, so it refuses them.
+pub const JOURNAL_VERSION: u32 = 4;
 /// The oldest journal format this version reads (and saves again as
 /// [`JOURNAL_VERSION`]): 2 lacks the look-back and the output, which
 /// default.
@@ -68,6 +69,11 @@ pub struct Journal {
     /// batch again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_pages: Option<u64>,
+    /// Object storage, `--batch-interval`: lines fetched and not yet stored,
+    /// held here until they are (see [`crate::bucket::batch`]); `written`
+    /// counts them, and a continued run stores them first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<crate::bucket::batch::Held>,
     /// `--digests`: where the archive's digest chain stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digests: Option<crate::digest::ChainState>,

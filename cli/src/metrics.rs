@@ -46,7 +46,7 @@ mod enabled {
     use hyper::{service::service_fn, Request, Response, StatusCode};
     use hyper_util::rt::TokioIo;
     use prometheus::{
-        Counter, Encoder, Gauge, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+        Counter, Encoder, Gauge, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
     };
     use tokio::net::TcpListener;
     use tracing::{field::Field, Event, Subscriber};
@@ -72,6 +72,7 @@ mod enabled {
         last_success: Gauge,
         newest_entry: Gauge,
         lag: Gauge,
+        held: IntGauge,
         /// Unhealthy once the last successful poll is older than this many
         /// poll intervals.
         health_intervals: u32,
@@ -160,6 +161,15 @@ mod enabled {
                     Gauge::new(
                         "lag_seconds",
                         "Now minus the newest created_at written (0 until one is written).",
+                    ),
+                )?,
+                held: registered(
+                    &registry,
+                    IntGauge::new(
+                        "entries_held",
+                        "Entries fetched and held in the export's state until the next store \
+                         into the bucket (--batch-interval); counted in entries_exported_total \
+                         already.",
                     ),
                 )?,
                 registry,
@@ -342,6 +352,10 @@ mod enabled {
 
         fn late(&self, found: u64) {
             self.late.inc_by(found);
+        }
+
+        fn held(&self, entries: u64) {
+            self.held.set(i64::try_from(entries).unwrap_or(i64::MAX));
         }
     }
 

@@ -13,6 +13,7 @@ use arize_audit_logs::{Client, RawAuditLog, ResumePoint};
 use chrono::{DateTime, Utc};
 
 use crate::{
+    bucket::batch,
     check::Checked,
     cli::Order,
     conformance::Breaks,
@@ -146,6 +147,9 @@ pub trait Observer: Send + Sync {
     /// `--follow` (visible only after an earlier poll had covered their
     /// `created_at`).
     fn late(&self, _found: u64) {}
+    /// After each save of the state: `entries` fetched are held in it, not
+    /// yet stored (`--batch-interval`, see [`crate::bucket::batch`]).
+    fn held(&self, _entries: u64) {}
 }
 
 /// How a pipeline runs, beside what it moves.
@@ -163,6 +167,10 @@ pub struct Options {
     pub batch_pages: u64,
     /// Digests of what is written (`--digests`), their chain in the journal.
     pub digests: Option<Digests>,
+    /// Following into object storage: how long a poll's batch may be held
+    /// in the state before it is stored (`--batch-interval`; `None`: every
+    /// poll is stored).
+    pub batch_interval: Option<batch::Interval>,
 }
 
 /// How digests are written: signed with `key`, and for a file archive into
@@ -232,6 +240,7 @@ pub struct Pipeline<W: Durable> {
     writeback_at: u64,
     writeback: Option<tokio::task::JoinHandle<()>>,
     digests: Option<Digests>,
+    batch_interval: Option<batch::Interval>,
 }
 
 /// Start writing a file back to disk in the background every this many
@@ -243,7 +252,7 @@ impl<W: Durable> Pipeline<W> {
     pub fn new(
         client: Client,
         journal: Journal,
-        sink: Sink<W>,
+        mut sink: Sink<W>,
         store: Store,
         options: Options,
     ) -> Self {
@@ -255,7 +264,12 @@ impl<W: Durable> Pipeline<W> {
             observer,
             batch_pages: batch_limit,
             digests,
+            batch_interval,
         } = options;
+        if let (Store::Bucket { .. }, Some(held)) = (&store, &journal.held) {
+            // Counted in `written` already: they lead the next batch.
+            sink.restore_batch(held.lines.clone().into_bytes());
+        }
         Self {
             client,
             saved: journal.written.clone(),
@@ -283,6 +297,7 @@ impl<W: Durable> Pipeline<W> {
             writeback_at: 0,
             writeback: None,
             digests,
+            batch_interval,
         }
     }
 
@@ -311,6 +326,11 @@ impl<W: Durable> Pipeline<W> {
     /// SIGTERM is a normal stop of a followed export (`Ok` with it), SIGINT
     /// an interruption.
     async fn passes(&mut self) -> Result<Option<Signal>, Failure> {
+        if self.journal.pending_pages == Some(0) {
+            // Held lines alone were being stored when the last run ended:
+            // the same batch again, before anything is fetched.
+            self.commit().await?;
+        }
         loop {
             match self.pass().await {
                 Ok(()) => {}
@@ -504,7 +524,10 @@ impl<W: Durable> Pipeline<W> {
     fn commit_due(&self) -> bool {
         match self.store {
             Store::Bucket { .. } => {
-                self.batch_pages >= self.journal.pending_pages.unwrap_or(self.batch_limit)
+                self.batch_pages
+                    >= self.journal.pending_pages.unwrap_or_else(|| {
+                        batch::room(self.batch_limit, self.journal.held.as_ref())
+                    })
             }
             _ => self.last_save.elapsed() >= self.checkpoint_every,
         }
@@ -517,19 +540,38 @@ impl<W: Durable> Pipeline<W> {
         let Store::Bucket { state, uploader } = &mut self.store else {
             return Ok(());
         };
-        let Some(batch) = self.sink.take_batch() else {
+        if let Some(saved) = &mut self.saved_journal {
+            // Lines held in the state lead the batch: written ahead even
+            // when they go alone (no pages after them).
+            if (self.batch_pages > 0 || saved.held.is_some())
+                && saved.pending_pages != Some(self.batch_pages)
+            {
+                // Recorded as saved only once it is.
+                let mut ahead = saved.clone();
+                ahead.pending_pages = Some(self.batch_pages);
+                match state {
+                    Some(path) => journal::save(&ahead, path)?,
+                    None => uploader.save_state(&ahead).await?,
+                }
+                *saved = ahead;
+            }
+        }
+        // Taken once written ahead: a failure before keeps it in the sink.
+        let Some(mut batch) = self.sink.take_batch() else {
             return Ok(());
         };
-        if self.batch_pages > 0 {
-            if let Some(saved) = &mut self.saved_journal {
-                if saved.pending_pages != Some(self.batch_pages) {
-                    saved.pending_pages = Some(self.batch_pages);
-                    match state {
-                        Some(path) => journal::save(saved, path)?,
-                        None => uploader.save_state(saved).await?,
-                    }
+        if self
+            .saved_journal
+            .as_ref()
+            .is_some_and(|j| j.held.is_some())
+        {
+            batch = match batch::in_order(&batch, self.journal.order) {
+                Ok(sorted) => sorted,
+                Err(failure) => {
+                    self.sink.restore_batch(batch);
+                    return Err(failure);
                 }
-            }
+            };
         }
         if !batch.is_empty() {
             let units = match uploader.upload(&batch).await {
@@ -561,13 +603,52 @@ impl<W: Durable> Pipeline<W> {
         }
         self.batch_pages = 0;
         self.journal.pending_pages = None;
+        self.journal.held = None;
         Ok(())
+    }
+
+    /// `--batch-interval`, at the end of a poll: holds the batch in the
+    /// journal instead of storing it, unless it is due (see
+    /// [`crate::bucket::batch`]). A batch written ahead is stored as cut.
+    fn hold_batch(&mut self) -> Result<bool, Failure> {
+        let Some(interval) = &self.batch_interval else {
+            return Ok(false);
+        };
+        if self.journal.pending_pages.is_some() {
+            return Ok(false);
+        }
+        let Some(lines) = self.sink.take_batch() else {
+            return Ok(false);
+        };
+        let decided = interval.decide(
+            &lines,
+            self.journal.held.as_ref(),
+            self.batch_pages,
+            Utc::now(),
+        );
+        self.sink.restore_batch(lines);
+        match decided? {
+            batch::Decision::Hold(held) => {
+                self.journal.held = Some(held);
+                self.batch_pages = 0;
+                Ok(true)
+            }
+            batch::Decision::Store => Ok(false),
+        }
     }
 
     /// Makes what is written durable, then replaces the journal to count it.
     async fn commit(&mut self) -> Result<(), Failure> {
+        self.commit_or_hold(false).await
+    }
+
+    /// [`Self::commit`]; at the end of a poll (`poll`), a bucket's batch may
+    /// be held in the journal instead of stored (`--batch-interval`).
+    async fn commit_or_hold(&mut self, poll: bool) -> Result<(), Failure> {
         self.last_save = Instant::now();
-        self.upload_batch().await?;
+        if !(poll && self.hold_batch()?) {
+            self.upload_batch().await?;
+        }
         let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
@@ -580,6 +661,9 @@ impl<W: Durable> Pipeline<W> {
             hooks::pause("journal-saved");
             if self.saved_journal.is_some() {
                 self.saved_journal = Some(self.journal.clone());
+            }
+            if let (Some(observer), Store::Bucket { .. }) = (&self.observer, &self.store) {
+                observer.held(self.journal.held.as_ref().map_or(0, batch::Held::entries));
             }
         }
         self.saved = written;
@@ -624,7 +708,7 @@ impl<W: Durable> Pipeline<W> {
         let Until::Follow { interval_ms, .. } = self.journal.until else {
             return Ok(Next::Done);
         };
-        self.commit().await?;
+        self.commit_or_hold(true).await?;
         self.progress.waiting(self.sink.entries(), self.pages);
         let mut stop = self.stop.clone();
         tokio::select! {
@@ -656,7 +740,7 @@ impl<W: Durable> Pipeline<W> {
         self.journal.range = range;
         self.journal.plan.windows = vec![self.journal.range];
         self.journal.plan.resume = ResumePoint::default();
-        self.commit().await?;
+        self.commit_or_hold(true).await?;
         Ok(Next::Pass)
     }
 
@@ -801,15 +885,33 @@ impl<W: Durable> Pipeline<W> {
                     shell_quote(&output.display().to_string())
                 )
             }
-            Store::Bucket { state, uploader } => format!(
-                "{written} entries are stored in {}, and the export's state is saved in {}: run \
-                 the same command again to continue exactly where it stopped.",
-                uploader.location(),
-                state.as_ref().map_or_else(
+            Store::Bucket { state, uploader } => {
+                let held = self
+                    .saved_journal
+                    .as_ref()
+                    .and_then(|j| j.held.as_ref())
+                    .map_or(0, batch::Held::entries);
+                let state = state.as_ref().map_or_else(
                     || format!("the prefix ({})", uploader.state_location()),
-                    |s| s.display().to_string()
-                )
-            ),
+                    |s| s.display().to_string(),
+                );
+                if held > 0 {
+                    format!(
+                        "{} entries are stored in {}, and {held} more are held in the export's \
+                         state, saved in {state}: run the same command again to store them and \
+                         continue exactly where it stopped.",
+                        written.saturating_sub(held),
+                        uploader.location(),
+                    )
+                } else {
+                    format!(
+                        "{written} entries are stored in {}, and the export's state is saved in \
+                         {state}: run the same command again to continue exactly where it \
+                         stopped.",
+                        uploader.location(),
+                    )
+                }
+            }
             Store::Stdout { state: Some(state) } => format!(
                 "{written} entries were written to stdout, and its state is saved in {}: run the \
                  same command again to continue after the last batch written (a batch, at most \

@@ -893,3 +893,348 @@ fn following_into_a_bucket_stores_each_entry_shown_up_to_3s_late_once_across_a_r
     assert_eq!(unique.len(), ids.len(), "no entry twice: {summary}");
     assert_eq!(unique, held, "nothing missed: {summary}");
 }
+
+/// A state file as JSON (`null` when there is none).
+fn state_json(path: &Path) -> serde_json::Value {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// The entries a state holds, fetched and not yet stored (`--batch-interval`).
+fn held_entries(state: &serde_json::Value) -> u64 {
+    state["held"]["lines"]
+        .as_str()
+        .map_or(0, |l| l.matches('\n').count() as u64)
+}
+
+/// The data objects among `keys` (not manifests, digests, lease or state).
+fn data_objects(keys: &[String]) -> Vec<&String> {
+    keys.iter().filter(|k| k.ends_with(".jsonl.gz")).collect()
+}
+
+/// Waits up to 60 s until `done`.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let reached = (0..1200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        done()
+    });
+    assert!(reached, "timed out waiting until {what}");
+}
+
+/// Sends SIGTERM to a followed export; it must exit 0.
+fn terminate(child: Child) -> String {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stderr)
+}
+
+/// 40 days ago, where the followers of these tests start.
+fn since_40_days() -> String {
+    (chrono::Utc::now() - chrono::TimeDelta::days(40))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// `export --follow` from `start` from `base` into `url`, its state in
+/// `state` (`None`: in the prefix), then `extra`.
+fn follow_into(
+    base: &str,
+    start: &str,
+    url: &str,
+    state: Option<&Path>,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = ["export", "--base-url", base, "--start", start, "--follow"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    args.extend(["--output".to_owned(), url.to_owned()]);
+    if let Some(state) = state {
+        args.extend(["--state".to_owned(), state.display().to_string()]);
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+fn tool_with(args: &[String], endpoint: &str) -> Command {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = tool(&args, "mock-admin-key", endpoint);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd
+}
+
+/// Reads `prefix` back: every id stored once, and none missing from what a
+/// plain export from `start` up to the newest stored gets.
+fn assert_each_entry_stored_once(
+    moto: &Moto,
+    prefix: &str,
+    base: &str,
+    start: &str,
+    dir: &Path,
+) -> Vec<u8> {
+    let (content, summary) = moto.read_back(prefix, dir);
+    let text_content = text(&content);
+    let ids = ids_and_newest(&text_content).0;
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), ids.len(), "no entry twice: {summary}");
+    assert_eq!(
+        unique,
+        plain_export_up_to(base, start, &text_content),
+        "nothing missed: {summary}"
+    );
+    content
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn a_follow_into_a_bucket_killed_while_holding_polls_in_its_state_and_again_after_storing_them_stores_every_entry_once_under_digests(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "200ms"]);
+    let start = since_40_days();
+    let dir = common::temp_dir("bucket-held");
+    let state = dir.join("held.state");
+    let key = dir.join("signing.key");
+    let out = tool(
+        &["keygen", &key.display().to_string()],
+        "unused",
+        &moto.endpoint,
+    )
+    .output()
+    .expect("keygen");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let key = key.display().to_string();
+    let url = "s3://audit-archive/held/";
+    let args = |extra: &[&str]| {
+        let mut all = vec!["--interval", "1s", "--signing-key", key.as_str()];
+        all.extend_from_slice(extra);
+        follow_into(&base, &start, url, Some(&state), &all)
+    };
+
+    // Polls fetched and held in the state, saved at each; nothing stored
+    // within the interval. Then kill -9.
+    let mut first = tool_with(&args(&["--batch-interval", "1h"]), &moto.endpoint)
+        .spawn()
+        .expect("export starts");
+    wait_until("the state holds 50 entries", || {
+        held_entries(&state_json(&state)) >= 50
+    });
+    first.kill().expect("kill -9");
+    first.wait().expect("ends");
+    let saved = state_json(&state);
+    assert_eq!(
+        saved["written"]["entries"].as_u64(),
+        Some(held_entries(&saved)),
+        "the state counts what it holds, and nothing else"
+    );
+    let keys = keys_under(&moto, "held/");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.ends_with(".jsonl.gz") || k.ends_with("_manifest.json")),
+        "nothing stored within the interval: {keys:?}"
+    );
+    std::thread::sleep(Duration::from_millis(LEASE_SECONDS * 1000 + 500));
+
+    // Continued with every poll stored: the held lines and the first poll
+    // are stored, and it is killed before the state counts them.
+    kill_at_pause(
+        &runtime,
+        tool_with(&args(&["--batch-interval", "0s"]), &moto.endpoint),
+        "data-synced:1",
+    );
+    let saved = state_json(&state);
+    assert!(held_entries(&saved) >= 50, "still held by the state");
+    assert!(
+        saved["pending_pages"].is_u64(),
+        "the batch they lead written ahead: {}",
+        saved["pending_pages"]
+    );
+    assert!(!data_objects(&keys_under(&moto, "held/")).is_empty());
+
+    // The same command, default interval: the same batch again, in place;
+    // a SIGTERM stores what it holds before it exits.
+    let third = tool_with(&args(&[]), &moto.endpoint)
+        .spawn()
+        .expect("export starts");
+    std::thread::sleep(Duration::from_secs(3));
+    terminate(third);
+    let saved = state_json(&state);
+    assert!(saved["held"].is_null(), "a stop stores what is held");
+
+    let content = assert_each_entry_stored_once(&moto, "held/", &base, &start, &dir);
+    let stored = text(&content).lines().count();
+    assert!(stored > 50, "entries added while following were stored");
+    let (code, report) = verify_bucket(&moto, url, &dir.join("signing.key.pub"));
+    assert_eq!(code, 0, "every object under a digest: {report}");
+    assert_eq!(report["entries"], stored, "{report}");
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn held_lines_stored_alone_and_killed_before_the_prefixs_state_counts_them_are_stored_again_in_place_not_twice(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "200ms"]);
+    let start = since_40_days();
+    let dir = common::temp_dir("bucket-held-alone");
+    let url = "s3://audit-archive/alone/";
+    // No --state: held in the prefix's _state.json. The first poll's lines
+    // are held at its end (the first save); after the 2 s wait they are
+    // due, and stored alone, before the next poll.
+    let args = follow_into(
+        &base,
+        &start,
+        url,
+        None,
+        &["--interval", "2s", "--batch-interval", "1s"],
+    );
+    kill_at_pause(&runtime, tool_with(&args, &moto.endpoint), "data-synced:2");
+    let read = moto
+        .python(&[
+            "-c",
+            &format!(
+                "import boto3,sys\nsys.stdout.buffer.write(boto3.client('s3', endpoint_url=sys.argv[1]).get_object(Bucket='{BUCKET}', Key='alone/_state.json')['Body'].read())"
+            ),
+            &moto.endpoint,
+        ])
+        .output()
+        .expect("python runs");
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    let saved: serde_json::Value = serde_json::from_slice(&read.stdout).expect("the state");
+    assert_eq!(saved["pending_pages"], 0, "held lines alone, written ahead");
+    assert!(held_entries(&saved) >= 40, "held: {}", held_entries(&saved));
+    let first_objects = data_objects(&keys_under(&moto, "alone/")).len();
+    assert!(first_objects > 0);
+
+    let again = tool_with(&args, &moto.endpoint)
+        .spawn()
+        .expect("export starts");
+    std::thread::sleep(Duration::from_secs(4));
+    terminate(again);
+    assert_each_entry_stored_once(&moto, "alone/", &base, &start, &dir);
+}
+
+#[test]
+#[ignore = "needs moto and boto3 (PyPI); .ci/run installs them"]
+fn a_quiet_follow_into_a_bucket_saves_its_state_every_poll_and_stores_one_object_per_day_when_stopped_within_the_interval(
+) {
+    let moto = Moto::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (_server, base) = common::serve_mock(&["--entries", "40", "--append-every", "300ms"]);
+    let start = since_40_days();
+    let dir = common::temp_dir("bucket-quiet");
+    let state = dir.join("quiet.state");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let args = follow_into(
+        &base,
+        &start,
+        "s3://audit-archive/quiet/",
+        Some(&state),
+        &["--interval", "1s", "--metrics-listen", &listen],
+    );
+    let child = tool_with(&args, &moto.endpoint)
+        .spawn()
+        .expect("export starts");
+    let range_end = || {
+        state_json(&state)["range"]["end"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    wait_until("45 entries in the state", || {
+        state_json(&state)["written"]["entries"].as_u64() >= Some(45)
+    });
+    let before = range_end();
+    wait_until("the next poll saved", || range_end() != before);
+    assert!(
+        data_objects(&keys_under(&moto, "quiet/")).is_empty(),
+        "polls saved, nothing stored yet"
+    );
+    let metrics = runtime.block_on(async {
+        reqwest::get(format!("http://{listen}/metrics"))
+            .await
+            .expect("answers")
+            .text()
+            .await
+            .expect("body")
+    });
+    let sample = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("arize_audit_logs_{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: {metrics}"))
+    };
+    assert!(sample("entries_held") >= 45.0, "{metrics}");
+    assert!(sample("entries_exported_total") >= sample("entries_held"));
+
+    terminate(child);
+    let content = assert_each_entry_stored_once(&moto, "quiet/", &base, &start, &dir);
+    let days: HashSet<String> = text(&content)
+        .lines()
+        .map(|l| {
+            let entry: serde_json::Value = serde_json::from_str(l).expect("an entry");
+            entry["created_at"].as_str().expect("created_at")[..10].to_owned()
+        })
+        .collect();
+    // One batch, stored at the stop, in order: an object per day, where
+    // storing every poll makes one more for each poll that brought entries.
+    assert_eq!(
+        data_objects(&keys_under(&moto, "quiet/")).len(),
+        days.len(),
+        "one object per day"
+    );
+}
+
+#[test]
+fn batch_interval_is_refused_for_a_file_or_without_follow_naming_the_flag_before_any_request() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(common::cli::server(20, 36));
+    let uri = server.uri();
+    let dir = common::temp_dir("batch-interval-usage");
+    let file = dir.join("out.jsonl").display().to_string();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--follow", "--batch-interval", "1m", "--output", &file],
+            "--batch-interval applies only to --follow into a bucket",
+        ),
+        (
+            &["--follow", "--batch-interval", "1m"],
+            "--batch-interval applies only to --follow into a bucket",
+        ),
+        (
+            &[
+                "--batch-interval",
+                "1m",
+                "--output",
+                "s3://audit-archive/x/",
+            ],
+            "--follow",
+        ),
+    ];
+    for (extra, says) in cases {
+        let mut args = vec!["export", "--base-url", &uri, "--start", START];
+        args.extend_from_slice(extra);
+        let out = common::std_command(&args, Some(server.api_key()))
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(says), "{extra:?}: {stderr}");
+    }
+    assert!(!Path::new(&file).exists(), "nothing written");
+    assert_eq!(server.requests(), 0, "refused before any request");
+}

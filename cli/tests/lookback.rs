@@ -530,7 +530,7 @@ async fn a_state_from_before_the_lookback_still_continues() {
 
     let second = follow_until(&server, &state, &[], || {
         let s = saved(&state);
-        s["version"] == 3 && s["until"]["lookback"]["reread_to"].is_string()
+        s["version"] == 4 && s["until"]["lookback"]["reread_to"].is_string()
     })
     .await;
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));

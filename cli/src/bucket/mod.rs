@@ -26,10 +26,12 @@
 //! and that the bucket takes writes (`preflight`); a new export refuses a
 //! range the prefix's manifests already hold entries of (`overlap`); and
 //! without `--state` the export's state is kept in the prefix
-//! (`prefix_state`).
+//! (`prefix_state`). A followed export stores what it fetched at most every
+//! `--batch-interval`, holding it in its state until then (`batch`).
 
 #[cfg(feature = "s3")]
 mod aws_files;
+pub mod batch;
 #[cfg(feature = "s3")]
 mod lease;
 #[cfg(feature = "s3")]

@@ -51,7 +51,9 @@ pub async fn run(
         observer,
         batch_pages: args.batch_pages,
         digests: None,
+        batch_interval: None,
     };
+    crate::bucket::batch::refuse_unless_bucket(args.batch_interval, args.output.as_deref())?;
     if wants_digests(args) && args.format.is_some_and(|f| !f.is_line_per_entry()) {
         return Err(Failure::Usage(
             "--digests (and --signing-key) need a format where each line is one entry: \
@@ -386,6 +388,12 @@ async fn upload(
     };
     uploader.lines_are(journal.format);
     options.fresh = fresh;
+    if matches!(journal.until, Until::Follow { .. }) {
+        options.batch_interval = crate::bucket::batch::Interval::new(
+            args.batch_interval.unwrap_or(crate::bucket::batch::DEFAULT),
+            args.batch_pages,
+        );
+    }
     if let (true, Some(key)) = (fresh, new_key) {
         // The archive's chain goes on from its last digest, whichever run
         // wrote it. Until the state records the chain, a failure leaves no
@@ -662,6 +670,7 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         replaces_existing: false,
         created_file: false,
         pending_pages: None,
+        held: None,
         digests: None,
         output: Some(output_name(args)),
     })
@@ -1130,6 +1139,7 @@ mod tests {
             observer,
             batch_pages: args.batch_pages,
             digests: None,
+            batch_interval: None,
         };
         let state = State::Local {
             path: state,
