@@ -204,7 +204,10 @@ pub use list::{
 };
 pub use model::{
     audit_log::{AuditLog, OperationType},
-    json_text::compact as compact_json,
+    json_text::{
+        compact as compact_json, members_of as json_members, Malformed as MalformedJson,
+        Members as JsonMembers,
+    },
     page::{Page, PageKind, Pagination, RawPage},
     problem::Problem,
     raw_audit_log::{DecodeEntryError, RawAuditLog},

@@ -41,9 +41,49 @@ pub(crate) struct Skim<'a> {
 /// One member: its name and the range of its value's text.
 pub(crate) type Member<'a> = (Cow<'a, str>, Range<usize>);
 
-/// The text is not the object it should be (never for a validated one).
-#[derive(Debug)]
-pub(crate) struct Malformed;
+/// The text is not the JSON object it should be (never for a validated
+/// one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not a JSON object")]
+pub struct Malformed;
+
+/// The top-level members of `object`, the text of one JSON object that is
+/// already known to be valid JSON (as [`RawAuditLog::json`] is, and the
+/// line a JSON Lines export writes for it): each member's name, decoded,
+/// and its value's text exactly as written, in the object's order.
+///
+/// Nothing is decoded or validated, so it costs a fraction of a parse:
+/// strings are skipped with a vectorised search for the next quote or
+/// backslash. Text that is not a valid object gives [`Malformed`] or
+/// members that make no sense, never a panic.
+///
+/// ```
+/// let members: Vec<_> = arize_audit_logs::json_members(r#"{"id":"a","n":[1,{"b":"}"}]}"#)
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(members[1].0, "n");
+/// assert_eq!(members[1].1, r#"[1,{"b":"}"}]"#);
+/// ```
+///
+/// [`RawAuditLog::json`]: crate::RawAuditLog::json
+pub fn members_of(object: &str) -> Members<'_> {
+    Members(Skim::new(object))
+}
+
+/// The iterator of [`json_members`](crate::json_members).
+pub struct Members<'a>(Skim<'a>);
+
+impl<'a> Iterator for Members<'a> {
+    type Item = Result<(Cow<'a, str>, &'a str), Malformed>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let text = self.0.text;
+        self.0.next().map(|member| {
+            let (name, range) = member?;
+            Ok((name, text.get(range).ok_or(Malformed)?))
+        })
+    }
+}
 
 impl<'a> Skim<'a> {
     pub fn new(text: &'a str) -> Self {

@@ -3,36 +3,65 @@
 //! JSON text it was sent as (written back verbatim, decoded only where the
 //! mapping reads it), the others kept as sent.
 
-use std::{borrow::Cow, fmt};
-
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// One entry's members. `id` and `created_at` are not here: the raw entry
 /// has them already decoded and checked.
+/// Each value is its JSON text, exactly as sent.
 #[derive(Debug, Default)]
 pub struct Members<'a> {
-    pub user_id: Option<&'a RawValue>,
-    pub ip: Option<&'a RawValue>,
-    pub operation_type: Option<&'a RawValue>,
+    pub user_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub operation_type: Option<&'a str>,
     /// `None` when absent or `null` (the document allows both).
-    pub operation_name: Option<&'a RawValue>,
-    pub operation_text: Option<&'a RawValue>,
+    pub operation_name: Option<&'a str>,
+    pub operation_text: Option<&'a str>,
     /// JSON text, kept as the string it was sent as.
-    pub variables: Option<&'a RawValue>,
+    pub variables: Option<&'a str>,
     /// The members the document does not list, in the server's order, each
     /// value exactly as written.
-    pub unknown: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub unknown: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> Members<'a> {
-    /// Reads the members of `line`, one entry's JSON object. An error names
-    /// the documented member that is missing or not of its documented type.
+    /// Reads the members of `line`, one entry's JSON object (valid JSON:
+    /// the page it came in was decoded), in one skim. An error names the
+    /// documented member that is missing, repeated or not of its documented
+    /// type.
     pub fn read(line: &'a str) -> Result<Self, String> {
-        let mut deserializer = serde_json::Deserializer::from_str(line);
-        let members = deserializer
-            .deserialize_map(MembersVisitor)
-            .map_err(|e| e.to_string())?;
+        let mut members = Members::default();
+        // Which documented member was seen, so a repeated one is refused
+        // (as the typed entry refuses it).
+        let mut seen = [false; 8];
+        for member in arize_audit_logs::json_members(line) {
+            let (name, value) = member.map_err(|e| e.to_string())?;
+            let index = match name.as_ref() {
+                "id" => 0,
+                "user_id" => 1,
+                "ip" => 2,
+                "operation_type" => 3,
+                "operation_name" => 4,
+                "operation_text" => 5,
+                "variables" => 6,
+                "created_at" => 7,
+                _ => {
+                    members.unknown.push((name, value));
+                    continue;
+                }
+            };
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(format!("duplicate field `{name}`"));
+            }
+            match index {
+                1 => members.user_id = Some(required(value, "user_id")?),
+                2 => members.ip = Some(required(value, "ip")?),
+                3 => members.operation_type = Some(required(value, "operation_type")?),
+                4 => members.operation_name = nullable(value, "operation_name")?,
+                5 => members.operation_text = nullable(value, "operation_text")?,
+                6 => members.variables = nullable(value, "variables")?,
+                _ => {}
+            }
+        }
         for (name, value) in [
             ("user_id", &members.user_id),
             ("ip", &members.ip),
@@ -46,89 +75,28 @@ impl<'a> Members<'a> {
     }
 }
 
-struct MembersVisitor;
-
-impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = Members<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an audit-log entry object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Members::default();
-        // Which documented member was seen, so a repeated one is refused
-        // (as the typed entry refuses it).
-        let mut seen = [false; 8];
-        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let index = match name.as_ref() {
-                "id" => 0,
-                "user_id" => 1,
-                "ip" => 2,
-                "operation_type" => 3,
-                "operation_name" => 4,
-                "operation_text" => 5,
-                "variables" => 6,
-                "created_at" => 7,
-                _ => {
-                    let value: &'de RawValue = map.next_value()?;
-                    members.unknown.push((name, value));
-                    continue;
-                }
-            };
-            if std::mem::replace(&mut seen[index], true) {
-                return Err(de::Error::custom(format!("duplicate field `{name}`")));
-            }
-            match index {
-                1 => members.user_id = Some(required(&mut map, "user_id")?),
-                2 => members.ip = Some(required(&mut map, "ip")?),
-                3 => members.operation_type = Some(required(&mut map, "operation_type")?),
-                4 => members.operation_name = nullable(&mut map, "operation_name")?,
-                5 => members.operation_text = nullable(&mut map, "operation_text")?,
-                6 => members.variables = nullable(&mut map, "variables")?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(members)
-    }
-}
-
 /// A member whose value must be a string: its JSON text.
-fn required<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<&'de RawValue, A::Error> {
-    let value: &'de RawValue = map.next_value()?;
-    if value.get().starts_with('"') {
+fn required<'a>(value: &'a str, name: &str) -> Result<&'a str, String> {
+    if value.starts_with('"') {
         Ok(value)
     } else {
-        Err(de::Error::custom(format!(
-            "`{name}` is {}, not a string",
-            kind(value.get())
-        )))
+        Err(format!("`{name}` is {}, not a string", kind(value)))
     }
 }
 
 /// A member whose value must be a string or `null`: the string's JSON
 /// text, `None` for `null`.
-fn nullable<'de, A: MapAccess<'de>>(
-    map: &mut A,
-    name: &str,
-) -> Result<Option<&'de RawValue>, A::Error> {
-    let value: &'de RawValue = map.next_value()?;
-    match value.get().as_bytes().first() {
+fn nullable<'a>(value: &'a str, name: &str) -> Result<Option<&'a str>, String> {
+    match value.as_bytes().first() {
         Some(b'"') => Ok(Some(value)),
         Some(b'n') => Ok(None),
-        _ => Err(de::Error::custom(format!(
-            "`{name}` is {}, not a string or null",
-            kind(value.get())
-        ))),
+        _ => Err(format!("`{name}` is {}, not a string or null", kind(value))),
     }
 }
 
 /// The string a JSON string's text stands for, borrowed when it holds no
 /// escapes.
-pub fn decoded(text: &RawValue) -> Cow<'_, str> {
-    let text = text.get();
+pub fn decoded(text: &str) -> Cow<'_, str> {
     let inner = text
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
@@ -190,31 +158,6 @@ fn kind(text: &str) -> &'static str {
     }
 }
 
-/// A string, borrowed from the text when it holds no escapes.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,19 +166,19 @@ mod tests {
     fn documented_members_are_read_and_the_others_kept_as_written() {
         let line = r#"{"zone":{"a":[1.50,null]},"id":"i","user_id":"u\"1","ip":"::1","operation_type":"QUERY","operation_name":null,"variables":"{\"a\":1}","created_at":"2026-05-18T12:00:00.000Z","n":1e3}"#;
         let members = Members::read(line).expect("reads");
-        let text = |v: Option<&RawValue>| v.map(|v| decoded(v).into_owned());
+        let text = |v: Option<&str>| v.map(|v| decoded(v).into_owned());
         assert_eq!(text(members.user_id).as_deref(), Some("u\"1"));
-        assert_eq!(members.user_id.map(RawValue::get), Some(r#""u\"1""#));
+        assert_eq!(members.user_id, Some(r#""u\"1""#));
         assert_eq!(text(members.ip).as_deref(), Some("::1"));
         assert_eq!(text(members.operation_type).as_deref(), Some("QUERY"));
         assert!(members.operation_name.is_none());
         assert!(members.operation_text.is_none());
         assert_eq!(text(members.variables).as_deref(), Some(r#"{"a":1}"#));
-        assert_eq!(members.variables.map(RawValue::get), Some(r#""{\"a\":1}""#));
+        assert_eq!(members.variables, Some(r#""{\"a\":1}""#));
         let unknown: Vec<(&str, &str)> = members
             .unknown
             .iter()
-            .map(|(n, v)| (n.as_ref(), v.get()))
+            .map(|(n, v)| (n.as_ref(), *v))
             .collect();
         assert_eq!(
             unknown,
@@ -277,7 +220,7 @@ mod tests {
         let line = r#"{"id":"i","ip":7,"operation_type":"QUERY","user_id":null,"variables":{"a":1},"operation_type":"MUTATION","z":[1]}"#;
         let repaired = as_documented(line);
         let members = Members::read(&repaired).expect("read once repaired");
-        let text = |v: Option<&RawValue>| v.map(|v| decoded(v).into_owned());
+        let text = |v: Option<&str>| v.map(|v| decoded(v).into_owned());
         assert_eq!(text(members.ip).as_deref(), Some("7"));
         assert_eq!(text(members.user_id).as_deref(), Some("null"));
         assert_eq!(text(members.variables).as_deref(), Some(r#"{"a":1}"#));
@@ -289,7 +232,7 @@ mod tests {
         let unknown: Vec<(&str, &str)> = members
             .unknown
             .iter()
-            .map(|(n, v)| (n.as_ref(), v.get()))
+            .map(|(n, v)| (n.as_ref(), *v))
             .collect();
         assert_eq!(unknown, vec![("z", "[1]")], "the others as sent, in order");
         let missing = as_documented(r#"{"id":"i","operation_type":"QUERY"}"#);

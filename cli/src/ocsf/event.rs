@@ -167,7 +167,7 @@ pub struct RequestData<'a> {
 #[derive(Clone, Copy)]
 pub enum JsonStr<'a> {
     /// A JSON string's text, quotes included, exactly as sent.
-    Sent(&'a RawValue),
+    Sent(&'a str),
     /// A string of the mapping's own.
     Ours(&'static str),
 }
@@ -175,7 +175,7 @@ pub enum JsonStr<'a> {
 impl Serialize for JsonStr<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Self::Sent(text) => text.serialize(serializer),
+            Self::Sent(text) => Json(text).serialize(serializer),
             Self::Ours(text) => serializer.serialize_str(text),
         }
     }
@@ -196,15 +196,27 @@ impl JsonSchema for JsonStr<'_> {
 }
 
 /// Members as sent, serialized as one object in their order.
-pub struct Unmapped<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+pub struct Unmapped<'a>(pub Vec<(Cow<'a, str>, &'a str)>);
 
 impl Serialize for Unmapped<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
+            map.serialize_entry(name, &Json(value))?;
         }
         map.end()
+    }
+}
+
+/// JSON text, serialized as it is. (The output is written by
+/// [`ApiActivity::write_json`]; serde serializes these types to check it.)
+struct Json<'a>(&'a str);
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RawValue::from_string(self.0.to_owned())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 

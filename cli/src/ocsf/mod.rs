@@ -48,7 +48,6 @@ pub use event::ApiActivity;
 use event::{
     Actor, Api, Endpoint, JsonStr, Metadata, Product, Request, RequestData, Unmapped, User,
 };
-use serde_json::value::RawValue;
 
 /// The OCSF version the events follow (`metadata.version`).
 pub const VERSION: &str = "1.8.0";
@@ -117,7 +116,7 @@ fn map<'a>(
         unknown,
     } = members;
     // `read` checked that the required members are there.
-    let sent = |text: Option<&'a RawValue>| text.map(JsonStr::Sent);
+    let sent = |text: Option<&'a str>| text.map(JsonStr::Sent);
     let operation_type = operation_type.map_or(JsonStr::Ours(""), JsonStr::Sent);
     let type_text = match operation_type {
         JsonStr::Sent(text) => decoded(text),

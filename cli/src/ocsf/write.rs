@@ -3,8 +3,6 @@
 //! types in [`super::event`] define the event (and its schema); a test
 //! checks that this writes exactly what serializing them with serde does.
 
-use serde_json::value::RawValue;
-
 use super::event::{ApiActivity, Endpoint, JsonStr};
 
 impl ApiActivity<'_> {
@@ -134,8 +132,8 @@ fn string(out: &mut Vec<u8>, text: JsonStr<'_>) {
     }
 }
 
-fn raw(out: &mut Vec<u8>, value: &RawValue) {
-    out.extend_from_slice(value.get().as_bytes());
+fn raw(out: &mut Vec<u8>, value: &str) {
+    out.extend_from_slice(value.as_bytes());
 }
 
 /// Appends `line` as the contents of a JSON string: `raw_data`. `line` is
