@@ -403,7 +403,7 @@ pub struct ExportArgs {
     /// at every poll; a batch reaching --batch-pages is stored at once, and a
     /// stop (SIGTERM, Ctrl-C) stores what is held first. 0s stores every
     /// poll; at most 24h [default: 5m].
-    #[arg(help_heading = heading::TUNING, long, value_name = "DURATION", value_parser = crate::bucket::batch::parse, requires = "follow")]
+    #[arg(help_heading = heading::TUNING, long, value_name = "DURATION", value_parser = parse_batch_interval, requires = "follow")]
     pub batch_interval: Option<Duration>,
     /// The S3-compatible service's endpoint, for a store other than AWS's
     /// [default: AWS_ENDPOINT_URL, else AWS]. Credentials and region come from
@@ -747,6 +747,23 @@ fn parse_bytes(text: &str) -> Result<usize, String> {
 /// and in the state.
 pub const MAX_LOOKBACK: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The longest `--batch-interval`: entries fetched wait at most this long
+/// before they are in the bucket.
+pub const MAX_BATCH_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Parses `--batch-interval`: a duration from 0s (store every poll) up to
+/// [`MAX_BATCH_INTERVAL`].
+fn parse_batch_interval(text: &str) -> Result<Duration, String> {
+    let interval = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if interval > MAX_BATCH_INTERVAL {
+        return Err(format!(
+            "{text:?} is over a day; --batch-interval holds fetched entries in the state at \
+             most a day before storing them"
+        ));
+    }
+    Ok(interval)
+}
+
 /// Parses `--lookback`: a duration from 0s (no look-back) up to
 /// [`MAX_LOOKBACK`].
 fn parse_lookback(text: &str) -> Result<Duration, String> {
@@ -773,6 +790,20 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_interval_takes_zero_up_to_a_day() {
+        assert_eq!(parse_batch_interval("0s"), Ok(Duration::ZERO));
+        assert_eq!(
+            parse_batch_interval("5m"),
+            Ok(crate::bucket::batch::DEFAULT)
+        );
+        assert_eq!(parse_batch_interval("24h"), Ok(MAX_BATCH_INTERVAL));
+        assert!(parse_batch_interval("25h")
+            .expect_err("refused")
+            .contains("over a day"));
+        assert!(parse_batch_interval("soon").is_err());
+    }
 
     #[test]
     fn every_export_flag_is_under_a_heading_and_list_and_verify_share_theirs() {

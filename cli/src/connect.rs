@@ -307,7 +307,7 @@ pub fn resolve(
     let region = |name: String, source: Source| -> Result<(Location, Source), Failure> {
         name.parse::<Region>()
             .map(|r| (Location::Region(r), source.clone()))
-            .map_err(|_| unknown_region(&name, &source.to_string()))
+            .map_err(|_| crate::ax::routing::unknown_region(&name, &source.to_string()))
     };
     let profile_location = |level: &Option<(Source, Profile)>| match level {
         Some((source, p)) => match (&p.base_url, &p.region) {
@@ -417,17 +417,6 @@ fn location_of(source: Source, resolved: Resolved) -> (Location, Source) {
     }
 }
 
-/// A region name that is none of the known ones or their aliases, read
-/// from `source`.
-pub fn unknown_region(name: &str, source: &str) -> Failure {
-    Failure::Usage(format!(
-        "unknown region {:?} ({source}): the known regions are {}. For another host, such as an \
-         on-premises installation, use --base-url URL (or `base_url` in a profile)",
-        arize_audit_logs::escape_control(name),
-        Region::known_names()
-    ))
-}
-
 /// The API key in a key file (its first line). Every key problem is exit 3.
 fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
     let text = crate::small_file::read_text(path).map_err(|e| {
@@ -436,7 +425,7 @@ fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
             path.display()
         ))
     })?;
-    warn_if_shared(path);
+    crate::small_file::warn_if_shared(path);
     let key = text.lines().next().unwrap_or("").trim().to_owned();
     if key.is_empty() {
         return Err(Failure::Auth(format!(
@@ -446,25 +435,6 @@ fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
     }
     Ok(key)
 }
-
-/// Warns when a key file is readable or writable by group or others.
-#[cfg(unix)]
-pub fn warn_if_shared(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            crate::notice::warn(&format!(
-                "warning: {} is accessible to other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
-                path.display(),
-                path.display()
-            ));
-        }
-    }
-}
-
-#[cfg(not(unix))]
-pub fn warn_if_shared(_: &Path) {}
 
 fn no_key() -> Failure {
     Failure::Auth(

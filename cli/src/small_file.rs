@@ -52,6 +52,26 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     String::from_utf8(read(path)?).map_err(|e| ReadError::NotText(e.utf8_error().valid_up_to()))
 }
 
+/// Warns when a file holding a secret (a key file, an `ax` profile) is
+/// readable or writable by group or others.
+#[cfg(unix)]
+pub fn warn_if_shared(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            crate::notice::warn(&format!(
+                "warning: {} is accessible to other users (mode {mode:03o}); restrict it with `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub fn warn_if_shared(_: &Path) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,17 +5,15 @@ use std::{sync::atomic::Ordering, time::Duration};
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use http::{header, Request, Response, StatusCode};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use serde::Serialize;
 
 use super::{
     cursor::{fingerprint, Cursor},
-    ContractFault, Faults, PageFault, Shared, Stored,
+    Body, ContractFault, Faults, PageFault, Shared, Stored,
 };
 use crate::{model::audit_log::AuditLog, model::page::Pagination};
-
-pub(super) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// The connection is closed without an answer (a fault).
 #[derive(Debug)]

@@ -45,6 +45,9 @@ mod oauth;
 
 pub use oauth::{OAuthTokens, OAUTH_CLIENT_ID};
 
+/// The body of every answer the fake server gives.
+type Body = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+
 use std::{
     net::SocketAddr,
     sync::{

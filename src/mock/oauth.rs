@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{header, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 
-use super::handler::Body;
+use super::Body;
 
 /// The OAuth client id `ax` signs in with, the only one the server knows.
 pub const OAUTH_CLIENT_ID: &str = "arize-cli";

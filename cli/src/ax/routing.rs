@@ -144,7 +144,7 @@ impl Routing {
             .map(|set| {
                 set.value
                     .parse::<Region>()
-                    .map_err(|_| crate::connect::unknown_region(&set.value, &set.from))
+                    .map_err(|_| unknown_region(&set.value, &set.from))
             })
             .transpose()
     }
@@ -245,6 +245,17 @@ fn url(scheme: &str, host: &str, port: Option<u16>) -> String {
         Some(port) => format!("{scheme}://{host}:{port}"),
         None => format!("{scheme}://{host}"),
     }
+}
+
+/// A region name that is none of the known ones or their aliases, read
+/// from `source`.
+pub fn unknown_region(name: &str, source: &str) -> Failure {
+    Failure::Usage(format!(
+        "unknown region {:?} ({source}): the known regions are {}. For another host, such as an \
+         on-premises installation, use --base-url URL (or `base_url` in a profile)",
+        arize_audit_logs::escape_control(name),
+        Region::known_names()
+    ))
 }
 
 #[cfg(test)]

@@ -36,10 +36,6 @@ use crate::{cli::Order, failure::Failure};
 /// `--batch-interval` is not given.
 pub const DEFAULT: Duration = Duration::from_secs(5 * 60);
 
-/// The longest `--batch-interval`: entries fetched wait at most this long
-/// before they are in the bucket.
-pub const MAX: Duration = Duration::from_secs(24 * 60 * 60);
-
 /// Lines fetched while following into a bucket, not yet stored: kept in the
 /// export's state until they are.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,19 +176,6 @@ pub fn refuse_unless_bucket(
     Ok(())
 }
 
-/// Parses `--batch-interval`: a duration from 0s (store every poll) up to
-/// [`MAX`].
-pub fn parse(text: &str) -> Result<Duration, String> {
-    let interval = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if interval > MAX {
-        return Err(format!(
-            "{text:?} is over a day; --batch-interval holds fetched entries in the state at \
-             most a day before storing them"
-        ));
-    }
-    Ok(interval)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,14 +313,5 @@ mod tests {
         }
         assert!(refuse_unless_bucket(five, Some(Path::new("s3://b/p/"))).is_ok());
         assert!(refuse_unless_bucket(None, Some(Path::new("audit.jsonl"))).is_ok());
-    }
-
-    #[test]
-    fn the_flag_takes_zero_up_to_a_day() {
-        assert_eq!(parse("0s"), Ok(Duration::ZERO));
-        assert_eq!(parse("5m"), Ok(DEFAULT));
-        assert_eq!(parse("24h"), Ok(MAX));
-        assert!(parse("25h").expect_err("refused").contains("over a day"));
-        assert!(parse("soon").is_err());
     }
 }

@@ -7,41 +7,8 @@ use arize_audit_logs::Client;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::report::{Kind, Range, Report};
+use super::report::{Kind, Range, Reconciled, Report};
 use crate::failure::Failure;
-
-/// What the comparison did: part of `verify`'s report (its `against_arize`
-/// member, and a line of its text).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Reconciled {
-    /// Pages (requests that succeeded) read from the API.
-    pub pages: u64,
-    /// Distinct entries the API returned.
-    pub returned: u64,
-    /// The range compared (the whole of it unless the budget ran out).
-    #[serde(serialize_with = "timestamp")]
-    pub from: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp")]
-    pub to: DateTime<Utc>,
-}
-
-impl Reconciled {
-    /// The comparison in one sentence, as `verify` prints it.
-    pub fn text(&self) -> String {
-        format!(
-            "Compared with Arize from {} to {}: {} pages, {} entries returned.",
-            crate::filters::timestamp(&self.from),
-            crate::filters::timestamp(&self.to),
-            self.pages,
-            self.returned
-        )
-    }
-}
-
-/// A time as the rest of the report writes it.
-fn timestamp<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::filters::timestamp(t))
-}
 
 /// Compares the ids `report` saw with those Arize returns for the same
 /// range and query, with at most `max_pages` pages (each a request, retried

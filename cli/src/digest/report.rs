@@ -115,7 +115,7 @@ pub struct Report {
     /// With `--against-arize`: the range compared with the API, and what it
     /// returned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub against_arize: Option<super::reconcile::Reconciled>,
+    pub against_arize: Option<Reconciled>,
     pub findings: Vec<Finding>,
     /// The ids and times of the entries checked, when kept (for
     /// `--against-arize`).
@@ -311,4 +311,37 @@ impl Report {
         );
         out
     }
+}
+
+/// What the comparison did: part of `verify`'s report (its `against_arize`
+/// member, and a line of its text).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Reconciled {
+    /// Pages (requests that succeeded) read from the API.
+    pub pages: u64,
+    /// Distinct entries the API returned.
+    pub returned: u64,
+    /// The range compared (the whole of it unless the budget ran out).
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub from: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub to: DateTime<Utc>,
+}
+
+impl Reconciled {
+    /// The comparison in one sentence, as `verify` prints it.
+    pub fn text(&self) -> String {
+        format!(
+            "Compared with Arize from {} to {}: {} pages, {} entries returned.",
+            crate::filters::timestamp(&self.from),
+            crate::filters::timestamp(&self.to),
+            self.pages,
+            self.returned
+        )
+    }
+}
+
+/// A time as the rest of the report writes it.
+fn serialize_timestamp<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::filters::timestamp(t))
 }
