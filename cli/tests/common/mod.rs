@@ -38,6 +38,11 @@ pub const STEERING_ENV: &[&str] = &[
 /// machine has.
 pub const NO_CONFIG_FILE: &str = "/nonexistent/arize-audit-logs/config.toml";
 
+/// Where tests point `HOME`: no `~/.arize` (so a developer's own active `ax`
+/// profile never connects a test to a real host), no AWS or config files. A
+/// test that needs a home sets its own.
+pub const NO_HOME: &str = "/nonexistent/arize-audit-logs/home";
+
 /// The command-line tool with `args`, `key` as `ARIZE_API_KEY` (none: no
 /// key), and nothing else from the environment that steers it.
 pub fn std_command<S: AsRef<std::ffi::OsStr>>(
@@ -47,6 +52,7 @@ pub fn std_command<S: AsRef<std::ffi::OsStr>>(
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_arize-audit-logs"));
     cmd.args(args)
         .env("ARIZE_CONFIG_FILE", NO_CONFIG_FILE)
+        .env("HOME", NO_HOME)
         .env("NO_COLOR", "1");
     for name in STEERING_ENV {
         cmd.env_remove(name);
