@@ -166,10 +166,10 @@ impl Config {
     }
 }
 
-/// A TOML error in words of its own: the file, the line and column, the
-/// setting and what is wrong with it, never the file's text (a key pasted
-/// into the wrong place must not reach a terminal or a log).
-fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
+/// Where a TOML error is, as `PATH, line L, column C`, and its line: the
+/// place, never the text there (for every TOML file the tool reads that may
+/// hold a secret: the config file, an `ax` profile).
+pub(crate) fn toml_error_place(path: &Path, text: &str, e: &toml::de::Error) -> (String, usize) {
     let at = e.span().map(|span| span.start.min(text.len())).unwrap_or(0);
     let before = text.get(..at).unwrap_or_default();
     let line = before.matches('\n').count() + 1;
@@ -180,7 +180,17 @@ fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
         .chars()
         .count()
         + 1;
-    let place = format!("{}, line {line}, column {column}", path.display());
+    (
+        format!("{}, line {line}, column {column}", path.display()),
+        line,
+    )
+}
+
+/// A TOML error in words of its own: the file, the line and column, the
+/// setting and what is wrong with it, never the file's text (a key pasted
+/// into the wrong place must not reach a terminal or a log).
+fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let (place, line) = toml_error_place(path, text, e);
     let message = e.message();
     let named = |name: Option<&str>| name.map_or("the value ".to_owned(), |n| format!("`{n}` "));
     // The setting on that line, when it is one of the documented ones.

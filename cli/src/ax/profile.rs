@@ -190,19 +190,10 @@ pub fn load(
         ))
     })?;
     let file: File = toml::from_str(&text).map_err(|e| {
-        let at = e.span().map(|s| s.start.min(text.len())).unwrap_or(0);
-        let before = text.get(..at).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .count()
-            + 1;
+        let (place, _) = crate::config::toml_error_place(path, &text, &e);
         Failure::Usage(format!(
-            "{shown}, line {line}, column {column}: the ax profile {name:?} cannot be read \
-             ({}); `ax profiles show {name}` shows what ax makes of it",
+            "{place}: the ax profile {name:?} cannot be read ({}); `ax profiles show {name}` \
+             shows what ax makes of it",
             crate::config::safe_words(e.message())
         ))
     })?;
