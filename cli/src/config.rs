@@ -248,7 +248,7 @@ fn explain(path: &Path, text: &str, e: &toml::de::Error) -> String {
 }
 
 /// The settings a profile takes.
-const SETTINGS: [&str; 6] = [
+pub(crate) const SETTINGS: [&str; 6] = [
     "region",
     "base_url",
     "api_key_file",

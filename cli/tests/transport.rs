@@ -18,21 +18,6 @@ use tokio_rustls::{
     TlsAcceptor,
 };
 
-/// The variables this file is about, cleared in every child unless set.
-const TRANSPORT_ENV: &[&str] = &[
-    "ARIZE_REQUEST_VERIFY",
-    "ARIZE_SSL_CA_CERT",
-    "REQUESTS_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "ARIZE_PROXY_URL",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/tls")
@@ -40,12 +25,9 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// The tool with `args`, the fake server's key, and only `env` of the
-/// transport variables.
+/// transport variables (the common command clears them all).
 async fn run(args: &[String], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = common::cli::command(args, Some("mock-admin-key"));
-    for name in TRANSPORT_ENV {
-        cmd.env_remove(name);
-    }
     for (name, value) in env {
         cmd.env(name, value);
     }

@@ -233,14 +233,7 @@ mod tests {
             (None, None)
         );
         let text = render(&empty);
-        for setting in [
-            "region",
-            "base_url",
-            "api_key_file",
-            "page_size",
-            "max_attempts",
-            "timeout",
-        ] {
+        for setting in crate::config::SETTINGS {
             assert!(
                 text.contains(&format!("# {setting} = ")),
                 "{setting}:\n{text}"

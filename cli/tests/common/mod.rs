@@ -33,6 +33,8 @@ pub const STEERING_ENV: &[&str] = &[
     "https_proxy",
     "HTTP_PROXY",
     "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
 ];
 /// Where tests point `ARIZE_CONFIG_FILE`: no config file, whatever the
 /// machine has.
