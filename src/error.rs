@@ -614,26 +614,6 @@ pub enum PaginationError {
         /// The repeated cursor.
         cursor: String,
     },
-    /// An entry newer than one already delivered that is not a repeat of it:
-    /// the pages are not newest first, so entries may be missing.
-    #[error(
-        "the page at {} is out of order: entry {id} ({created_at}) is newer than entry \
-         {previous_id} ({previous_created_at}) before it, although entries come newest first; \
-         nothing of that page was written",
-        cursor_text(cursor.as_deref())
-    )]
-    OutOfOrder {
-        /// The cursor that fetched the page (`None`: the first page).
-        cursor: Option<String>,
-        /// The entry that is out of order.
-        id: String,
-        /// Its `created_at`.
-        created_at: String,
-        /// The entry before it.
-        previous_id: String,
-        /// That entry's `created_at`.
-        previous_created_at: String,
-    },
     /// Page after page says `has_more: true` with a new `next_cursor` and
     /// brings no new entry (empty pages, or the same entries again): the
     /// server's pagination does not advance. The stream backed off between
@@ -652,26 +632,6 @@ pub enum PaginationError {
         /// request).
         cursor: Option<String>,
     },
-    /// A page whose entries were all delivered before: the server is
-    /// returning the same entries under a new cursor.
-    #[error(
-        "the page at {} repeats {entries} entries already written and nothing new: the server is \
-         returning the same entries again; stopping instead of looping",
-        cursor_text(cursor.as_deref())
-    )]
-    RepeatedPage {
-        /// The cursor that fetched the page (`None`: the first page).
-        cursor: Option<String>,
-        /// How many entries it repeated.
-        entries: usize,
-    },
-}
-
-fn cursor_text(cursor: Option<&str>) -> String {
-    match cursor {
-        Some(c) => format!("cursor {}", crate::model::text::quote(c)),
-        None => "the first request".to_owned(),
-    }
 }
 
 /// Why the earlier attempts of a request failed, kept on the final error.

@@ -371,6 +371,26 @@ impl Order {
     }
 }
 
+impl From<Format> for arize_audit_logs_archive::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Jsonl => Self::Jsonl,
+            Format::Csv => Self::Csv,
+            Format::Json => Self::Json,
+            Format::Ocsf => Self::Ocsf,
+        }
+    }
+}
+
+impl From<Order> for arize_audit_logs_archive::Order {
+    fn from(order: Order) -> Self {
+        match order {
+            Order::NewestFirst => Self::NewestFirst,
+            Order::OldestFirst => Self::OldestFirst,
+        }
+    }
+}
+
 /// Entries per request when `--page-size` is not given.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// How often `--follow` polls when `--interval` is not given.

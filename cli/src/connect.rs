@@ -425,7 +425,7 @@ fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
             path.display()
         ))
     })?;
-    crate::small_file::warn_if_shared(path);
+    crate::notice::warn_if_shared(path);
     let key = text.lines().next().unwrap_or("").trim().to_owned();
     if key.is_empty() {
         return Err(Failure::Auth(format!(

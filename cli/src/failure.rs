@@ -139,6 +139,31 @@ fn invalid(v: &ValidationError) -> String {
     }
 }
 
+impl From<arize_audit_logs_archive::Error> for Failure {
+    /// The engine's error by what it means for the exit code; where it says
+    /// what is safe, with the command that continues.
+    fn from(e: arize_audit_logs_archive::Error) -> Self {
+        use arize_audit_logs_archive::ErrorKind;
+        let hint = e.resume().map(crate::continue_command::hint);
+        let failure = match e.kind() {
+            ErrorKind::Refused | ErrorKind::Busy => Self::Usage(e.to_string()),
+            ErrorKind::Server => Self::Server(e.to_string()),
+            ErrorKind::Credentials => Self::Auth(e.to_string()),
+            ErrorKind::Closed => Self::ClosedPipe,
+            ErrorKind::Stopped(reason) => Self::Stopped(Signal::of(reason)),
+            ErrorKind::Api => match e.into_api() {
+                Ok(api) => Self::Api(api),
+                Err(e) => Self::Io(e.to_string()),
+            },
+            _ => Self::Io(e.to_string()),
+        };
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Self::Api(e)

@@ -7,11 +7,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::FilterArgs;
 
-/// A time as the time flags take it: RFC 3339 in UTC, with the fractional
-/// digits it needs.
-pub fn timestamp(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
+pub use arize_audit_logs_archive::timestamp;
 
 /// The flags that ask for `params` again, shell-quoted: `--start` and
 /// `--end` (absolute), then one flag a query value (`limit` and `cursor`

@@ -1,43 +1,35 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
 mod ax;
-mod bucket;
-mod check;
 mod cli;
 mod commands;
 mod completion_values;
 mod config;
-mod conformance;
 mod connect;
-mod device;
-mod digest;
+mod continue_command;
 mod failure;
 mod filters;
 mod help_headings;
-mod hooks;
-mod journal;
 mod listen_addr;
-mod lock;
 mod logging;
-mod lookback;
 mod metrics;
 mod notice;
-mod ocsf;
-mod output;
-mod parallel;
-mod pipeline;
+mod observer;
 mod progress;
 mod query_flags;
 mod retune;
-mod safe_file;
 mod signals;
-mod sink;
-mod small_file;
 mod stdout;
 mod table;
 mod transport;
 
 use std::process::ExitCode;
+
+// The archive engine's modules, by the names the tool has always used.
+use arize_audit_logs_archive::{
+    bucket, check, device, digest, hooks, journal, lock, lookback, ocsf, output, parallel,
+    pipeline, safe_file, sink, small_file,
+};
 
 use crate::{
     cli::{Cli, Command},

@@ -52,9 +52,8 @@ mod enabled {
     use tracing::{field::Field, Event, Subscriber};
     use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
-    use crate::{
-        cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr, pipeline::Observer,
-    };
+    use crate::{cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr};
+    use arize_audit_logs_archive::Observer;
 
     use arize_audit_logs::REQUEST_LOG_TARGET as REQUEST_TARGET;
     const PREFIX: &str = "arize_audit_logs";
@@ -346,7 +345,7 @@ mod enabled {
             }
         }
 
-        fn breaks(&self, entries: u64) {
+        fn breaks(&self, entries: u64, _: &str) {
             self.breaks.inc_by(entries);
         }
 
@@ -435,7 +434,8 @@ mod disabled {
     use chrono::{DateTime, Utc};
     use tracing_subscriber::{registry, Layer};
 
-    use crate::{failure::Failure, listen_addr::ListenAddr, pipeline::Observer};
+    use crate::{failure::Failure, listen_addr::ListenAddr};
+    use arize_audit_logs_archive::Observer;
 
     /// Never made: this build has no metrics endpoint.
     pub enum Metrics {}

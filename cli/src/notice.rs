@@ -61,6 +61,14 @@ pub fn warn(text: &str) {
     say(Level::Warn, text);
 }
 
+/// Warns when a file holding a secret (a key file, an `ax` profile) is
+/// readable or writable by group or others.
+pub fn warn_if_shared(path: &std::path::Path) {
+    if let Some(warning) = arize_audit_logs_archive::small_file::shared_warning(path) {
+        warn(&warning);
+    }
+}
+
 /// One JSON object and a line break.
 fn json_line(level: Level, text: &str) -> String {
     let object = serde_json::json!({

@@ -23,13 +23,13 @@ const STEPS: u64 = 10_000;
 
 /// The progress line: a span that tracing-indicatif draws as a bar, so log
 /// lines are written above it instead of through it.
-pub struct Progress {
+pub struct ProgressLine {
     /// `None` when nothing is drawn.
     span: Option<tracing::Span>,
     started: Instant,
 }
 
-impl Progress {
+impl ProgressLine {
     /// A bar on stderr when it is a terminal and `wanted`; else nothing.
     pub fn new(wanted: bool) -> Self {
         let span = (wanted && std::io::stderr().is_terminal()).then(|| {

@@ -13,9 +13,10 @@
 use std::path::Path;
 
 use arize_audit_logs::ListAuditLogsParams;
+use arize_audit_logs_archive::{Format, Order};
 
 use crate::{
-    cli::{ExportArgs, Format, Order, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    cli::{ExportArgs, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
     journal::{Journal, Until},
     lookback::DEFAULT_LOOKBACK,
 };

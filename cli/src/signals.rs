@@ -5,7 +5,7 @@
 //! watches, so an export finishes the page in flight, saves its state and
 //! then exits (see `Failure::Stopped` for the exit codes).
 
-use tokio::sync::watch;
+use arize_audit_logs_archive::{StopHandle, StopReason};
 
 /// Which signal asked the command to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,30 +35,37 @@ impl Signal {
     }
 }
 
-/// What a command watches: `None` until the first SIGINT or SIGTERM.
-pub type Stop = watch::Receiver<Option<Signal>>;
+impl Signal {
+    /// What the signal asks of an export.
+    pub fn reason(self) -> StopReason {
+        match self {
+            Self::Interrupt => StopReason::Interrupt,
+            Self::Terminate => StopReason::Terminate,
+        }
+    }
 
-/// Starts listening for SIGINT and SIGTERM; the receiver holds the first
-/// one that arrives.
-pub fn listen() -> Stop {
-    let (tx, rx) = watch::channel(None);
+    /// The signal that asks for `reason`.
+    pub fn of(reason: StopReason) -> Self {
+        match reason {
+            StopReason::Terminate => Self::Terminate,
+            _ => Self::Interrupt,
+        }
+    }
+}
+
+/// Starts listening for SIGINT and SIGTERM; the first that arrives stops
+/// whatever runs with the handle.
+pub fn listen() -> StopHandle {
+    let handle = StopHandle::new();
+    let stop = handle.clone();
     tokio::spawn(async move {
         let signal = first_signal().await;
-        let _ = tx.send(Some(signal));
+        stop.stop(signal.reason());
         // Keep the handlers installed: a second signal must not fall back
         // to the default action while the command finishes its write.
         std::future::pending::<()>().await;
     });
-    rx
-}
-
-/// Waits until `stop` holds a signal, and returns it.
-pub async fn stopped(stop: &mut Stop) -> Signal {
-    match stop.wait_for(Option::is_some).await {
-        Ok(signal) => signal.unwrap_or(Signal::Interrupt),
-        // The listener is gone: nothing can arrive any more.
-        Err(_) => std::future::pending().await,
-    }
+    handle
 }
 
 #[cfg(unix)]

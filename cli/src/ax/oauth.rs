@@ -148,7 +148,7 @@ impl ProfileTokens {
             crate::safe_file::Open::NewOrExisting,
             Some(0o644),
         )
-        .map_err(|f| CredentialsError::new(f.report().trim_start_matches("error: ").to_owned()))?;
+        .map_err(|f| CredentialsError::new(f.to_string()))?;
         let file = opened.file;
         let deadline = tokio::time::Instant::now() + LOCK_WAIT;
         loop {
@@ -392,7 +392,7 @@ fn write_tokens(path: &Path, tokens: &Tokens) -> Result<(), CredentialsError> {
     );
     oauth.insert("expires_at", toml_edit::value(expires_at));
     crate::safe_file::replace_keeping_mode(path, doc.to_string().as_bytes())
-        .map_err(|f| CredentialsError::new(f.report().trim_start_matches("error: ").to_owned()))
+        .map_err(|f| CredentialsError::new(f.to_string()))
 }
 
 /// `application/x-www-form-urlencoded` of one value.

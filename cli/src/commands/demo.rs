@@ -34,7 +34,16 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();
     let connect = Box::new(move |_: Option<&Target>| Ok((client, target)));
-    let summary = export::run(&export_args, connect, crate::signals::listen(), None).await?;
+    let summary = export::run(
+        &export_args,
+        connect,
+        crate::signals::listen(),
+        std::sync::Arc::new(crate::observer::Terminal::new(
+            !export_args.no_progress,
+            None,
+        )),
+    )
+    .await?;
     export::report_repeats(&summary);
     let elapsed = started.elapsed().as_secs_f64();
 

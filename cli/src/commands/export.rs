@@ -10,11 +10,12 @@ use std::{
 };
 
 use arize_audit_logs::{Client, ListAuditLogsParams, ResumePoint};
+use arize_audit_logs_archive::{Format, Observer, StopHandle};
 use chrono::{SubsecRound, Utc};
 
 use crate::{
     check::GuardState,
-    cli::{ExportArgs, Format, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
+    cli::{ExportArgs, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE},
     digest::{self, keys::SigningKey, write::FileDigests, ChainState},
     failure::Failure,
     filters::{self, OpenRange},
@@ -22,11 +23,10 @@ use crate::{
     journal::{self, Journal, Plan, Target, Until, Written, JOURNAL_VERSION},
     lock::LocalLock,
     metrics::Metrics,
+    observer::Terminal,
     output::OutputFile,
     parallel::{self, Window},
-    pipeline::{Digests, Observer, Options, Pipeline, Store, Summary, Uploader},
-    progress::Progress,
-    signals::Stop,
+    pipeline::{Digests, Options, Pipeline, Store, Summary, Uploader},
     sink::{Batch, Durable, Sink},
 };
 
@@ -40,13 +40,12 @@ const WRITE_BUFFER: usize = 256 * 1024;
 pub async fn run(
     args: &ExportArgs,
     connect: Box<Connect<'_>>,
-    stop: Stop,
-    observer: Option<Arc<dyn Observer>>,
+    stop: StopHandle,
+    observer: Arc<dyn Observer>,
 ) -> Result<Summary, Failure> {
     let options = Options {
         stop,
         checkpoint_every: args.checkpoint_every,
-        progress: Progress::new(!args.no_progress),
         fresh: true,
         observer,
         batch_pages: args.batch_pages,
@@ -175,7 +174,8 @@ async fn to_stdout<W: Durable>(
             options,
         )
         .run()
-        .await;
+        .await
+        .map_err(Failure::from);
     };
     if args.format.is_some_and(|f| !f.is_line_per_entry()) {
         return Err(Failure::Usage(
@@ -195,6 +195,7 @@ async fn to_stdout<W: Durable>(
     Pipeline::new(client, journal, sink, store, options)
         .run()
         .await
+        .map_err(Failure::from)
 }
 
 /// The export in `state`, to continue; else a new one, its state saved
@@ -339,7 +340,7 @@ async fn upload(
     }
     let overlap = |range: Window, format: Format| async move {
         match session {
-            Some(session) => session.overlap(&range, format).await,
+            Some(session) => session.overlap(&range, format).await.map_err(Failure::from),
             None => Ok(()),
         }
     };
@@ -362,7 +363,7 @@ async fn upload(
             if fresh {
                 if let Err(failure) = overlap(journal.requested, journal.format).await {
                     let _ = journal::remove(path);
-                    return Err(failure);
+                    return Err(failure.into());
                 }
             }
             (client, journal, fresh)
@@ -416,7 +417,7 @@ async fn upload(
                 Some(path) => journal::remove(path),
                 None => uploader.remove_state().await,
             };
-            return Err(failure);
+            return Err(failure.into());
         }
         options.digests = Some(Digests { key, file: None });
     } else if !fresh {
@@ -430,6 +431,7 @@ async fn upload(
     Pipeline::new(client, journal, sink, store, options)
         .run()
         .await
+        .map_err(Failure::from)
 }
 
 /// A new export to a file: refuses to replace anything without
@@ -507,7 +509,7 @@ async fn start(
     };
     if let Err(failure) = journal::save(&journal, journal_path) {
         remove_digests(&options);
-        return Err(failure);
+        return Err(failure.into());
     }
     let output = match output {
         Some(output) => output,
@@ -526,7 +528,7 @@ async fn start(
                     let _ = journal::remove(journal_path);
                 }
                 remove_digests(&options);
-                return Err(failure);
+                return Err(failure.into());
             }
         },
     };
@@ -565,21 +567,23 @@ async fn resume(
     contradictions(args, &peek, journal_path)?;
     let mut output = OutputFile::open(path, peek.nothing_written())?;
     // Read again under the lock: another run may have changed it meanwhile.
-    let checked = journal::load(journal_path).and_then(|j| {
-        let mut journal = j.ok_or_else(nothing_to_resume)?;
-        contradictions(args, &journal, journal_path)?;
-        crate::retune::apply(args, &mut journal, journal_path);
-        output.verify(&journal)?;
-        if let Some(workers) = args.parallel {
-            journal.plan.workers = usize::from(workers);
-        }
-        Ok(journal)
-    });
+    let checked = journal::load(journal_path)
+        .map_err(Failure::from)
+        .and_then(|j| {
+            let mut journal = j.ok_or_else(nothing_to_resume)?;
+            contradictions(args, &journal, journal_path)?;
+            crate::retune::apply(args, &mut journal, journal_path);
+            output.verify(&journal).map_err(Failure::from)?;
+            if let Some(workers) = args.parallel {
+                journal.plan.workers = usize::from(workers);
+            }
+            Ok(journal)
+        });
     let mut journal = match checked {
         Ok(journal) => journal,
         Err(failure) => {
             output.remove_if_created();
-            return Err(failure);
+            return Err(failure.into());
         }
     };
     let (client, target) = connect(Some(&journal.target))?;
@@ -617,6 +621,7 @@ async fn to_file(files: Files<'_>, output: OutputFile, run: Run) -> Result<Summa
     Pipeline::new(client, journal, sink, store, options)
         .run()
         .await
+        .map_err(Failure::from)
 }
 
 /// The journal of a new export: the window pinned so that every page, and a
@@ -654,8 +659,8 @@ fn new_journal(args: &ExportArgs, target: Target) -> Result<Journal, Failure> {
         version: JOURNAL_VERSION,
         target,
         filters,
-        format: args.format.unwrap_or(Format::Jsonl),
-        order: args.order.unwrap_or_default(),
+        format: args.format.map_or(Format::Jsonl, Into::into),
+        order: args.order.map(Into::into).unwrap_or_default(),
         page_size,
         requested: range,
         range,
@@ -830,7 +835,7 @@ fn contradictions(
         differs(
             &mut found,
             "--format",
-            format.name().into(),
+            Format::from(format).name().into(),
             journal.format.name().into(),
         );
     }
@@ -838,7 +843,7 @@ fn contradictions(
         differs(
             &mut found,
             "--order",
-            order.name().into(),
+            arize_audit_logs_archive::Order::from(order).name().into(),
             journal.order.name().into(),
         );
     }
@@ -919,7 +924,7 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
     }
     let connect =
         Box::new(move |pinned: Option<&Target>| crate::connect::client_with(&settings, pinned));
-    let observer = match (&metrics, &args.metrics_listen) {
+    let metrics = match (&metrics, &args.metrics_listen) {
         (Some(metrics), Some(addr)) => {
             for bound in metrics.serve(addr).await? {
                 crate::notice::info(&format!(
@@ -930,6 +935,7 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
         }
         _ => None,
     };
+    let observer = Arc::new(Terminal::new(!args.no_progress, metrics));
     let summary = run(&args, connect, crate::signals::listen(), observer).await?;
     report_repeats(&summary);
     report_late(&summary);
@@ -958,7 +964,7 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
         };
         crate::notice::info(&format!(
             "Stopped following on {}: {} entries written to {target} in all; {state}.",
-            signal.name(),
+            crate::signals::Signal::of(signal).name(),
             summary.entries,
         ));
     } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -1022,14 +1028,12 @@ mod tests {
     use chrono::{DateTime, Utc};
     use clap::Parser;
     use futures::future::BoxFuture;
-    use tokio::sync::watch;
 
     use super::*;
     use crate::{
         cli::{Cli, Command},
         digest::{Content, Sealed, Unit},
         journal::KeySource,
-        signals::Signal,
     };
 
     /// Keeps what it is given; fails while `failing` is set.
@@ -1044,20 +1048,29 @@ mod tests {
         fn upload<'a>(
             &'a mut self,
             lines: &'a [u8],
-        ) -> BoxFuture<'a, Result<Vec<(Unit, Content)>, Failure>> {
+        ) -> BoxFuture<'a, Result<Vec<(Unit, Content)>, arize_audit_logs_archive::Error>> {
             self.attempts.lock().expect("lock").push(lines.to_vec());
             if self.failing {
-                return Box::pin(async { Err(Failure::Io("the store is down".into())) });
+                return Box::pin(async {
+                    Err(arize_audit_logs_archive::Error::storage(
+                        "the store is down",
+                    ))
+                });
             }
             self.uploads.lock().expect("lock").push(lines.to_vec());
             Box::pin(async { Ok(Vec::new()) })
         }
 
-        fn store_digest<'a>(&'a mut self, _: &'a Sealed) -> BoxFuture<'a, Result<(), Failure>> {
+        fn store_digest<'a>(
+            &'a mut self,
+            _: &'a Sealed,
+        ) -> BoxFuture<'a, Result<(), arize_audit_logs_archive::Error>> {
             Box::pin(async { Ok(()) })
         }
 
-        fn digest_head(&mut self) -> BoxFuture<'_, Result<Option<Sealed>, Failure>> {
+        fn digest_head(
+            &mut self,
+        ) -> BoxFuture<'_, Result<Option<Sealed>, arize_audit_logs_archive::Error>> {
             Box::pin(async { Ok(None) })
         }
 
@@ -1070,7 +1083,7 @@ mod tests {
     struct StopAfter {
         after: u64,
         pages: Mutex<u64>,
-        stop: watch::Sender<Option<Signal>>,
+        stop: StopHandle,
     }
 
     impl Observer for StopAfter {
@@ -1080,7 +1093,8 @@ mod tests {
             let mut pages = self.pages.lock().expect("lock");
             *pages += 1;
             if *pages == self.after {
-                let _ = self.stop.send(Some(Signal::Terminate));
+                self.stop
+                    .stop(arize_audit_logs_archive::StopReason::Terminate);
             }
         }
     }
@@ -1117,14 +1131,15 @@ mod tests {
         stop_after: Option<u64>,
     ) -> Result<Summary, Failure> {
         let args = export_args(state);
-        let (tx, rx) = watch::channel(None);
+        let handle = StopHandle::new();
         let observer = stop_after.map(|after| {
             Arc::new(StopAfter {
                 after,
                 pages: Mutex::new(0),
-                stop: tx,
+                stop: handle.clone(),
             }) as Arc<dyn Observer>
         });
+        let observer = observer.unwrap_or_else(|| Arc::new(Terminal::new(false, None)));
         let client = server.client().expect("client");
         let target = Target {
             base_url: server.uri(),
@@ -1132,9 +1147,8 @@ mod tests {
         };
         let connect: Box<Connect<'_>> = Box::new(move |_| Ok((client, target)));
         let options = Options {
-            stop: rx,
+            stop: handle,
             checkpoint_every: args.checkpoint_every,
-            progress: Progress::new(false),
             fresh: true,
             observer,
             batch_pages: args.batch_pages,

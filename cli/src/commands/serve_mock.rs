@@ -75,8 +75,7 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     }
     println!("Press Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
-    let mut stop = crate::signals::listen();
-    crate::signals::stopped(&mut stop).await;
+    crate::signals::listen().stopped().await;
     server.shutdown().await;
     Ok(())
 }

@@ -137,5 +137,5 @@ fn verify_file(
         }
         return Ok(());
     }
-    verify::check_file(data, &sealed, range, report)
+    Ok(verify::check_file(data, &sealed, range, report)?)
 }

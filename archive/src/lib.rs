@@ -1,0 +1,34 @@
+//! Exactly-once, resumable, tamper-evident archiving of the Arize AX audit
+//! log, for any Rust service.
+//!
+//! (The crate's guide is written in `archive/README.md`.)
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod bucket;
+pub mod check;
+pub mod conformance;
+pub mod device;
+pub mod digest;
+mod error;
+mod format;
+pub mod hooks;
+pub mod journal;
+pub mod lock;
+pub mod lookback;
+mod observer;
+pub mod ocsf;
+pub mod output;
+pub mod parallel;
+pub mod pipeline;
+mod resume;
+pub mod safe_file;
+pub mod sink;
+pub mod small_file;
+mod stop;
+
+pub use error::{Error, ErrorKind};
+pub use format::{timestamp, Format, Order};
+pub use observer::{Observer, Progress};
+pub use resume::{Location, Resume, StateLocation};
+pub use stop::{StopHandle, StopReason};
