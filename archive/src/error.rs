@@ -32,6 +32,10 @@ pub enum ErrorKind {
     /// The reader of the output went away (a closed pipe): it has what it
     /// wanted.
     Closed,
+    /// Building the client failed (the connector given to
+    /// [`ArchiveBuilder::with_connector`](crate::ArchiveBuilder::with_connector)):
+    /// fix the connection settings. Nothing was sent or written.
+    Connect,
     /// The run was stopped through its [`StopHandle`](crate::StopHandle)
     /// before the work was done.
     Stopped(StopReason),
@@ -52,6 +56,7 @@ enum Detail {
     Message(String),
     Io { path: PathBuf, source: io::Error },
     Api(arize_audit_logs::Error),
+    Connect(Box<dyn std::error::Error + Send + Sync>),
     Stopped,
 }
 
@@ -92,10 +97,10 @@ impl Error {
     }
 
     /// Reading or writing `path` failed ([`ErrorKind::Storage`]; a broken
-    /// pipe on `stdout` is [`ErrorKind::Closed`]), the [`io::Error`] kept as
+    /// pipe is [`ErrorKind::Closed`]), the [`io::Error`] kept as
     /// the source.
     pub fn io(path: &Path, source: io::Error) -> Self {
-        let kind = if source.kind() == io::ErrorKind::BrokenPipe && path == Path::new("stdout") {
+        let kind = if source.kind() == io::ErrorKind::BrokenPipe {
             ErrorKind::Closed
         } else {
             ErrorKind::Storage
@@ -107,6 +112,20 @@ impl Error {
                 source,
             },
         )
+    }
+
+    /// The connector failed.
+    pub(crate) fn connect(source: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Self::new(ErrorKind::Connect, Detail::Connect(source))
+    }
+
+    /// The connector's error, taken out, for [`ErrorKind::Connect`]; else
+    /// the error as it was.
+    pub fn into_connect_error(self) -> Result<Box<dyn std::error::Error + Send + Sync>, Self> {
+        match self.detail {
+            Detail::Connect(e) => Ok(e),
+            detail => Err(Self { detail, ..self }),
+        }
     }
 
     /// Stopped through the handle.
@@ -169,6 +188,7 @@ impl fmt::Display for Error {
             Detail::Message(m) => f.write_str(m),
             Detail::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Detail::Api(e) => fmt::Display::fmt(e, f),
+            Detail::Connect(e) => fmt::Display::fmt(e, f),
             Detail::Stopped => match self.kind {
                 ErrorKind::Stopped(StopReason::Terminate) => f.write_str("stopped (terminate)"),
                 _ => f.write_str("interrupted"),
@@ -192,6 +212,7 @@ impl std::error::Error for Error {
         match &self.detail {
             Detail::Io { source, .. } => Some(source),
             Detail::Api(e) => Some(e),
+            Detail::Connect(e) => Some(e.as_ref()),
             _ => None,
         }
     }

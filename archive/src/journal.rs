@@ -95,6 +95,10 @@ pub enum KeySource {
     File { path: PathBuf },
     /// An `ax` profile's API key or OAuth token, read from its file.
     AxProfile { path: PathBuf },
+    /// The client the caller built (a service using the library): a
+    /// continued archive is fetched with the client it is given, on the
+    /// condition that it goes to the same host.
+    Caller,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

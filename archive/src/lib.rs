@@ -5,6 +5,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod archive;
 pub mod bucket;
 pub mod check;
 pub mod conformance;
@@ -16,6 +17,7 @@ pub mod hooks;
 pub mod journal;
 pub mod lock;
 pub mod lookback;
+pub mod names;
 mod observer;
 pub mod ocsf;
 pub mod output;
@@ -27,8 +29,13 @@ pub mod sink;
 pub mod small_file;
 mod stop;
 
+pub use archive::{
+    Archive, ArchiveBuilder, Connector, Output, Settings, DEFAULT_BATCH_PAGES,
+    DEFAULT_CHECKPOINT_EVERY, DEFAULT_INTERVAL, DEFAULT_PAGE_SIZE, DEFAULT_SPAN,
+};
 pub use error::{Error, ErrorKind};
 pub use format::{timestamp, Format, Order};
 pub use observer::{Observer, Progress};
+pub use pipeline::Summary;
 pub use resume::{Location, Resume, StateLocation};
 pub use stop::{StopHandle, StopReason};

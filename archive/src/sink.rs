@@ -109,7 +109,17 @@ impl Durable for BufWriter<FileOut> {
     }
 }
 
-impl Durable for BufWriter<io::StdoutLock<'static>> {
+impl Durable for BufWriter<io::Stdout> {
+    fn sync(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+
+    fn discard_existing(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Durable for BufWriter<Box<dyn Write + Send>> {
     fn sync(&mut self) -> io::Result<()> {
         self.flush()
     }

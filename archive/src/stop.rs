@@ -71,7 +71,9 @@ pub(crate) type Stop = watch::Receiver<Option<StopReason>>;
 
 /// Waits until `stop` holds a reason, and returns it.
 pub(crate) async fn stopped(stop: &mut Stop) -> StopReason {
-    match stop.wait_for(Option::is_some).await {
+    // Copied out at once: the guard must not live across the wait below.
+    let reason = stop.wait_for(Option::is_some).await.map(|reason| *reason);
+    match reason {
         Ok(reason) => reason.unwrap_or(StopReason::Interrupt),
         // Every handle is gone: nothing can arrive any more.
         Err(_) => std::future::pending().await,

@@ -483,7 +483,8 @@ pub fn client_with(
                 Source::Flag("the journal's ax profile"),
             ))
         }
-        (key, None) => key.clone(),
+        // A state a service made with its own client: this run's key.
+        (key, None | Some(KeySource::Caller)) => key.clone(),
     };
     let key_source = match key_choice {
         Some((KeyChoice::File(path), source)) => {

@@ -151,6 +151,13 @@ impl From<arize_audit_logs_archive::Error> for Failure {
             ErrorKind::Credentials => Self::Auth(e.to_string()),
             ErrorKind::Closed => Self::ClosedPipe,
             ErrorKind::Stopped(reason) => Self::Stopped(Signal::of(reason)),
+            ErrorKind::Connect => match e.into_connect_error() {
+                Ok(source) => match source.downcast::<Failure>() {
+                    Ok(failure) => *failure,
+                    Err(other) => Self::Usage(other.to_string()),
+                },
+                Err(e) => Self::Usage(e.to_string()),
+            },
             ErrorKind::Api => match e.into_api() {
                 Ok(api) => Self::Api(api),
                 Err(e) => Self::Io(e.to_string()),
@@ -163,6 +170,14 @@ impl From<arize_audit_logs_archive::Error> for Failure {
         }
     }
 }
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.report().trim_start_matches("error: "))
+    }
+}
+
+impl std::error::Error for Failure {}
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {

@@ -17,7 +17,6 @@ mod notice;
 mod observer;
 mod progress;
 mod query_flags;
-mod retune;
 mod signals;
 mod stdout;
 mod table;
@@ -27,8 +26,7 @@ use std::process::ExitCode;
 
 // The archive engine's modules, by the names the tool has always used.
 use arize_audit_logs_archive::{
-    bucket, check, device, digest, hooks, journal, lock, lookback, ocsf, output, parallel,
-    pipeline, safe_file, sink, small_file,
+    bucket, digest, hooks, journal, lookback, ocsf, safe_file, small_file,
 };
 
 use crate::{

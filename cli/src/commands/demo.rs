@@ -33,7 +33,8 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     };
     let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();
-    let connect = Box::new(move |_: Option<&Target>| Ok((client, target)));
+    let connect: arize_audit_logs_archive::Connector =
+        Box::new(move |_: Option<&Target>| Ok((client, target)));
     let summary = export::run(
         &export_args,
         connect,
