@@ -173,6 +173,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod clock;
 mod credentials;
 mod error;
 pub mod generated;
