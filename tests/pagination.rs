@@ -226,7 +226,9 @@ async fn max_entries_stops_at_the_cap_with_a_smaller_last_page() {
     assert_eq!(ids.len(), 6);
     assert_eq!(
         entries.resume_point(),
-        Some(ResumePoint::at_cursor(Some("c2".into())).with_request(&ListAuditLogsParams::default()))
+        Some(
+            ResumePoint::at_cursor(Some("c2".into())).with_request(&ListAuditLogsParams::default())
+        )
     );
 }
 
@@ -290,7 +292,9 @@ async fn failed_page_ends_the_stream_and_resume_point_stays_on_it() {
     assert!(matches!(error, Error::Server(_)));
     assert_eq!(
         entries.resume_point(),
-        Some(ResumePoint::at_cursor(Some("c1".into())).with_request(&ListAuditLogsParams::default()))
+        Some(
+            ResumePoint::at_cursor(Some("c1".into())).with_request(&ListAuditLogsParams::default())
+        )
     );
     assert!(entries.next().await.is_none());
 }

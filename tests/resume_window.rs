@@ -126,7 +126,10 @@ async fn a_relative_range_given_after_the_point_resumes_the_points_window() {
         .user_id(&user)
         .pages();
     let point = pages.resume_point().expect("not started");
-    let request = point.request.clone().expect("a stream's point carries its request");
+    let request = point
+        .request
+        .clone()
+        .expect("a stream's point carries its request");
     assert_eq!(request.start_time, Some(t0() - TimeDelta::days(30)));
     assert_eq!(request.end_time, Some(t0()));
     assert_eq!(request.user_id.as_ref(), Some(&user));
@@ -239,7 +242,10 @@ async fn resume_without_filters_takes_the_points_filters() {
         .await
         .expect("resumed");
     assert!(!rest.is_empty());
-    assert!(rest.iter().all(|e| e.user_id == user), "the point's user_id");
+    assert!(
+        rest.iter().all(|e| e.user_id == user),
+        "the point's user_id"
+    );
 }
 
 #[test]
@@ -261,7 +267,11 @@ fn a_point_without_request_serializes_as_before_and_old_points_load() {
     params.cursor = Some("c0".into());
     let bound = ResumePoint::new(Some("c1".into()), 3).with_request(&params);
     let request = bound.request.clone().expect("request");
-    assert_eq!((request.limit, request.cursor), (None, None), "not part of it");
+    assert_eq!(
+        (request.limit, request.cursor),
+        (None, None),
+        "not part of it"
+    );
     let text = serde_json::to_string(&bound).expect("json");
     let back: ResumePoint = serde_json::from_str(&text).expect("loads");
     assert_eq!(back, bound, "the window to the nanosecond: {text}");

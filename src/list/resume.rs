@@ -85,10 +85,7 @@ impl ResumePoint {
     pub(crate) fn apply(
         &self,
         params: &ListAuditLogsParams,
-        relative: Option<(
-            chrono::DateTime<chrono::Utc>,
-            chrono::DateTime<chrono::Utc>,
-        )>,
+        relative: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     ) -> Result<ListAuditLogsParams, ValidationError> {
         let Some(request) = &self.request else {
             let mut out = params.clone();
