@@ -217,6 +217,22 @@ async fn resume_refuses_a_parameter_that_contradicts_the_point_before_any_reques
         assert!(matches!(sent, Error::InvalidParameter(_)), "{sent:?}");
     }
     assert_eq!(server.requests(), before, "nothing was sent");
+
+    let error = client
+        .list_audit_logs()
+        .resume(point)
+        .user_id("VXNlcjo5OTk=")
+        .validate()
+        .expect_err("contradiction");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid `user_id`: \"VXNlcjo5OTk=\" contradicts the resume point, whose stream \
+             was sent with {user:?}; a cursor is answered only with the window and filters it \
+             was issued for: leave the parameter out to resume that stream, or start a new \
+             stream without the point"
+        )
+    );
 }
 
 #[tokio::test]

@@ -129,6 +129,12 @@ impl ListAuditLogs {
     /// A point without a request ([`ResumePoint::new`],
     /// [`ResumePoint::at_cursor`]) resumes with this builder's parameters.
     /// Calling `resume` again replaces the point.
+    ///
+    /// A stream sent without `end_time` leaves its window to the server: its
+    /// cursors carry the window the server chose, but a point still on the
+    /// first page (no cursor yet) lets the server choose again. Give a range
+    /// ([`last_days`](Self::last_days), [`time_range`](Self::time_range)) to
+    /// fix it.
     pub fn resume(mut self, point: ResumePoint) -> Self {
         self.params.cursor.clone_from(&point.cursor);
         self.point = Some(point);
