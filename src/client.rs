@@ -2,6 +2,7 @@
 
 use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
 use reqwest::header::HeaderValue;
 
 use crate::{
@@ -176,6 +177,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
     no_progress: Option<NoProgressPolicy>,
+    clock: crate::clock::Clock,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -203,6 +205,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("no_progress", &self.no_progress)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -304,6 +307,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The clock that relative ranges ([`last`](crate::ListAuditLogs::last),
+    /// [`last_days`](crate::ListAuditLogs::last_days), …) end at (default:
+    /// the system clock). For tests and replays that need to decide what
+    /// "now" is; requests, retries and timeouts keep the real time.
+    pub fn clock(mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = crate::clock::Clock::new(Arc::new(now));
+        self
+    }
+
     /// Builds the client. Fails with [`Error::Config`] when no key is found or
     /// a setting is unusable.
     pub fn build(self) -> Result<Client, Error> {
@@ -370,6 +382,7 @@ impl ClientBuilder {
             retry: self.retry.unwrap_or_default(),
             no_progress: self.no_progress.unwrap_or_default(),
             gate: RateGate::default(),
+            clock: self.clock,
         };
         let endpoint = format!("{base_url}/v2/audit-logs");
         Ok(Client {

@@ -441,6 +441,16 @@ pub enum ValidationRule {
     /// A value the range conveniences cannot represent (such as a window
     /// reaching before year -262144).
     Unrepresentable,
+    /// A value that differs from the one of the
+    /// [`ResumePoint`](crate::ResumePoint) given to
+    /// [`resume`](crate::ListAuditLogs::resume): the point's cursor is
+    /// answered only with the window and filters it was issued for.
+    ContradictsResumePoint {
+        /// The value(s) this request gives, in text form.
+        asked: Vec<String>,
+        /// The value(s) of the point's request (empty: not given).
+        resumed: Vec<String>,
+    },
 }
 
 impl fmt::Display for ValidationRule {
@@ -484,6 +494,28 @@ impl fmt::Display for ValidationRule {
             ),
             Self::Empty => f.write_str("must not be empty when given"),
             Self::Unrepresentable => f.write_str("the time range is out of the representable range"),
+            Self::ContradictsResumePoint { asked, resumed } => {
+                let list = |values: &[String]| {
+                    if values.is_empty() {
+                        "not given".to_owned()
+                    } else {
+                        values
+                            .iter()
+                            .map(|v| format!("{v:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                };
+                write!(
+                    f,
+                    "{} contradicts the resume point, whose stream was sent with {}; \
+                     a cursor is answered only with the window and filters it was issued for: \
+                     leave the parameter out to resume that stream, or start a new stream \
+                     without the point",
+                    list(asked),
+                    list(resumed)
+                )
+            }
         }
     }
 }

@@ -62,14 +62,22 @@
 //!   as [`OperationType::Unknown`]; members the document does not list are
 //!   kept ([`AuditLog::unknown_members`], [`AuditLog::raw_json`]).
 //!   [`RawAuditLog`] is the entry exactly as sent, for archives.
-//! - [`ResumePoint`]: where a stream stopped; [`ListAuditLogs::resume`]
-//!   continues there, even in the middle of a page.
+//! - [`ResumePoint`]: where a stream stopped, and the window and filters it
+//!   sent; [`ListAuditLogs::resume`] continues there, even in the middle of
+//!   a page, and even days later.
 //! - [`Error`]: one enum, grouped by what the caller does next.
 //! - [`mock`] (feature `mock`): a stateful fake of the endpoint, for your
 //!   own tests.
 //! - [`generated`]: the progenitor bindings, for what the wrapper does not cover.
 //!
 //! # Streams that stop and resume exactly
+//!
+//! A cursor is answered only with the exact window and filters it was
+//! issued for, so a [`ResumePoint`] keeps them: the absolute `start_time`
+//! and `end_time` the stream sent (a relative range such as
+//! [`last_days`](ListAuditLogs::last_days) is fixed when it is called) and
+//! its filters. [`resume`](ListAuditLogs::resume) sends those, whenever it
+//! runs.
 //!
 //! ```no_run
 //! # async fn run(client: arize_audit_logs::Client) -> Result<(), arize_audit_logs::Error> {
@@ -78,12 +86,19 @@
 //! let mut entries = client.list_audit_logs().last_days(30).entries();
 //! let first_ten: Vec<_> = (&mut entries).take(10).collect().await;
 //! if let Some(point) = entries.resume_point() {
-//!     // Store `point` (it serializes); later, with the same filters:
+//!     // Store `point` (it serializes, window and filters included). Later,
+//!     // even a day later, the same code finishes the original 30 days: the
+//!     // point's window resumes, not one recomputed from the new "now".
 //!     let rest = client.list_audit_logs().last_days(30).resume(point).entries();
 //!     # drop(rest);
 //! }
 //! # drop(first_ten); Ok(()) }
 //! ```
+//!
+//! Parameters left out of the resuming request take the point's values. One
+//! that contradicts the point (another `user_id`, an explicit `start_time`
+//! of its own) is an [`Error::InvalidParameter`] naming it, before anything
+//! is sent: the point never silently overrides what was asked.
 //!
 //! # Errors
 //!
@@ -173,6 +188,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod clock;
 mod credentials;
 mod error;
 pub mod generated;

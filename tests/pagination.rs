@@ -3,7 +3,7 @@
 
 mod common;
 
-use arize_audit_logs::{Error, OperationType, PaginationError, ResumePoint};
+use arize_audit_logs::{Error, ListAuditLogsParams, OperationType, PaginationError, ResumePoint};
 use common::client;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
@@ -117,7 +117,10 @@ async fn entries_arrive_once_in_order_with_same_filters_and_right_cursors() {
 async fn pages_are_fetched_lazily_and_expose_the_resume_cursor() {
     let server = three_pages().await;
     let mut pages = client(&server).list_audit_logs().pages();
-    assert_eq!(pages.resume_point(), Some(ResumePoint::at_cursor(None)));
+    assert_eq!(
+        pages.resume_point(),
+        Some(ResumePoint::at_cursor(None).with_request(&ListAuditLogsParams::default()))
+    );
     assert!(
         server
             .received_requests()
@@ -177,7 +180,10 @@ async fn entry_stream_resumes_exactly_inside_a_page() {
     }
     // Two entries into the second page.
     let point = entries.resume_point().expect("not finished");
-    assert_eq!(point, ResumePoint::new(Some("c1".into()), 2));
+    assert_eq!(
+        point,
+        ResumePoint::new(Some("c1".into()), 2).with_request(&ListAuditLogsParams::default())
+    );
     drop(entries);
 
     let mut resumed = client.list_audit_logs().resume(point).entries();
@@ -220,7 +226,9 @@ async fn max_entries_stops_at_the_cap_with_a_smaller_last_page() {
     assert_eq!(ids.len(), 6);
     assert_eq!(
         entries.resume_point(),
-        Some(ResumePoint::at_cursor(Some("c2".into())))
+        Some(
+            ResumePoint::at_cursor(Some("c2".into())).with_request(&ListAuditLogsParams::default())
+        )
     );
 }
 
@@ -284,7 +292,9 @@ async fn failed_page_ends_the_stream_and_resume_point_stays_on_it() {
     assert!(matches!(error, Error::Server(_)));
     assert_eq!(
         entries.resume_point(),
-        Some(ResumePoint::at_cursor(Some("c1".into())))
+        Some(
+            ResumePoint::at_cursor(Some("c1".into())).with_request(&ListAuditLogsParams::default())
+        )
     );
     assert!(entries.next().await.is_none());
 }

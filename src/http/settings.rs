@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     pub(crate) gate: RateGate,
     /// When a page stream that brings nothing new backs off and gives up.
     pub(crate) no_progress: NoProgressPolicy,
+    /// What relative ranges (`last`, `last_days`, …) end at.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl fmt::Debug for Settings {
@@ -40,6 +42,7 @@ impl fmt::Debug for Settings {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .field("no_progress", &self.no_progress)
+            .field("clock", &self.clock)
             .finish()
     }
 }

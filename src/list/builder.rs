@@ -38,7 +38,10 @@ use crate::{
 pub struct ListAuditLogs {
     client: Arc<ClientInner>,
     pub(crate) params: ListAuditLogsParams,
-    skip: usize,
+    /// The point given to [`resume`](Self::resume).
+    point: Option<ResumePoint>,
+    /// The window the last relative range set (`last`, `last_days`, …).
+    relative: Option<(DateTime<Utc>, DateTime<Utc>)>,
     max_entries: Option<u64>,
     prefetch: bool,
     range_error: Option<ValidationError>,
@@ -49,7 +52,8 @@ impl ListAuditLogs {
         Self {
             client,
             params: ListAuditLogsParams::default(),
-            skip: 0,
+            point: None,
+            relative: None,
             max_entries: None,
             prefetch: false,
             range_error: None,
@@ -63,11 +67,17 @@ impl ListAuditLogs {
 
     /// The window of `span` that ends now: `end_time` is now and `start_time`
     /// is `span` earlier. Both are fixed when this is called, so every page
-    /// of the stream asks for the same range.
+    /// of the stream asks for the same range, and the stream's
+    /// [`ResumePoint`] keeps them. With [`resume`](Self::resume), the
+    /// point's window applies instead. "Now" is the client's
+    /// [`clock`](crate::ClientBuilder::clock).
     pub fn last(mut self, span: TimeDelta) -> Self {
-        let end = Utc::now();
+        let end = self.client.settings.clock.now();
         match end.checked_sub_signed(span) {
-            Some(start) => self.time_range(start, end),
+            Some(start) => {
+                self.relative = Some((start, end));
+                self.time_range(start, end)
+            }
             None => {
                 self.range_error = Some(ValidationError::new(
                     "start_time",
@@ -94,12 +104,40 @@ impl ListAuditLogs {
         self
     }
 
-    /// Continues where a stream stopped: the cursor, and the entries of that
-    /// page already delivered (skipped by [`pages`](Self::pages) and
-    /// [`entries`](Self::entries); [`send`](Self::send) returns the whole page).
+    /// Continues where a stream stopped: the request the stream sent, its
+    /// cursor, and the entries of that page already delivered (skipped by
+    /// [`pages`](Self::pages) and [`entries`](Self::entries);
+    /// [`send`](Self::send) returns the whole page).
+    ///
+    /// A point from a stream carries that stream's request
+    /// ([`ResumePoint::request`]): its absolute window and its filters. The
+    /// API answers a cursor only with exactly those, so they are what is
+    /// sent, whatever day it is now:
+    ///
+    /// - a parameter this builder leaves out takes the point's value;
+    /// - a relative range ([`last`](Self::last), [`last_days`](Self::last_days),
+    ///   [`last_hours`](Self::last_hours)) is not a contradiction: the point's
+    ///   window resumes, not one recomputed from now;
+    /// - a value that differs from the point's (another `user_id`, an
+    ///   explicit `start_time`, a filter the point's stream did not have) is
+    ///   an [`Error::InvalidParameter`] naming the parameter
+    ///   ([`ValidationRule::ContradictsResumePoint`]), before any request:
+    ///   the point never silently overrides what was asked, and what was
+    ///   asked never silently drops the point;
+    /// - `limit` is the builder's: a cursor does not depend on it.
+    ///
+    /// A point without a request ([`ResumePoint::new`],
+    /// [`ResumePoint::at_cursor`]) resumes with this builder's parameters.
+    /// Calling `resume` again replaces the point.
+    ///
+    /// A stream sent without `end_time` leaves its window to the server: its
+    /// cursors carry the window the server chose, but a point still on the
+    /// first page (no cursor yet) lets the server choose again. Give a range
+    /// ([`last_days`](Self::last_days), [`time_range`](Self::time_range)) to
+    /// fix it.
     pub fn resume(mut self, point: ResumePoint) -> Self {
-        self.params.cursor = point.cursor;
-        self.skip = point.skip;
+        self.params.cursor.clone_from(&point.cursor);
+        self.point = Some(point);
         self
     }
 
@@ -123,17 +161,30 @@ impl ListAuditLogs {
         self
     }
 
-    /// The parameters as they stand.
+    /// The parameters as they were set on this builder (with a resume
+    /// point's cursor); [`request`](Self::request) is what is sent.
     pub fn as_params(&self) -> &ListAuditLogsParams {
         &self.params
     }
 
-    /// Checks the parameters without sending anything.
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    /// The parameters that are sent: those set on this builder, merged with
+    /// the [`resume`](Self::resume) point's request. Fails when they
+    /// contradict it, or break a rule (see [`validate`](Self::validate)).
+    pub fn request(&self) -> Result<ListAuditLogsParams, ValidationError> {
         if let Some(e) = &self.range_error {
             return Err(e.clone());
         }
-        self.params.validate()
+        let params = match &self.point {
+            Some(point) => point.apply(&self.params, self.relative)?,
+            None => self.params.clone(),
+        };
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// Checks the parameters without sending anything.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.request().map(drop)
     }
 
     /// Sends the request and returns one page (retrying as the client's
@@ -146,8 +197,8 @@ impl ListAuditLogs {
     /// them ([`RawAuditLog`](crate::RawAuditLog)): what an archive wants, at a
     /// fraction of the decoding cost.
     pub async fn send_raw(self) -> Result<RawPage, Error> {
-        self.validate()?;
-        crate::http::send::fetch_page(&self.client, &self.params, None).await
+        let params = self.request()?;
+        crate::http::send::fetch_page(&self.client, &params, None).await
     }
 
     /// All pages, fetched lazily one after another as the stream is polled,
@@ -163,11 +214,15 @@ impl ListAuditLogs {
     }
 
     fn page_stream<P: PageKind>(self) -> Pages<P> {
-        let validation = self.validate();
+        let skip = self.point.as_ref().map_or(0, |p| p.skip);
+        let (params, validation) = match self.request() {
+            Ok(params) => (params, Ok(())),
+            Err(e) => (self.params, Err(e)),
+        };
         Pages::new(
             self.client,
-            self.params,
-            self.skip,
+            params,
+            skip,
             self.max_entries,
             self.prefetch,
             validation,

@@ -105,12 +105,14 @@ impl<P: PageKind> Pages<P> {
     }
 
     /// Where to continue after this stream stopped (or was dropped): `None`
-    /// once the last page of the range has been delivered.
+    /// once the last page of the range has been delivered. The point carries
+    /// the request this stream sends (its absolute window and filters, see
+    /// [`ResumePoint::request`]), so it resumes the same range later.
     pub fn resume_point(&self) -> Option<ResumePoint> {
         if self.exhausted {
             None
         } else {
-            Some(ResumePoint::new(self.params.cursor.clone(), self.skip))
+            Some(ResumePoint::new(self.params.cursor.clone(), self.skip).with_request(&self.params))
         }
     }
 
@@ -361,13 +363,13 @@ impl Entries {
     }
 
     /// Where to continue after the last entry delivered: `None` once the
-    /// whole range has been delivered.
+    /// whole range has been delivered. Like [`Pages::resume_point`], the
+    /// point carries the stream's request (window and filters).
     pub fn resume_point(&self) -> Option<ResumePoint> {
         if self.buffer.len() > 0 {
-            Some(ResumePoint::new(
-                self.origin.cursor.clone(),
-                self.origin.skip + self.taken,
-            ))
+            let mut point = self.origin.clone();
+            point.skip = self.origin.skip + self.taken;
+            Some(point)
         } else {
             self.pages.resume_point()
         }
