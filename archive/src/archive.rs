@@ -728,9 +728,11 @@ impl ArchiveBuilder {
                 self.name(Setting::State)
             )));
         }
+        let start_name = self.name(Setting::Start);
+        let start_name = start_name.as_str();
         let overlap = |range: Window, format: Format| async move {
             match session {
-                Some(session) => session.overlap(&range, format).await,
+                Some(session) => session.overlap(&range, format, start_name).await,
                 None => Ok(()),
             }
         };

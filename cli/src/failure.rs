@@ -4,7 +4,7 @@ use std::path::Path;
 
 use arize_audit_logs::{Error, ValidationError};
 
-use crate::signals::Signal;
+use crate::service::signals::Signal;
 
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
@@ -140,12 +140,11 @@ fn invalid(v: &ValidationError) -> String {
 }
 
 impl From<arize_audit_logs_archive::Error> for Failure {
-    /// The engine's error by what it means for the exit code; where it says
-    /// what is safe, with the command that continues.
+    /// The engine's error by what it means for the exit code (an export
+    /// adds what is safe: see `continue_command::failure`).
     fn from(e: arize_audit_logs_archive::Error) -> Self {
         use arize_audit_logs_archive::ErrorKind;
-        let hint = e.resume().map(crate::continue_command::hint);
-        let failure = match e.kind() {
+        match e.kind() {
             ErrorKind::Refused | ErrorKind::Busy => Self::Usage(e.to_string()),
             ErrorKind::Server => Self::Server(e.to_string()),
             ErrorKind::Credentials => Self::Auth(e.to_string()),
@@ -163,10 +162,6 @@ impl From<arize_audit_logs_archive::Error> for Failure {
                 Err(e) => Self::Io(e.to_string()),
             },
             _ => Self::Io(e.to_string()),
-        };
-        match hint {
-            Some(hint) => failure.with_hint(hint),
-            None => failure,
         }
     }
 }

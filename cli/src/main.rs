@@ -1,26 +1,11 @@
 //! `arize-audit-logs`: export and inspect the Arize AX audit log.
 
-mod ax;
-mod cli;
 mod commands;
-mod completion_values;
-mod config;
-mod connect;
-mod continue_command;
+mod connection;
 mod failure;
-mod filters;
-mod help_headings;
-mod listen_addr;
-mod logging;
-mod metrics;
-mod notice;
-mod observer;
-mod progress;
-mod query_flags;
-mod signals;
-mod stdout;
-mod table;
-mod transport;
+mod flags;
+mod service;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -30,8 +15,10 @@ use arize_audit_logs_archive::{
 };
 
 use crate::{
-    cli::{Cli, Command},
     failure::Failure,
+    flags::cli::{Cli, Command},
+    service::metrics,
+    terminal::{logging, notice},
 };
 use clap::Parser;
 

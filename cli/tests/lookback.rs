@@ -330,7 +330,7 @@ async fn an_idle_poll_costs_at_most_two_requests_with_its_lookback_reread() {
     let out = output.to_str().expect("utf8");
     let start = since_40_days();
     let mut cmd = follower(&server, &start, &["--output", out]);
-    cmd.env("RUST_LOG", "arize_audit_logs::pipeline=info");
+    cmd.env("RUST_LOG", "arize_audit_logs_archive::pipeline=info");
     let child = cmd.spawn().expect("export starts");
     wait_for("20 entries and five polls", || {
         lines(&output) >= 20 && server.requests() >= 6

@@ -25,7 +25,7 @@
 //! (`--digests`) are written as each object is stored, so they cover every
 //! object. `--batch-interval 0s` stores every poll, as before the flag.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -157,23 +157,6 @@ pub fn room(max_pages: u64, held: Option<&Held>) -> u64 {
     max_pages.saturating_sub(held.map_or(0, |h| h.pages))
 }
 
-/// `--batch-interval` only steers a followed export into a bucket: with
-/// another output it is refused, naming the flag (`--follow` is required by
-/// the flag itself).
-pub fn refuse_unless_bucket(
-    batch_interval: Option<Duration>,
-    output: Option<&Path>,
-) -> Result<(), Error> {
-    if batch_interval.is_some() && !output.is_some_and(super::is_bucket) {
-        return Err(Error::refused(
-            "--batch-interval applies only to --follow into a bucket (--output s3://…), where it \
-             sets how often objects are stored; a file or stdout gets each poll's entries as \
-             they come: leave --batch-interval out",
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,20 +283,5 @@ mod tests {
             five_minutes().decide(b"", None, 1, at(0)).expect("decides"),
             Decision::Store
         );
-    }
-
-    #[test]
-    fn the_flag_is_refused_for_a_file_or_stdout_naming_it() {
-        let five = Some(DEFAULT);
-        for output in [None, Some(Path::new("audit.jsonl"))] {
-            let refused = refuse_unless_bucket(five, output).expect_err("refused");
-            assert_eq!(refused.kind(), crate::ErrorKind::Refused);
-            assert!(
-                refused.to_string().contains("--batch-interval"),
-                "{refused}"
-            );
-        }
-        assert!(refuse_unless_bucket(five, Some(Path::new("s3://b/p/"))).is_ok());
-        assert!(refuse_unless_bucket(None, Some(Path::new("audit.jsonl"))).is_ok());
     }
 }

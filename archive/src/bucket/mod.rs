@@ -78,8 +78,8 @@ impl Session {
         _endpoint: Option<&str>,
     ) -> Result<(Self, Option<Journal>, Box<dyn Uploader>), Error> {
         Err(Error::refused(
-            "--output s3://… needs a build with the feature `s3` (on by default); this one was \
-             built without it",
+            "a bucket output (s3://…) needs a build with the feature `s3` (on by default); \
+             this one was built without it",
         ))
     }
 
@@ -92,12 +92,13 @@ impl Session {
     }
 
     /// Refuses a new export whose range holds entries the prefix already
-    /// has, naming them, or whose `format` is not the prefix's.
-    pub async fn overlap(&self, range: &Window, format: Format) -> Result<(), Error> {
+    /// has, naming them and where a range that continues it may start
+    /// (`start` names that setting), or whose `format` is not the prefix's.
+    pub async fn overlap(&self, range: &Window, format: Format, start: &str) -> Result<(), Error> {
         #[cfg(feature = "s3")]
-        return self.inner.overlap(range, format).await;
+        return self.inner.overlap(range, format, start).await;
         #[cfg(not(feature = "s3"))]
-        match (self.never, range, format) {}
+        match (self.never, range, format, start) {}
     }
 
     /// Gives the lease back (marks it expired).
@@ -231,7 +232,12 @@ mod enabled {
         }
 
         /// See [`super::Session::overlap`].
-        pub async fn overlap(&self, range: &Window, format: Format) -> Result<(), Error> {
+        pub async fn overlap(
+            &self,
+            range: &Window,
+            format: Format,
+            start: &str,
+        ) -> Result<(), Error> {
             let mut found = Vec::new();
             let days = self.bucket.days().await?;
             // A prefix holds one format: the first day's manifest tells which,
@@ -261,7 +267,7 @@ mod enabled {
                     found.extend(overlap::within(&manifest, range));
                 }
             }
-            overlap::refuse_if_any(&self.bucket.location(), range, &found)
+            overlap::refuse_if_any(&self.bucket.location(), range, &found, start)
         }
 
         pub async fn release(self) {
@@ -302,7 +308,7 @@ mod enabled {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
                 return Err(Error::refused(format!(
-                    "--output {url}: no bucket named; write s3://BUCKET/PREFIX/"
+                    "{url}: no bucket named; write s3://BUCKET/PREFIX/"
                 )));
             }
             let prefix = prefix.trim_matches('/');
@@ -346,10 +352,7 @@ mod enabled {
                     .with_endpoint(endpoint);
             }
             let store = Arc::new(builder.build().map_err(|e| {
-                Error::refused(format!(
-                    "--output {url}: {}",
-                    preflight::one_line(&e.to_string())
-                ))
+                Error::refused(format!("{url}: {}", preflight::one_line(&e.to_string())))
             })?);
             let bucket = Self {
                 store: store.clone(),

@@ -49,7 +49,12 @@ pub fn within(manifest: &Manifest, range: &Window) -> Vec<Held> {
 
 /// Refuses when `found` holds anything, naming the overlap and where a
 /// range that continues the archive may start.
-pub fn refuse_if_any(archive: &str, range: &Window, found: &[Held]) -> Result<(), Error> {
+pub fn refuse_if_any(
+    archive: &str,
+    range: &Window,
+    found: &[Held],
+    start: &str,
+) -> Result<(), Error> {
     let (Some(earliest), Some(latest)) = (
         found.iter().min_by_key(|h| h.first),
         found.iter().max_by_key(|h| h.last),
@@ -60,7 +65,7 @@ pub fn refuse_if_any(archive: &str, range: &Window, found: &[Held]) -> Result<()
     Err(Error::refused(format!(
         "{archive} already holds entries of this export's range ({} to {}): {} object{} from \
          {} to {}, such as {}. A prefix is one archive and no entry is stored twice: start \
-         after its last entry (--start {}), or export to another prefix",
+         after its last entry ({start} {}), or export to another prefix",
         ts(&range.start),
         ts(&range.end),
         found.len(),
@@ -135,6 +140,7 @@ mod tests {
                 &manifest,
                 &range("2026-05-01T09:00:00Z", "2026-05-01T13:00:00Z"),
             ),
+            "--start",
         )
         .expect_err("overlaps");
         assert_eq!(refused.kind(), crate::ErrorKind::Refused);

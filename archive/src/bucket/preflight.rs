@@ -76,7 +76,7 @@ pub fn failure(bucket: &str, key: &str, e: &object_store::Error) -> Error {
     match e {
         E::NotFound { .. } => Error::refused(format!(
             "s3://{bucket}: no such bucket (or none these credentials can see): create it, or \
-             name another in --output"
+             name another bucket"
         )),
         E::Unauthenticated { .. } => Error::credentials(format!(
             "{at}: the store does not accept these AWS credentials: check them"

@@ -49,7 +49,7 @@ impl SigningKey {
             .map(Self)
             .map_err(|e| {
                 Error::refused(format!(
-                    "--signing-key {}: not an Ed25519 private key in PKCS#8 PEM ({e}); \
+                    "the signing key {}: not an Ed25519 private key in PKCS#8 PEM ({e}); \
                      `arize-audit-logs keygen` writes one",
                     path.display()
                 ))
@@ -112,7 +112,7 @@ fn refuse_if_shared(path: &Path) -> Result<(), Error> {
         .mode();
     if mode & 0o077 != 0 {
         return Err(Error::refused(format!(
-            "--signing-key {}: the private key is readable by others (mode {:04o}); \
+            "the signing key {}: the private key is readable by others (mode {:04o}); \
              run `chmod 600 {}` and keep it where only this service's user can read it",
             path.display(),
             mode & 0o7777,

@@ -35,7 +35,7 @@ impl FileDigests {
         if fresh && len > 0 {
             return Err(Error::refused(format!(
                 "{} already holds the digests of another export ({len} bytes) and is left as \
-                 it is: move it away (it is someone's evidence), or choose another --output",
+                 it is: move it away (it is someone's evidence), or choose another output",
                 path.display()
             )));
         }

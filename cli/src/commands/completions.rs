@@ -7,8 +7,8 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::{
-    cli::{Cli, CompletionsArgs},
     failure::Failure,
+    flags::cli::{Cli, CompletionsArgs},
 };
 
 pub fn run(args: CompletionsArgs) -> Result<(), Failure> {
@@ -19,14 +19,14 @@ pub fn run(args: CompletionsArgs) -> Result<(), Failure> {
     }
     let script = profiles_on_tab(args.shell, &String::from_utf8_lossy(&script)).into_bytes();
     if !args.install {
-        return crate::stdout::write_all(&script);
+        return crate::terminal::stdout::write_all(&script);
     }
     let path = install_path(args.shell)?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Failure::io(dir, e))?;
     }
     std::fs::write(&path, script).map_err(|e| Failure::io(&path, e))?;
-    crate::stdout::write_all(format!("{}\n", path.display()).as_bytes())
+    crate::terminal::stdout::write_all(format!("{}\n", path.display()).as_bytes())
 }
 
 /// Where the shell loads a user's completion script from without any set-up:

@@ -6,11 +6,11 @@ use arize_audit_logs::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 use serde_json::{json, Value};
 
 use crate::{
-    cli::{ConfigArgs, ConfigCommand, ConfigShowArgs, DEFAULT_PAGE_SIZE},
-    config,
-    connect::{self, KeyChoice, Location, Source},
+    connection::config,
+    connection::connect::{self, KeyChoice, Location, Source},
     failure::Failure,
-    stdout,
+    flags::cli::{ConfigArgs, ConfigCommand, ConfigShowArgs, DEFAULT_PAGE_SIZE},
+    terminal::stdout,
 };
 
 pub fn run(args: ConfigArgs) -> Result<(), Failure> {

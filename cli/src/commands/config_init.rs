@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use arize_audit_logs::Region;
 
-use crate::{cli::ConfigInitArgs, config, failure::Failure, safe_file, stdout};
+use crate::{
+    connection::config, failure::Failure, flags::cli::ConfigInitArgs, safe_file, terminal::stdout,
+};
 
 /// The settings of the profile to write, checked.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -54,7 +56,7 @@ pub fn run(args: ConfigInitArgs) -> Result<(), Failure> {
     }
     if let Some(key_file) = &profile.api_key_file {
         if !key_file.starts_with("~") && !key_file.exists() {
-            crate::notice::warn(&format!(
+            crate::terminal::notice::warn(&format!(
                 "warning: {} does not exist yet: put the API key on its first line, readable \
                  by you alone (chmod 600)",
                 key_file.display()
@@ -233,7 +235,7 @@ mod tests {
             (None, None)
         );
         let text = render(&empty);
-        for setting in crate::config::SETTINGS {
+        for setting in crate::connection::config::SETTINGS {
             assert!(
                 text.contains(&format!("# {setting} = ")),
                 "{setting}:\n{text}"

@@ -6,9 +6,9 @@ use std::{path::Path, time::Instant};
 use arize_audit_logs::{mock::MockServer, AuditLog};
 
 use crate::{
-    cli::{DemoArgs, ExportArgs, Format},
     commands::{export, serve_mock::mock_config},
     failure::Failure,
+    flags::cli::{DemoArgs, ExportArgs, Format},
     journal::{KeySource, Target},
 };
 
@@ -38,8 +38,8 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     let summary = export::run(
         &export_args,
         connect,
-        crate::signals::listen(),
-        std::sync::Arc::new(crate::observer::Terminal::new(
+        crate::service::signals::listen(),
+        std::sync::Arc::new(crate::terminal::observer::Terminal::new(
             !export_args.no_progress,
             None,
         )),

@@ -11,12 +11,13 @@ use arize_audit_logs_archive::{
 use chrono::Utc;
 
 use crate::{
-    cli::ExportArgs,
+    commands::continue_command,
     failure::Failure,
-    filters::{self, OpenRange},
+    flags::cli::ExportArgs,
+    flags::filters::{self, OpenRange},
     journal::{self, Target},
-    metrics::Metrics,
-    observer::Terminal,
+    service::metrics::Metrics,
+    terminal::observer::Terminal,
 };
 
 /// Runs `export` as the arguments say, with the client `connect` builds.
@@ -37,7 +38,7 @@ pub async fn run(
     if archive.settings().continued {
         from_state(args, archive.settings());
     }
-    archive.run().await.map_err(Failure::from)
+    archive.run().await.map_err(continue_command::failure)
 }
 
 /// The archive the flags describe.
@@ -161,7 +162,7 @@ fn from_state(args: &ExportArgs, settings: &Settings) {
     if args.order.is_none() && settings.order != arize_audit_logs_archive::Order::default() {
         taken.push(format!("--order {}", settings.order.name()));
     }
-    for parameter in crate::query_flags::parameters() {
+    for parameter in crate::flags::query_flags::parameters() {
         let given = args
             .filters
             .query
@@ -171,7 +172,7 @@ fn from_state(args: &ExportArgs, settings: &Settings) {
         if given {
             continue;
         }
-        let flag = crate::query_flags::flag(parameter);
+        let flag = crate::flags::query_flags::flag(parameter);
         taken.extend(
             settings
                 .filters
@@ -199,19 +200,19 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
         // `-o -` is standard output, as everywhere else.
         args.output = None;
     }
-    let settings = crate::connect::settings(&args.connection)?;
+    let settings = crate::connection::connect::settings(&args.connection)?;
     let continues = args.resume || args.state.as_ref().is_some_and(|s| s.exists());
     if !continues && args.page_size.is_none() {
         // A profile's page size; a continued export keeps its journal's.
         args.page_size = settings.page_size.as_ref().map(|(n, _)| *n);
     }
     let connect: Connector = Box::new(move |pinned: Option<&Target>| {
-        crate::connect::client_with(&settings, pinned).map_err(|failure| failure.into())
+        crate::connection::connect::client_with(&settings, pinned).map_err(|failure| failure.into())
     });
     let metrics = match (&metrics, &args.metrics_listen) {
         (Some(metrics), Some(addr)) => {
             for bound in metrics.serve(addr).await? {
-                crate::notice::info(&format!(
+                crate::terminal::notice::info(&format!(
                     "Serving http://{bound}/metrics and http://{bound}/healthz"
                 ));
             }
@@ -220,7 +221,7 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
         _ => None,
     };
     let observer = Arc::new(Terminal::new(!args.no_progress, metrics));
-    let summary = run(&args, connect, crate::signals::listen(), observer).await?;
+    let summary = run(&args, connect, crate::service::signals::listen(), observer).await?;
     report_repeats(&summary);
     report_late(&summary);
     let target = args
@@ -246,13 +247,13 @@ pub async fn command(mut args: ExportArgs, metrics: Option<Arc<Metrics>>) -> Res
             ),
             None => "without --state it cannot be continued".into(),
         };
-        crate::notice::info(&format!(
+        crate::terminal::notice::info(&format!(
             "Stopped following on {}: {} entries written to {target} in all; {state}.",
-            crate::signals::Signal::of(reason).name(),
+            crate::service::signals::Signal::of(reason).name(),
             summary.entries,
         ));
     } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        crate::notice::info(&format!(
+        crate::terminal::notice::info(&format!(
             "Exported {} entries ({} pages) to {target} in {:.2} s.",
             summary.entries,
             summary.pages,
@@ -296,7 +297,7 @@ pub fn report_late(summary: &Summary) {
 /// Overlapping pages are no failure, but never silent.
 pub fn report_repeats(summary: &Summary) {
     if summary.repeats > 0 {
-        crate::notice::warn(&format!(
+        crate::terminal::notice::warn(&format!(
             "warning: the server sent {} entries again on a later page (overlapping pages); each \
              was written once",
             summary.repeats

@@ -1,6 +1,6 @@
 //! `keygen`: a new Ed25519 key pair for signing digests.
 
-use crate::{cli::KeygenArgs, digest::keys, failure::Failure};
+use crate::{digest::keys, failure::Failure, flags::cli::KeygenArgs};
 
 pub fn run(args: &KeygenArgs) -> Result<(), Failure> {
     let (public, id) = keys::generate(&args.path)?;

@@ -6,11 +6,12 @@ use arize_audit_logs::{AuditLog, ListAuditLogsParams};
 use futures::TryStreamExt;
 
 use crate::{
-    cli::{ListArgs, ListFormat},
-    connect,
+    connection::connect,
     failure::Failure,
-    filters::{self, shell_quote},
-    stdout, table,
+    flags::cli::{ListArgs, ListFormat},
+    flags::filters::{self, shell_quote},
+    terminal::stdout,
+    terminal::table,
 };
 
 pub async fn run(args: ListArgs) -> Result<(), Failure> {
@@ -43,7 +44,7 @@ pub async fn run(args: ListArgs) -> Result<(), Failure> {
             ListFormat::Tsv => stdout::write_all(table::tsv(&entries).as_bytes())?,
         }
         if format != ListFormat::Json {
-            crate::notice::info(&format!(
+            crate::terminal::notice::info(&format!(
                 "{} {}",
                 entries.len(),
                 plural(entries.len(), "entry", "entries")
@@ -69,11 +70,11 @@ pub async fn run(args: ListArgs) -> Result<(), Failure> {
         plural(page.logs.len(), "entry", "entries")
     );
     match page.next_cursor() {
-        Some(cursor) => crate::notice::info(&format!(
+        Some(cursor) => crate::terminal::notice::info(&format!(
             "{count}; the next page:\n  {}",
             next_page(&args, &params, cursor)
         )),
-        None => crate::notice::info(&format!("{count}; no more")),
+        None => crate::terminal::notice::info(&format!("{count}; no more")),
     }
     Ok(())
 }

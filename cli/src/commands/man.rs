@@ -6,9 +6,9 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use crate::{
-    cli::{Cli, ManArgs},
     commands::completions::BIN,
     failure::Failure,
+    flags::cli::{Cli, ManArgs},
 };
 
 pub fn run(args: ManArgs) -> Result<(), Failure> {
@@ -29,7 +29,7 @@ pub fn run(args: ManArgs) -> Result<(), Failure> {
             command_page(sub, name)
         }
     };
-    crate::stdout::write_all(&render(page)?)
+    crate::terminal::stdout::write_all(&render(page)?)
 }
 
 /// The commands that have a page of their own (every one but `help`).
@@ -74,5 +74,5 @@ fn write_all_pages(command: &clap::Command, dir: &Path) -> Result<(), Failure> {
         std::fs::write(&path, roff).map_err(|e| Failure::io(&path, e))?;
         written.push_str(&format!("{}\n", path.display()));
     }
-    crate::stdout::write_all(written.as_bytes())
+    crate::terminal::stdout::write_all(written.as_bytes())
 }

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod config;
 pub mod config_init;
 pub mod config_profiles;
+pub mod continue_command;
 pub mod demo;
 pub mod export;
 pub mod keygen;

@@ -3,8 +3,8 @@
 use arize_audit_logs::AuditLog;
 
 use crate::{
-    cli::{SchemaArgs, SchemaFormat},
     failure::Failure,
+    flags::cli::{SchemaArgs, SchemaFormat},
 };
 
 /// Prints the schema of the format `args` names.

@@ -5,8 +5,8 @@ use std::io::Write;
 use arize_audit_logs::mock::{Faults, MockConfig, MockServer};
 
 use crate::{
-    cli::{MockArgs, ServeMockArgs},
     failure::Failure,
+    flags::cli::{MockArgs, ServeMockArgs},
 };
 
 /// The fake server's setup from its flags (also `demo`'s).
@@ -75,7 +75,7 @@ pub async fn run(args: ServeMockArgs) -> Result<(), Failure> {
     }
     println!("Press Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
-    crate::signals::listen().stopped().await;
+    crate::service::signals::listen().stopped().await;
     server.shutdown().await;
     Ok(())
 }

@@ -5,8 +5,7 @@ use std::io;
 
 use crate::{
     bucket,
-    cli::VerifyArgs,
-    connect,
+    connection::connect,
     digest::{
         self,
         keys::PublicKey,
@@ -15,7 +14,8 @@ use crate::{
         verify,
     },
     failure::Failure,
-    stdout,
+    flags::cli::VerifyArgs,
+    terminal::stdout,
 };
 
 pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
@@ -28,8 +28,8 @@ pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
         if start > end {
             return Err(Failure::Usage(format!(
                 "--start {} is after --end {}",
-                crate::filters::timestamp(&start),
-                crate::filters::timestamp(&end)
+                crate::flags::filters::timestamp(&start),
+                crate::flags::filters::timestamp(&end)
             )));
         }
     }

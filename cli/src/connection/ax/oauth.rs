@@ -63,7 +63,7 @@ pub fn credentials(
         lock_path: lock_path(&path),
         path,
         token_url,
-        http: crate::transport::client()?,
+        http: crate::connection::transport::client()?,
         current: tokio::sync::Mutex::new(tokens),
     }))
 }

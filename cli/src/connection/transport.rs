@@ -91,7 +91,7 @@ fn check_proxy(url: &str, name: &str) -> Result<(), Failure> {
 pub fn build(settings: &Transport) -> Result<reqwest::Client, Failure> {
     let mut builder = arize_audit_logs::http_client_builder();
     if !settings.verify {
-        crate::notice::warn(&format!(
+        crate::terminal::notice::warn(&format!(
             "warning: {VERIFY_ENV} is false: TLS certificates are not verified, so anyone on the \
              path can read the credentials and the audit log"
         ));

@@ -12,7 +12,7 @@
 //!    SDK's routing variables when one names a host (`ARIZE_REGION`,
 //!    `ARIZE_SINGLE_HOST`, `ARIZE_SINGLE_PORT`, `ARIZE_BASE_DOMAIN`,
 //!    `ARIZE_API_HOST`, with `ARIZE_API_SCHEME` and `ARIZE_API_PORT`),
-//!    resolved as the SDK resolves them (see [`crate::ax::routing`]);
+//!    resolved as the SDK resolves them (see [`crate::connection::ax::routing`]);
 //! 4. the profile named by `ARIZE_PROFILE` (the config file's, else `ax`'s),
 //!    else the config file's profile `default`, else `ax`'s active profile
 //!    (`~/.arize/.active_profile`);
@@ -34,10 +34,10 @@ use arize_audit_logs::{
 };
 
 use crate::{
-    ax::{self, routing::Resolved, AxProfile},
-    cli::ConnectionArgs,
-    config::{Config, Profile, DEFAULT_PROFILE, PROFILE_ENV},
+    connection::ax::{self, routing::Resolved, AxProfile},
+    connection::config::{Config, Profile, DEFAULT_PROFILE, PROFILE_ENV},
     failure::Failure,
+    flags::cli::ConnectionArgs,
     journal::{KeySource, Target},
 };
 
@@ -307,7 +307,7 @@ pub fn resolve(
     let region = |name: String, source: Source| -> Result<(Location, Source), Failure> {
         name.parse::<Region>()
             .map(|r| (Location::Region(r), source.clone()))
-            .map_err(|_| crate::ax::routing::unknown_region(&name, &source.to_string()))
+            .map_err(|_| crate::connection::ax::routing::unknown_region(&name, &source.to_string()))
     };
     let profile_location = |level: &Option<(Source, Profile)>| match level {
         Some((source, p)) => match (&p.base_url, &p.region) {
@@ -425,7 +425,7 @@ fn read_key_file(path: &Path, source: &Source) -> Result<String, Failure> {
             path.display()
         ))
     })?;
-    crate::notice::warn_if_shared(path);
+    crate::terminal::notice::warn_if_shared(path);
     let key = text.lines().next().unwrap_or("").trim().to_owned();
     if key.is_empty() {
         return Err(Failure::Auth(format!(
@@ -457,7 +457,7 @@ pub fn client_with(
     pinned: Option<&Target>,
 ) -> Result<(Client, Target), Failure> {
     let mut builder = Client::builder()
-        .http_client(crate::transport::client()?)
+        .http_client(crate::connection::transport::client()?)
         .ignore_environment()
         .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));
     if let Some(policy) = crate::hooks::no_progress_policy() {

@@ -5,7 +5,7 @@
 use arize_audit_logs::ListAuditLogsParams;
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::cli::FilterArgs;
+use crate::flags::cli::FilterArgs;
 
 pub use arize_audit_logs_archive::timestamp;
 
@@ -99,7 +99,7 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query_flags::QueryFlags;
+    use crate::flags::query_flags::QueryFlags;
     use proptest::prelude::*;
     use std::time::Duration;
 

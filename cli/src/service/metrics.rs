@@ -16,7 +16,7 @@ pub use disabled::Metrics;
 
 use std::sync::Arc;
 
-use crate::{cli::Command, failure::Failure};
+use crate::{failure::Failure, flags::cli::Command};
 
 /// The metrics a command asks for: `Some` with `--metrics-listen`.
 pub fn for_command(command: &Command) -> Result<Option<Arc<Metrics>>, Failure> {
@@ -52,7 +52,7 @@ mod enabled {
     use tracing::{field::Field, Event, Subscriber};
     use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
-    use crate::{cli::DEFAULT_INTERVAL, failure::Failure, listen_addr::ListenAddr};
+    use crate::{failure::Failure, flags::cli::DEFAULT_INTERVAL, flags::listen_addr::ListenAddr};
     use arize_audit_logs_archive::Observer;
 
     use arize_audit_logs::REQUEST_LOG_TARGET as REQUEST_TARGET;
@@ -434,7 +434,7 @@ mod disabled {
     use chrono::{DateTime, Utc};
     use tracing_subscriber::{registry, Layer};
 
-    use crate::{failure::Failure, listen_addr::ListenAddr};
+    use crate::{failure::Failure, flags::listen_addr::ListenAddr};
     use arize_audit_logs_archive::Observer;
 
     /// Never made: this build has no metrics endpoint.

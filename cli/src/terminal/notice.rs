@@ -8,7 +8,7 @@ use std::{
     sync::atomic::{AtomicBool, Ordering},
 };
 
-use crate::logging::LogFormat;
+use crate::terminal::logging::LogFormat;
 
 /// Whether stderr lines are JSON (`--log-format json`).
 static JSON: AtomicBool = AtomicBool::new(false);

@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn the_example_in_the_help_is_a_valid_config() {
-        let help = crate::cli::CONFIG_HELP;
+        let help = crate::flags::cli::CONFIG_HELP;
         let start = help.find("  [profiles").expect("an example");
         let end = help.find("Each setting").expect("then the order");
         let example: String = help[start..end]

@@ -19,7 +19,7 @@ pub fn authenticate(
     builder: arize_audit_logs::ClientBuilder,
     profile: &AxProfile,
 ) -> Result<arize_audit_logs::ClientBuilder, Failure> {
-    crate::notice::warn_if_shared(&profile.path);
+    crate::terminal::notice::warn_if_shared(&profile.path);
     Ok(match &profile.auth {
         AxAuth::ApiKey(key) => builder.api_key(key.expose().to_owned()),
         AxAuth::OAuth(_) => builder.bearer_source(oauth_credentials(profile)?),

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use indicatif::{ProgressState, ProgressStyle};
 use tracing_indicatif::span_ext::IndicatifSpanExt;
 
-use crate::logging::PROGRESS_TARGET;
+use crate::terminal::logging::PROGRESS_TARGET;
 
 /// The bar counts in hundredths of a percent of the range.
 const STEPS: u64 = 10_000;

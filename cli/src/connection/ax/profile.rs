@@ -190,11 +190,11 @@ pub fn load(
         ))
     })?;
     let file: File = toml::from_str(&text).map_err(|e| {
-        let (place, _) = crate::config::toml_error_place(path, &text, &e);
+        let (place, _) = crate::connection::config::toml_error_place(path, &text, &e);
         Failure::Usage(format!(
             "{place}: the ax profile {name:?} cannot be read ({}); `ax profiles show {name}` \
              shows what ax makes of it",
-            crate::config::safe_words(e.message())
+            crate::connection::config::safe_words(e.message())
         ))
     })?;
     let member = |m: &str| format!("`{m}` in {shown}");

@@ -6,7 +6,9 @@ use arize_audit_logs::{MAX_LIMIT, MIN_LIMIT};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::{help_headings as heading, logging::LogFormat, query_flags::QueryFlags};
+use crate::{
+    flags::help_headings as heading, flags::query_flags::QueryFlags, terminal::logging::LogFormat,
+};
 
 /// Export and inspect the Arize AX audit log (GET /v2/audit-logs).
 ///
@@ -139,7 +141,7 @@ pub enum ConfigCommand {
 #[derive(Debug, Args)]
 pub struct ConfigInitArgs {
     /// The profile's name.
-    #[arg(long, value_name = "NAME", default_value = crate::config::DEFAULT_PROFILE)]
+    #[arg(long, value_name = "NAME", default_value = crate::connection::config::DEFAULT_PROFILE)]
     pub profile: String,
     /// The profile's region [default: none set, which means global].
     #[arg(long, value_name = "REGION", value_parser = region_parser(), hide_possible_values = true)]
@@ -516,8 +518,8 @@ pub struct ExportArgs {
     /// /healthz on HOST:PORT, e.g. 127.0.0.1:9464 or localhost:9464. A host
     /// name is resolved when the command starts, and every address it
     /// resolves to is listened on (localhost: 127.0.0.1 and ::1).
-    #[arg(help_heading = heading::SERVICE, long, value_name = "HOST:PORT", value_parser = crate::listen_addr::parse)]
-    pub metrics_listen: Option<crate::listen_addr::ListenAddr>,
+    #[arg(help_heading = heading::SERVICE, long, value_name = "HOST:PORT", value_parser = crate::flags::listen_addr::parse)]
+    pub metrics_listen: Option<crate::flags::listen_addr::ListenAddr>,
     /// /healthz fails once the last successful poll is older than this many
     /// poll intervals (--interval) [default: 3].
     #[arg(help_heading = heading::SERVICE, long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), requires = "metrics_listen", hide_default_value = true)]
@@ -581,8 +583,8 @@ pub struct KeygenArgs {
 pub struct ServeMockArgs {
     /// The address to listen on, HOST:PORT; a host name listens on the
     /// first address it resolves to.
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = crate::listen_addr::parse)]
-    pub listen: crate::listen_addr::ListenAddr,
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = crate::flags::listen_addr::parse)]
+    pub listen: crate::flags::listen_addr::ListenAddr,
     /// Add one entry dated now this often (e.g. 2s), as a real account
     /// grows, to show `export --follow`.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive)]
@@ -708,7 +710,7 @@ fn parse_positive(text: &str) -> Result<Duration, String> {
 /// `--region`: [`parse_region`], offering the known regions' names to shell
 /// completions (any other name reaches the check that lists them).
 fn region_parser() -> impl clap::builder::TypedValueParser<Value = String> {
-    crate::completion_values::RegionParser::new(parse_region)
+    crate::flags::completion_values::RegionParser::new(parse_region)
 }
 
 /// `--region`: a name, never empty (an empty one would quietly mean the

@@ -6,7 +6,18 @@ use arize_audit_logs_archive::{
     journal::KeySource, parallel::Window, Location, Resume, StateLocation,
 };
 
-use crate::filters::{as_flags, shell_quote, timestamp};
+use crate::flags::filters::{as_flags, shell_quote, timestamp};
+
+/// A failed export in the command line's words: its exit code, and what is
+/// safe with the command that continues.
+pub fn failure(e: arize_audit_logs_archive::Error) -> crate::failure::Failure {
+    let hint = e.resume().map(hint);
+    let failure = crate::failure::Failure::from(e);
+    match hint {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
 
 /// The hint a failed export ends with.
 pub fn hint(resume: &Resume) -> String {

@@ -48,11 +48,11 @@ impl TypedValueParser for RegionParser {
 /// read, when it could not be (its profiles are then left out, the `ax`
 /// ones still given).
 pub fn profile_names() -> (Vec<String>, Option<String>) {
-    let (mut names, problem) = match crate::config::Config::load() {
+    let (mut names, problem) = match crate::connection::config::Config::load() {
         Ok(config) => (config.names(), None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    if let Some(ax_dir) = crate::ax::profile::directory() {
+    if let Some(ax_dir) = crate::connection::ax::profile::directory() {
         names.extend(ax_profile_names(&ax_dir));
     }
     names.sort();
@@ -60,10 +60,10 @@ pub fn profile_names() -> (Vec<String>, Option<String>) {
     (names, problem)
 }
 
-/// The `ax` tool's profiles ([`crate::ax::profile::names`]) that a shell
+/// The `ax` tool's profiles ([`crate::connection::ax::profile::names`]) that a shell
 /// can offer as they are: a name it would split or expand is left out.
 pub fn ax_profile_names(ax_dir: &Path) -> Vec<String> {
-    crate::ax::profile::names(ax_dir)
+    crate::connection::ax::profile::names(ax_dir)
         .into_iter()
         .filter(|name| {
             name.chars()

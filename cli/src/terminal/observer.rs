@@ -10,7 +10,7 @@ use std::{
 use arize_audit_logs_archive::{Observer, Progress};
 use chrono::{DateTime, Utc};
 
-use crate::progress::ProgressLine;
+use crate::terminal::progress::ProgressLine;
 
 /// The export's observers: the progress line, and the metrics when served.
 pub struct Terminal {
@@ -63,7 +63,7 @@ impl Observer for Terminal {
         if let Some(m) = &self.metrics {
             m.breaks(entries, description);
         }
-        crate::notice::warn(&format!(
+        crate::terminal::notice::warn(&format!(
             "warning: {description}; written as sent, and the export will exit with status 4"
         ));
     }
@@ -81,7 +81,7 @@ impl Observer for Terminal {
     }
 
     fn warning(&self, message: &str) {
-        crate::notice::warn(message);
+        crate::terminal::notice::warn(message);
     }
 
     fn done(&self) {
