@@ -28,6 +28,7 @@ pub mod safe_file;
 pub mod sink;
 pub mod small_file;
 mod stop;
+pub mod store;
 
 pub use archive::{
     Archive, ArchiveBuilder, Connector, Output, Settings, DEFAULT_BATCH_PAGES,

@@ -3,8 +3,6 @@
 //! progress.
 
 use std::{
-    io,
-    path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -13,150 +11,28 @@ use arize_audit_logs::{Client, RawAuditLog, ResumePoint};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    bucket::batch,
     check::Checked,
     conformance::Breaks,
-    digest::{self, keys::SigningKey, write::FileDigests, Content, Sealed, Unit},
     hooks,
-    journal::{self, Journal, Plan, Until, Written},
+    journal::{Journal, Plan, Until, Written},
     lookback::ServerClock,
     observer::{Observer, Progress},
     parallel,
-    resume::{Location, Resume, StateLocation},
+    resume::Resume,
     sink::{Durable, Sink},
     stop::{self, Stop, StopHandle, StopReason},
+    store::Store,
     Error, ErrorKind, Order,
 };
 
-/// Where the export goes.
-pub enum Store {
-    /// A file with its journal (`FILE.checkpoint`, or `--state`).
-    File { output: PathBuf, journal: PathBuf },
-    /// Standard output, with its state when `--state` names one; without, a
-    /// failure prints the command that fetches the rest.
-    Stdout { state: Option<PathBuf> },
-    /// Objects in a bucket, uploaded a batch at a time, with the state that
-    /// `--state` names, else the state kept in the bucket's prefix.
-    Bucket {
-        state: Option<PathBuf>,
-        uploader: Box<dyn Uploader>,
-    },
-}
-
-impl Store {
-    /// Where the journal is kept, if anywhere.
-    fn journal(&self) -> Option<&Path> {
-        match self {
-            Self::File { journal, .. } => Some(journal),
-            Self::Stdout { state } => state.as_deref(),
-            Self::Bucket { state, .. } => state.as_deref(),
-        }
-    }
-
-    /// Whether the export keeps a journal (anywhere).
-    fn keeps_state(&self) -> bool {
-        matches!(self, Self::Bucket { .. }) || self.journal().is_some()
-    }
-
-    /// Saves the journal where the store keeps it.
-    async fn save(&mut self, journal: &Journal) -> Result<(), Error> {
-        match self {
-            Self::Bucket {
-                state: None,
-                uploader,
-            } => uploader.save_state(journal).await,
-            store => match store.journal() {
-                Some(path) => journal::save(journal, path),
-                None => Ok(()),
-            },
-        }
-    }
-
-    /// Removes the journal (the export is finished, or wrote nothing).
-    async fn remove_journal(&mut self) -> Result<(), Error> {
-        match self {
-            Self::Bucket {
-                state: None,
-                uploader,
-            } => uploader.remove_state().await,
-            store => match store.journal() {
-                Some(path) => journal::remove(path),
-                None => Ok(()),
-            },
-        }
-    }
-}
-
-/// Stores batches of JSON Lines elsewhere (object storage).
-///
-/// A batch is whole pages, and always the same pages for the same starting
-/// point: its size is written ahead in the journal (`pending_pages`) before
-/// it is uploaded, so a run that continues after a crash cuts the same batch
-/// again and uploads the same objects under the same names, replacing
-/// rather than duplicating them.
-pub trait Uploader: Send {
-    /// Stores `lines` durably; `Ok` only once they are, with the objects
-    /// they were stored as.
-    fn upload<'a>(
-        &'a mut self,
-        lines: &'a [u8],
-    ) -> futures::future::BoxFuture<'a, Result<Vec<(Unit, Content)>, Error>>;
-    /// Stores a digest of the archive's chain (replacing one of the same
-    /// sequence: the same batch stored again after a crash).
-    fn store_digest<'a>(
-        &'a mut self,
-        digest: &'a Sealed,
-    ) -> futures::future::BoxFuture<'a, Result<(), Error>>;
-    /// The last digest of the archive's chain, if it has one.
-    fn digest_head(&mut self) -> futures::future::BoxFuture<'_, Result<Option<Sealed>, Error>>;
-    /// Where the batches go, for messages (`s3://bucket/prefix/`).
-    fn location(&self) -> String;
-    /// Saves the export's state in the store itself (an export without
-    /// `--state`), on the condition that no one else changed it.
-    fn save_state<'a>(
-        &'a mut self,
-        _journal: &'a Journal,
-    ) -> futures::future::BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async { Err(Error::storage("this store keeps no state")) })
-    }
-    /// Where the store keeps the export's state (see [`Uploader::save_state`]).
-    fn state_location(&self) -> String {
-        self.location()
-    }
-    /// Removes the state kept in the store (see [`Uploader::save_state`]).
-    fn remove_state(&mut self) -> futures::future::BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async { Ok(()) })
-    }
-    /// The format of the lines it is given, told before the first batch
-    /// (a bucket records it in its manifests).
-    fn lines_are(&mut self, _format: crate::Format) {}
-}
-
 /// How a pipeline runs, beside what it moves.
-pub struct Options {
-    /// The signals that stop it.
+pub(crate) struct Options {
+    /// What stops it.
     pub stop: StopHandle,
-    /// How often the journal is brought up to date (zero: after every page).
-    pub checkpoint_every: Duration,
     /// The journal was created by this run (not loaded to continue): a run
     /// that leaves nothing durable removes it again.
     pub fresh: bool,
     pub observer: Arc<dyn Observer>,
-    /// Pages in one batch for object storage, unless a pass ends first.
-    pub batch_pages: u64,
-    /// Digests of what is written (`--digests`), their chain in the journal.
-    pub digests: Option<Digests>,
-    /// Following into object storage: how long a poll's batch may be held
-    /// in the state before it is stored (`--batch-interval`; `None`: every
-    /// poll is stored).
-    pub batch_interval: Option<batch::Interval>,
-}
-
-/// How digests are written: signed with `key`, and for a file archive into
-/// `file`.
-pub struct Digests {
-    pub key: Option<SigningKey>,
-    pub file: Option<FileDigests>,
 }
 
 /// What a finished export did.
@@ -186,9 +62,8 @@ pub struct Pipeline<W: Durable> {
     saved_plan: Plan,
     saved_oldest: Option<DateTime<Utc>>,
     sink: Sink<W>,
-    store: Store,
+    store: Box<dyn Store>,
     stop: Stop,
-    checkpoint_every: Duration,
     fresh: bool,
     observer: Arc<dyn Observer>,
     /// The oldest `created_at` written (pages come newest first), for the
@@ -206,47 +81,22 @@ pub struct Pipeline<W: Durable> {
     /// A page is partly written: the file is ahead of the plan, so the
     /// journal must not be saved until the page is complete.
     mid_page: bool,
-    /// Pages fetched since the last commit (object storage's batch).
-    batch_pages: u64,
-    /// Pages in a batch, unless the journal's pending batch says otherwise.
-    batch_limit: u64,
-    /// The journal as last saved (object storage writes its batch size
-    /// ahead into it).
-    saved_journal: Option<Journal>,
-    /// Bytes written when background writeback was last started, and that
-    /// writeback while it runs.
-    writeback_at: u64,
-    writeback: Option<tokio::task::JoinHandle<()>>,
-    digests: Option<Digests>,
-    batch_interval: Option<batch::Interval>,
 }
 
-/// Start writing a file back to disk in the background every this many
-/// bytes, so the sync that ends the export has little left to do. It only
-/// saves time; the journal's order does not depend on it.
-const WRITEBACK_EVERY: u64 = 4 << 20;
-
 impl<W: Durable> Pipeline<W> {
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         journal: Journal,
         mut sink: Sink<W>,
-        store: Store,
+        mut store: Box<dyn Store>,
         options: Options,
     ) -> Self {
         let Options {
             stop,
-            checkpoint_every,
             fresh,
             observer,
-            batch_pages: batch_limit,
-            digests,
-            batch_interval,
         } = options;
-        if let (Store::Bucket { .. }, Some(held)) = (&store, &journal.held) {
-            // Counted in `written` already: they lead the next batch.
-            sink.restore_batch(held.lines.clone().into_bytes());
-        }
+        store.begin(&journal, &mut sink);
         Self {
             client,
             saved: journal.written.clone(),
@@ -260,20 +110,12 @@ impl<W: Durable> Pipeline<W> {
             sink,
             store,
             stop: stop.watch(),
-            checkpoint_every,
             fresh,
             observer,
             oldest: None,
             last_save: Instant::now(),
             started: Instant::now(),
             mid_page: false,
-            batch_pages: 0,
-            batch_limit,
-            saved_journal: None,
-            writeback_at: 0,
-            writeback: None,
-            digests,
-            batch_interval,
         }
     }
 
@@ -281,9 +123,6 @@ impl<W: Durable> Pipeline<W> {
         hooks::pause("started");
         if let Until::Follow { interval_ms, .. } = &self.journal.until {
             self.observer.following(Duration::from_millis(*interval_ms));
-        }
-        if matches!(self.store, Store::Bucket { .. }) {
-            self.saved_journal = Some(self.journal.clone());
         }
         let result = match self.passes().await {
             Ok(stopped) => self.finish(stopped).await,
@@ -382,7 +221,7 @@ impl<W: Durable> Pipeline<W> {
                     );
                     self.observer.late(late);
                 }
-                self.batch_pages += 1;
+                self.store.page_fetched();
                 self.observer.page(self.sink.entries() - before, newest);
                 let plan = &mut self.journal.plan;
                 match delivery.resume {
@@ -401,10 +240,13 @@ impl<W: Durable> Pipeline<W> {
                     return Ok(());
                 }
                 hooks::pause("page-written");
-                if self.commit_due() {
+                if self
+                    .store
+                    .commit_due(&self.journal, self.last_save.elapsed())
+                {
                     self.commit().await?;
                 } else {
-                    self.start_writeback();
+                    self.store.between_commits(&mut self.sink);
                 }
                 self.observer.progress(&Progress {
                     entries: self.sink.entries(),
@@ -444,7 +286,7 @@ impl<W: Durable> Pipeline<W> {
         self.replace_existing()?;
         self.sink
             .write_page(&entries)
-            .map_err(|e| self.io_failure(e))?;
+            .map_err(|e| self.store.io_error(e))?;
         if let Until::Follow { lookback, .. } = &mut self.journal.until {
             lookback.record(&entries, self.journal.range.end);
         }
@@ -462,149 +304,15 @@ impl<W: Durable> Pipeline<W> {
         self.observer.breaks(new.count, &new.describe());
     }
 
-    /// Every few MiB, starts syncing the file on the blocking pool (one at a
-    /// time) while the export goes on waiting for the network.
-    fn start_writeback(&mut self) {
-        if self.sink.bytes() < self.writeback_at + WRITEBACK_EVERY
-            || self.writeback.as_ref().is_some_and(|w| !w.is_finished())
-        {
-            return;
-        }
-        self.writeback_at = self.sink.bytes();
-        if let Some(file) = self.sink.writeback_handle() {
-            self.writeback = Some(tokio::task::spawn_blocking(move || {
-                let _ = file.sync_data();
-            }));
-        }
-    }
-
     /// With `--overwrite`, the old content goes when the first entries come.
     fn replace_existing(&mut self) -> Result<(), Error> {
         if self.journal.replaces_existing && !self.sink.started() {
             self.sink
                 .discard_existing()
-                .map_err(|e| self.io_failure(e))?;
+                .map_err(|e| self.store.io_error(e))?;
             self.journal.replaces_existing = false;
         }
         Ok(())
-    }
-
-    /// Whether a commit is due after a page: by time for a file or stdout,
-    /// by whole batches for object storage.
-    fn commit_due(&self) -> bool {
-        match self.store {
-            Store::Bucket { .. } => {
-                self.batch_pages
-                    >= self.journal.pending_pages.unwrap_or_else(|| {
-                        batch::room(self.batch_limit, self.journal.held.as_ref())
-                    })
-            }
-            _ => self.last_save.elapsed() >= self.checkpoint_every,
-        }
-    }
-
-    /// Uploads the batch gathered for object storage, its size written
-    /// ahead into the journal first. A failed upload keeps the batch, so the
-    /// journal is never saved past what is stored.
-    async fn upload_batch(&mut self) -> Result<(), Error> {
-        let Store::Bucket { state, uploader } = &mut self.store else {
-            return Ok(());
-        };
-        if let Some(saved) = &mut self.saved_journal {
-            // Lines held in the state lead the batch: written ahead even
-            // when they go alone (no pages after them).
-            if (self.batch_pages > 0 || saved.held.is_some())
-                && saved.pending_pages != Some(self.batch_pages)
-            {
-                // Recorded as saved only once it is.
-                let mut ahead = saved.clone();
-                ahead.pending_pages = Some(self.batch_pages);
-                match state {
-                    Some(path) => journal::save(&ahead, path)?,
-                    None => uploader.save_state(&ahead).await?,
-                }
-                *saved = ahead;
-            }
-        }
-        // Taken once written ahead: a failure before keeps it in the sink.
-        let Some(mut batch) = self.sink.take_batch() else {
-            return Ok(());
-        };
-        if self
-            .saved_journal
-            .as_ref()
-            .is_some_and(|j| j.held.is_some())
-        {
-            batch = match batch::in_order(&batch, self.journal.order) {
-                Ok(sorted) => sorted,
-                Err(failure) => {
-                    self.sink.restore_batch(batch);
-                    return Err(failure);
-                }
-            };
-        }
-        if !batch.is_empty() {
-            let units = match uploader.upload(&batch).await {
-                Ok(units) => units,
-                Err(failure) => {
-                    self.sink.restore_batch(batch);
-                    return Err(failure);
-                }
-            };
-            // A digest for each stored object, once it is stored. If one fails,
-            // the batch is kept and the chain set back: the next attempt
-            // stores the same objects and digests under the same names.
-            if let (Some(digests), Some(chain)) = (&self.digests, &mut self.journal.digests) {
-                let before = chain.clone();
-                for (unit, content) in units {
-                    let sealed = chain.next_digest(
-                        unit,
-                        content,
-                        &self.journal.filters,
-                        digests.key.as_ref(),
-                    );
-                    if let Err(failure) = uploader.store_digest(&sealed).await {
-                        *chain = before;
-                        self.sink.restore_batch(batch);
-                        return Err(failure);
-                    }
-                }
-            }
-        }
-        self.batch_pages = 0;
-        self.journal.pending_pages = None;
-        self.journal.held = None;
-        Ok(())
-    }
-
-    /// `--batch-interval`, at the end of a poll: holds the batch in the
-    /// journal instead of storing it, unless it is due (see
-    /// [`crate::bucket::batch`]). A batch written ahead is stored as cut.
-    fn hold_batch(&mut self) -> Result<bool, Error> {
-        let Some(interval) = &self.batch_interval else {
-            return Ok(false);
-        };
-        if self.journal.pending_pages.is_some() {
-            return Ok(false);
-        }
-        let Some(lines) = self.sink.take_batch() else {
-            return Ok(false);
-        };
-        let decided = interval.decide(
-            &lines,
-            self.journal.held.as_ref(),
-            self.batch_pages,
-            Utc::now(),
-        );
-        self.sink.restore_batch(lines);
-        match decided? {
-            batch::Decision::Hold(held) => {
-                self.journal.held = Some(held);
-                self.batch_pages = 0;
-                Ok(true)
-            }
-            batch::Decision::Store => Ok(false),
-        }
     }
 
     /// Makes what is written durable, then replaces the journal to count it.
@@ -613,61 +321,29 @@ impl<W: Durable> Pipeline<W> {
     }
 
     /// [`Self::commit`]; at the end of a poll (`poll`), a bucket's batch may
-    /// be held in the journal instead of stored (`--batch-interval`).
+    /// be held in the journal instead of stored.
     async fn commit_or_hold(&mut self, poll: bool) -> Result<(), Error> {
         self.last_save = Instant::now();
-        if !(poll && self.hold_batch()?) {
-            self.upload_batch().await?;
-        }
-        let mut written = self.sink.sync().map_err(|e| self.io_failure(e))?;
+        self.store
+            .store(&mut self.journal, &mut self.sink, poll)
+            .await?;
+        let mut written = self.sink.sync().map_err(|e| self.store.io_error(e))?;
         written.pages = self.pages;
         written.repeats = self.repeats;
         written.late = self.late;
         hooks::pause("data-synced");
-        self.seal_file(written.bytes)?;
+        self.store.seal(&mut self.journal, written.bytes)?;
         if self.store.keeps_state() {
             self.journal.written = written.clone();
-            self.store.save(&self.journal).await?;
+            self.store.save_state(&self.journal).await?;
             hooks::pause("journal-saved");
-            if self.saved_journal.is_some() {
-                self.saved_journal = Some(self.journal.clone());
-            }
-            if let Store::Bucket { .. } = &self.store {
-                self.observer
-                    .held(self.journal.held.as_ref().map_or(0, batch::Held::entries));
+            if let Some(held) = self.store.saved(&self.journal) {
+                self.observer.held(held);
             }
         }
         self.saved = written;
         self.saved_plan = self.journal.plan.clone();
         self.saved_oldest = self.oldest;
-        Ok(())
-    }
-
-    /// Writes the digests of a file archive's bytes `covered..bytes`, which
-    /// are durable; the journal saved next counts them.
-    fn seal_file(&mut self, bytes: u64) -> Result<(), Error> {
-        let (Some(digests), Some(chain), Store::File { output, .. }) =
-            (&mut self.digests, &mut self.journal.digests, &self.store)
-        else {
-            return Ok(());
-        };
-        let Some(file) = &mut digests.file else {
-            return Ok(());
-        };
-        while chain.covered < bytes {
-            let Some((unit, content)) = digest::write::next_unit(output, chain.covered, bytes)?
-            else {
-                break;
-            };
-            // The chain moves on only once its digest is on disk.
-            let mut next = chain.clone();
-            next.covered += content.bytes;
-            let sealed =
-                next.next_digest(unit, content, &self.journal.filters, digests.key.as_ref());
-            next.file_bytes = file.append(&sealed)?;
-            *chain = next;
-        }
-        hooks::pause("digest-written");
         Ok(())
     }
 
@@ -724,24 +400,20 @@ impl<W: Durable> Pipeline<W> {
         if !keep_old {
             self.replace_existing()?;
         }
-        if self.following() || matches!(self.store, Store::Bucket { .. }) {
+        if self.following() || self.store.commits_at_finish() {
             // Before the format's closing (a JSON array's `]`), which a
             // continued export cuts off again; and the last batch uploaded.
             self.commit().await?;
         }
         if keep_old {
-            if let Some(Digests {
-                file: Some(file), ..
-            }) = &self.digests
-            {
-                file.remove_if_created();
-            }
+            self.store.discard_digests();
         } else {
-            self.sink.finish().map_err(|e| self.io_failure(e))?;
-            self.seal_file(self.sink.bytes())?;
+            self.sink.finish().map_err(|e| self.store.io_error(e))?;
+            let bytes = self.sink.bytes();
+            self.store.seal(&mut self.journal, bytes)?;
         }
         if !self.following() {
-            self.store.remove_journal().await?;
+            self.store.remove_state().await?;
         }
         self.observer.done();
         Ok(Summary {
@@ -771,17 +443,15 @@ impl<W: Durable> Pipeline<W> {
         }
         // A batch written ahead may have reached the store in part: its
         // journal must stay, so the next run stores the same batch again.
-        let wrote_ahead = self
-            .saved_journal
-            .as_ref()
-            .is_some_and(|j| j.pending_pages.is_some());
+        let wrote_ahead = self.store.wrote_ahead();
         let untouched = self.saved.entries == 0
             && self.saved.bytes == 0
             && self.journal.range == self.journal.requested
             && !wrote_ahead
             && !kept_position;
         let clean = if self.fresh && untouched {
-            Some(self.clean_up().await.map_err(|e| e.to_string()))
+            let cleaned = self.store.clean_up(&self.journal, &mut self.sink).await;
+            Some(cleaned.map_err(|e| e.to_string()))
         } else {
             None
         };
@@ -791,42 +461,11 @@ impl<W: Durable> Pipeline<W> {
     /// What is safe, as the state on disk (or in the store) says, not what
     /// was fetched since.
     fn resume(&self, clean: Option<Result<(), String>>) -> Resume {
-        let held = self
-            .saved_journal
-            .as_ref()
-            .and_then(|j| j.held.as_ref())
-            .map_or(0, batch::Held::entries);
-        let (output, state) = match &self.store {
-            Store::File { output, journal } => (
-                Location::File(output.clone()),
-                Some(StateLocation::File {
-                    path: journal.clone(),
-                    default: *journal == journal::path_for(output),
-                }),
-            ),
-            Store::Bucket { state, uploader } => (
-                Location::Bucket(uploader.location()),
-                Some(state.as_ref().map_or_else(
-                    || StateLocation::Prefix(uploader.state_location()),
-                    |path| StateLocation::File {
-                        path: path.clone(),
-                        default: false,
-                    },
-                )),
-            ),
-            Store::Stdout { state } => (
-                Location::Writer,
-                state.as_ref().map(|path| StateLocation::File {
-                    path: path.clone(),
-                    default: false,
-                }),
-            ),
-        };
         Resume {
             written: self.saved.entries,
-            held,
-            output,
-            state,
+            held: self.store.held(),
+            output: self.store.location(),
+            state: self.store.state_location(),
             point: self.saved_plan.resume.clone(),
             remaining: self.saved_plan.windows.clone(),
             oldest: self.saved_oldest,
@@ -842,44 +481,6 @@ impl<W: Durable> Pipeline<W> {
                 Until::Entries { max } => Some(max.saturating_sub(self.saved.entries)),
                 _ => None,
             },
-        }
-    }
-
-    /// Undoes a start that wrote nothing durable: the journal goes, and the
-    /// file too if the export created it (else it is cut back to empty, as it
-    /// was, unless `--overwrite` already replaced it).
-    async fn clean_up(&mut self) -> Result<(), Error> {
-        let (output, journal_path) = match &self.store {
-            Store::File { output, journal } => (output, journal),
-            Store::Stdout { .. } | Store::Bucket { .. } => {
-                return self.store.remove_journal().await
-            }
-        };
-        if let Some(Digests {
-            file: Some(file), ..
-        }) = &self.digests
-        {
-            file.remove_if_created();
-        }
-        if self.journal.created_file {
-            match std::fs::remove_file(output) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(output, e)),
-            }
-        } else if self.sink.started() {
-            self.sink
-                .discard_existing()
-                .map_err(|e| Error::io(output, e))?;
-        }
-        journal::remove(journal_path)
-    }
-
-    fn io_failure(&self, e: io::Error) -> Error {
-        match &self.store {
-            Store::File { output, .. } => Error::io(output, e),
-            Store::Stdout { .. } => Error::io(Path::new("stdout"), e),
-            Store::Bucket { uploader, .. } => Error::io(Path::new(&uploader.location()), e),
         }
     }
 }

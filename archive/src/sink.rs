@@ -30,7 +30,7 @@ fn csv_columns() -> impl Iterator<Item = &'static str> {
 }
 
 /// An output that can be made durable.
-pub trait Durable: Write {
+pub trait Durable: Write + Send {
     /// Flushes, and for a file waits until the data is on disk.
     fn sync(&mut self) -> io::Result<()>;
     /// Empties a file and writes from its start (`--overwrite`, or undoing a

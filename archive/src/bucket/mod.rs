@@ -3,7 +3,7 @@
 //! object store through the `object_store` crate (feature `s3`, on by
 //! default; a build without it refuses such an output).
 //!
-//! Each batch the export uploads (see [`crate::pipeline::Uploader`]) becomes
+//! Each batch the export uploads (see [`crate::store::Uploader`]) becomes
 //! one gzip-compressed object per day of `created_at` (UTC), under
 //! `PREFIX/dt=YYYY-MM-DD/`, named after its content: the `created_at` of its
 //! first and last line and the start of its SHA-256, so the same lines always
@@ -43,7 +43,7 @@ mod prefix_state;
 #[cfg(feature = "s3")]
 mod preflight;
 
-use crate::{journal::Journal, parallel::Window, pipeline::Uploader, Error, Format};
+use crate::{journal::Journal, parallel::Window, store::Uploader, Error, Format};
 
 /// The name, within a prefix, of the state an export without `--state`
 /// keeps there.
@@ -172,7 +172,7 @@ mod enabled {
         digest::{self, Content, ContentBuilder, Sealed, Unit},
         journal::Journal,
         parallel::Window,
-        pipeline::Uploader,
+        store::Uploader,
         Error, Format,
     };
 
