@@ -321,7 +321,7 @@ impl ArchiveBuilder {
     }
 
     /// How far back each poll of a followed archive reads again, for
-    /// entries the server shows late ([`DEFAULT_LOOKBACK`] unless set).
+    /// entries the server shows late ([`crate::lookback::DEFAULT_LOOKBACK`] unless set).
     pub fn lookback(mut self, lookback: Duration) -> Self {
         self.lookback = Some(lookback);
         self
@@ -362,7 +362,7 @@ impl ArchiveBuilder {
     }
 
     /// Following into a bucket: how long fetched entries may be held in the
-    /// state before they are stored ([`batch::DEFAULT`] unless set).
+    /// state before they are stored ([`crate::bucket::batch::DEFAULT`] unless set).
     pub fn batch_interval(mut self, interval: Duration) -> Self {
         self.batch_interval = Some(interval);
         self

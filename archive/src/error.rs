@@ -48,7 +48,8 @@ pub enum ErrorKind {
 /// [`source`](std::error::Error::source).
 pub struct Error {
     kind: ErrorKind,
-    detail: Detail,
+    /// Boxed: an `Err` stays two words wide on every path.
+    detail: Box<Detail>,
     resume: Option<Box<Resume>>,
 }
 
@@ -64,7 +65,7 @@ impl Error {
     fn new(kind: ErrorKind, detail: Detail) -> Self {
         Self {
             kind,
-            detail,
+            detail: Box::new(detail),
             resume: None,
         }
     }
@@ -122,9 +123,12 @@ impl Error {
     /// The connector's error, taken out, for [`ErrorKind::Connect`]; else
     /// the error as it was.
     pub fn into_connect_error(self) -> Result<Box<dyn std::error::Error + Send + Sync>, Self> {
-        match self.detail {
+        match *self.detail {
             Detail::Connect(e) => Ok(e),
-            detail => Err(Self { detail, ..self }),
+            detail => Err(Self {
+                detail: Box::new(detail),
+                ..self
+            }),
         }
     }
 
@@ -146,7 +150,7 @@ impl Error {
 
     /// The API's error, for [`ErrorKind::Api`].
     pub fn api(&self) -> Option<&arize_audit_logs::Error> {
-        match &self.detail {
+        match self.detail.as_ref() {
             Detail::Api(e) => Some(e),
             _ => None,
         }
@@ -155,15 +159,18 @@ impl Error {
     /// The API's error, taken out, for [`ErrorKind::Api`]; else the error
     /// as it was.
     pub fn into_api(self) -> Result<arize_audit_logs::Error, Self> {
-        match self.detail {
+        match *self.detail {
             Detail::Api(e) => Ok(e),
-            detail => Err(Self { detail, ..self }),
+            detail => Err(Self {
+                detail: Box::new(detail),
+                ..self
+            }),
         }
     }
 
     /// The file that could not be read or written, for an I/O failure.
     pub fn path(&self) -> Option<&Path> {
-        match &self.detail {
+        match self.detail.as_ref() {
             Detail::Io { path, .. } => Some(path),
             _ => None,
         }
@@ -184,7 +191,7 @@ impl From<arize_audit_logs::Error> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.detail {
+        match self.detail.as_ref() {
             Detail::Message(m) => f.write_str(m),
             Detail::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Detail::Api(e) => fmt::Display::fmt(e, f),
@@ -209,7 +216,7 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.detail {
+        match self.detail.as_ref() {
             Detail::Io { source, .. } => Some(source),
             Detail::Api(e) => Some(e),
             Detail::Connect(e) => Some(e.as_ref()),

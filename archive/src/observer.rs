@@ -21,7 +21,7 @@ pub trait Observer: Send + Sync {
     /// A followed run waits for its next poll.
     fn waiting(&self, _entries: u64, _pages: u64) {}
     /// Entries were written that break the document (see
-    /// [`crate::conformance`]); `description` says which and how.
+    /// [`Breaks`](crate::Breaks)); `description` says which and how.
     fn breaks(&self, _entries: u64, _description: &str) {}
     /// `found` of the entries just written were found by the look-back of a
     /// followed run (visible only after an earlier poll had covered their

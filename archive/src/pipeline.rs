@@ -200,8 +200,7 @@ impl<W: Durable> Pipeline<W> {
                 let checked = self
                     .journal
                     .guard
-                    .check(delivery.entries, delivery.cursor.as_deref())
-                    .map_err(Error::from)?;
+                    .check(delivery.entries, delivery.cursor.as_deref())?;
                 let newest = checked.entries.first().map(RawAuditLog::created_at);
                 let before = self.sink.entries();
                 let breaks_before = self.sink.breaks().count;

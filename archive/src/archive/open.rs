@@ -29,7 +29,7 @@ use crate::{
 impl ArchiveBuilder {
     pub(super) async fn open_output(mut self) -> Result<Opened, Error> {
         match std::mem::replace(&mut self.output, Output::Stdout) {
-            Output::Bucket { url, endpoint } => self.to_bucket(url, endpoint).await,
+            Output::Bucket { url, endpoint } => self.open_bucket(url, endpoint).await,
             Output::Objects(uploader) => {
                 let Some(path) = self.state.clone() else {
                     return Err(Error::refused(format!(
@@ -46,11 +46,11 @@ impl ArchiveBuilder {
             }
             Output::Stdout => {
                 let out = BufWriter::with_capacity(WRITE_BUFFER, io::stdout());
-                self.to_writer(out, "stdout")
+                self.open_writer(out, "stdout")
             }
             Output::Writer(writer) => {
                 let out = BufWriter::with_capacity(WRITE_BUFFER, writer);
-                self.to_writer(out, "the writer")
+                self.open_writer(out, "the writer")
             }
             Output::File(path) => {
                 self.output = Output::File(path.clone());
@@ -64,7 +64,7 @@ impl ArchiveBuilder {
                         )));
                     }
                     let out = BufWriter::with_capacity(WRITE_BUFFER, stream);
-                    return self.to_writer(out, "stdout");
+                    return self.open_writer(out, "stdout");
                 }
                 let journal = self
                     .state
@@ -120,7 +120,7 @@ impl ArchiveBuilder {
     /// An archive to a writer (standard output, a device or FIFO): with a
     /// state, started or continued from it, and acknowledged (flushed, then
     /// the state saved) page by page.
-    fn to_writer<W: Durable + Send + 'static>(
+    fn open_writer<W: Durable + Send + 'static>(
         mut self,
         out: W,
         name: &str,
@@ -236,7 +236,7 @@ impl ArchiveBuilder {
     /// file, else the prefix's), uploaded in whole batches. The prefix is
     /// opened (credentials, bucket, lease, state) before any request to
     /// Arize, and its lease given back however the run ends.
-    async fn to_bucket(self, url: String, endpoint: Option<String>) -> Result<Opened, Error> {
+    async fn open_bucket(self, url: String, endpoint: Option<String>) -> Result<Opened, Error> {
         self.check_bucket_request(&url)?;
         let (session, in_prefix, uploader) =
             bucket::Session::open(&url, endpoint.as_deref()).await?;

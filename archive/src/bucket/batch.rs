@@ -13,7 +13,7 @@
 //!
 //! A continued run puts the held lines back in front of its batch. Storing
 //! them follows the write-ahead rule of every batch (see
-//! [`crate::pipeline::Uploader`]): the state first records how many pages
+//! [`crate::store::Uploader`]): the state first records how many pages
 //! after the held lines the batch takes (none, for held lines stored
 //! alone), so a run killed after the upload and before the state counts it
 //! cuts the very same batch again; its objects are named after their

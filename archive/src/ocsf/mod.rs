@@ -75,7 +75,7 @@ pub enum Read {
 ///
 /// Every entry has an event. One that breaks the document (a documented
 /// member missing, repeated or of another type) is mapped from
-/// [`entry::as_documented`]: each such member as its JSON text, a missing
+/// `entry::as_documented`: each such member as its JSON text, a missing
 /// one as empty; `raw_data` keeps the entry exactly as sent. The sink
 /// counts it as it does for every format, and the export ends with exit 4.
 pub fn write_event(out: &mut Vec<u8>, entry: &RawAuditLog, line: &str) -> io::Result<Read> {

@@ -1,4 +1,4 @@
-//! Where an archive's entries and state go: one [`Store`] for each kind of
+//! Where an archive's entries and state go: one `Store` for each kind of
 //! output, each owning what only it does. A file syncs, writes its digests
 //! beside it and starts writeback in the background; a writer acknowledges
 //! page by page; a bucket gathers whole pages into batches, writes each

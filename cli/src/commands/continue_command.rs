@@ -2,9 +2,7 @@
 //! (what is safe, where it stopped) in the command line's words, with the
 //! command that continues it.
 
-use arize_audit_logs_archive::{
-    journal::KeySource, parallel::Window, Location, Resume, StateLocation,
-};
+use arize_audit_logs_archive::{journal::KeySource, Location, Resume, StateLocation, Window};
 
 use crate::flags::filters::{as_flags, shell_quote, timestamp};
 
