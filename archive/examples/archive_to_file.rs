@@ -20,9 +20,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use arize_audit_logs::Client;
-use arize_audit_logs_archive::{
-    journal, Archive, ErrorKind, Output, StopReason, StopHandle,
-};
+use arize_audit_logs_archive::{journal, Archive, ErrorKind, Output, StopHandle, StopReason};
 use chrono::{DateTime, Utc};
 
 /// What the command line says.

@@ -111,10 +111,12 @@ async fn stop_on_signals(stop: StopHandle) {
             }
         }
     }
-    // Elsewhere, Ctrl-C (and a console's close) is how a run is stopped.
+    // Elsewhere, Ctrl-C is how a run is stopped.
     #[cfg(not(unix))]
-    if tokio::signal::ctrl_c().await.is_ok() {
-        stop.stop(StopReason::Interrupt);
+    {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.stop(StopReason::Interrupt);
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use arize_audit_logs::{mock::MockServer, ListAuditLogsParams};
 use arize_audit_logs_archive::{
     journal, Archive, ArchiveBuilder, ErrorKind, Observer, Output, StopHandle, StopReason,
 };
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 use common::{at, ids_between, ids_in, ids_of, server, END};
 
@@ -165,7 +165,10 @@ async fn a_run_stopped_mid_range_says_what_is_written_and_resume_only_finishes_t
         "{stopped}"
     );
     let resume = stopped.resume().expect("it says what is safe");
-    assert_eq!(resume.written, 150, "the three pages written before the stop");
+    assert_eq!(
+        resume.written, 150,
+        "the three pages written before the stop"
+    );
     assert_eq!(
         ids_in(&file),
         expected[..150],
@@ -216,9 +219,10 @@ async fn a_state_made_for_one_filter_is_refused_when_continued_with_another() {
         .find(|u| **u != users[0])
         .expect("two users")
         .clone();
-    let for_user = |user: &str| ListAuditLogsParams {
-        user_id: Some(user.to_owned()),
-        ..ListAuditLogsParams::default()
+    let for_user = |user: &str| {
+        let mut params = ListAuditLogsParams::default();
+        params.user_id = Some(user.to_owned());
+        params
     };
 
     // A run stopped after its first page (a deploy).
@@ -286,7 +290,7 @@ async fn a_last_30_days_archive_continued_a_day_later_keeps_its_pinned_window() 
     let file = dir.path().join("audit.jsonl");
     let state = dir.path().join("audit.state");
     let thirty_days = Duration::from_secs(30 * 86_400);
-    let day_ago = Utc::now() - TimeDelta::days(1);
+    let day_ago = (Utc::now() - TimeDelta::days(1)).trunc_subsecs(0);
 
     // Begun a day ago (its end pinned then), stopped after two pages.
     let stop = StopHandle::new();
@@ -314,11 +318,18 @@ async fn a_last_30_days_archive_continued_a_day_later_keeps_its_pinned_window() 
         .await
         .expect("continues");
     assert!(today.settings().continued);
-    assert_eq!(today.settings().requested, pinned, "the state's window wins");
+    assert_eq!(
+        today.settings().requested,
+        pinned,
+        "the state's window wins"
+    );
     today.run().await.expect("finishes");
 
     let expected = ids_between(&server, pinned.start, pinned.end);
     let in_last_day = ids_between(&server, pinned.end + TimeDelta::milliseconds(1), Utc::now());
-    assert!(!in_last_day.is_empty(), "the last day has entries to leave out");
+    assert!(
+        !in_last_day.is_empty(),
+        "the last day has entries to leave out"
+    );
     assert_eq!(ids_in(&file), expected, "exactly the pinned window");
 }

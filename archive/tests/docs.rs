@@ -54,7 +54,9 @@ fn shown_in(shown: &[String], compiled: &[String]) -> Result<(), String> {
             continue;
         }
         if !rest.any(|c| c == line) {
-            return Err(format!("{line:?} is not in the compiled example (in order)"));
+            return Err(format!(
+                "{line:?} is not in the compiled example (in order)"
+            ));
         }
     }
     Ok(())

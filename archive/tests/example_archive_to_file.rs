@@ -38,7 +38,14 @@ fn example(name: &str) -> PathBuf {
     };
     if stale {
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "arize-audit-logs-archive", "--example", name])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "arize-audit-logs-archive",
+                "--example",
+                name,
+            ])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "cargo build --example {name} failed");
@@ -96,7 +103,11 @@ async fn the_example_killed_mid_range_and_run_again_archives_every_entry_once_in
             break;
         }
         polls += 1;
-        assert!(polls < 3_000, "nothing written to {} in a minute", file.display());
+        assert!(
+            polls < 3_000,
+            "nothing written to {} in a minute",
+            file.display()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     first.start_kill().expect("kill -9");
@@ -131,7 +142,10 @@ async fn the_example_killed_mid_range_and_run_again_archives_every_entry_once_in
         expected,
         "every entry of the range once, newest first"
     );
-    assert!(!checkpoint.exists(), "the finished archive's journal is gone");
+    assert!(
+        !checkpoint.exists(),
+        "the finished archive's journal is gone"
+    );
 
     // Once finished, the same command writes nothing again.
     let before = std::fs::read(&file).expect("the archive");
@@ -139,13 +153,20 @@ async fn the_example_killed_mid_range_and_run_again_archives_every_entry_once_in
         .output()
         .await
         .expect("the example runs a third time");
-    assert!(!third.status.success(), "a finished archive is not written again");
+    assert!(
+        !third.status.success(),
+        "a finished archive is not written again"
+    );
     assert!(
         String::from_utf8_lossy(&third.stderr).contains("already exists"),
         "it says why: {}",
         String::from_utf8_lossy(&third.stderr)
     );
-    assert_eq!(std::fs::read(&file).expect("the archive"), before, "untouched");
+    assert_eq!(
+        std::fs::read(&file).expect("the archive"),
+        before,
+        "untouched"
+    );
 }
 
 #[tokio::test]
