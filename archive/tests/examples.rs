@@ -1,6 +1,7 @@
-//! The `archive_to_file` example does what its documentation promises a
-//! service author: killed part way (`kill -9`), the same command continues,
-//! and the file holds every entry of the range once, in order.
+//! The examples do what their documentation promises a service author:
+//! `archive_to_file`, killed part way (`kill -9`), continues with the same
+//! command, and the file holds every entry of the range once, in order; both
+//! refuse a bad command line before they connect.
 
 mod common;
 
@@ -191,4 +192,23 @@ async fn the_example_refuses_a_missing_range_before_connecting() {
     );
     assert_eq!(server.requests(), 0, "nothing was asked of the server");
     assert!(!file.exists(), "nothing was created");
+}
+
+#[tokio::test]
+async fn the_bucket_example_refuses_a_missing_bucket_url_before_connecting() {
+    let server = server(10).await;
+    let output = Command::new(example("follow_to_bucket"))
+        .args(["--endpoint", "http://127.0.0.1:9"])
+        .env("ARIZE_API_KEY", server.api_key())
+        .env("ARIZE_BASE_URL", server.uri())
+        .output()
+        .await
+        .expect("the example runs");
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("the bucket URL is required"),
+        "it names what is missing: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(server.requests(), 0, "nothing was asked of the server");
 }
