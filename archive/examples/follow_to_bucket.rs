@@ -43,6 +43,10 @@ impl Observer for LogPages {
         }
     }
 
+    fn waiting(&self, entries: u64, _pages: u64) {
+        eprintln!("caught up: {entries} entries archived; waiting for the next poll");
+    }
+
     fn late(&self, found: u64) {
         eprintln!("the look-back found {found} entries that became visible late");
     }

@@ -212,3 +212,175 @@ async fn the_bucket_example_refuses_a_missing_bucket_url_before_connecting() {
     );
     assert_eq!(server.requests(), 0, "nothing was asked of the server");
 }
+
+/// The virtual environment that holds moto and boto3 (as `.ci/run` makes
+/// it for `cli/tests/bucket.rs`; `MOTO_VENV` points elsewhere).
+#[cfg(unix)]
+fn moto_venv() -> PathBuf {
+    std::env::var_os("MOTO_VENV").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/moto-venv"),
+        PathBuf::from,
+    )
+}
+
+/// Credentials moto accepts and its region, as the AWS tools read them.
+#[cfg(unix)]
+fn aws_env(command: &mut Command) -> &mut Command {
+    command
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+}
+
+/// Runs the venv's python with `args` and moto's credentials; its stdout.
+#[cfg(unix)]
+async fn python(args: &[&str]) -> Vec<u8> {
+    let output = aws_env(&mut Command::new(moto_venv().join("bin/python")))
+        .args(args)
+        .output()
+        .await
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "python {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs moto and boto3 (PyPI), which .ci/run installs"]
+async fn the_bucket_example_follows_into_s3_with_digests_and_stops_cleanly_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    // Entries over the last 29 days: all inside the 30 days a new archive
+    // covers.
+    let server = MockServer::start(
+        arize_audit_logs::mock::MockConfig::default()
+            .entries(400)
+            .seed(3)
+            .span(chrono::TimeDelta::days(29)),
+    )
+    .await
+    .expect("fake server");
+    let expected: Vec<String> = server.entries().into_iter().map(|e| e.id).collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let key = dir.path().join("signing.pem");
+    arize_audit_logs_archive::digest::keys::generate(&key).expect("a signing key");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let _moto = aws_env(&mut Command::new(moto_venv().join("bin/moto_server")))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("moto_server starts");
+    let mut up = false;
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "moto listens");
+    python(&[
+        "-c",
+        "import boto3,sys; boto3.client('s3', endpoint_url=sys.argv[1]).create_bucket(Bucket='audit')",
+        &endpoint,
+    ])
+    .await;
+
+    let mut command = Command::new(example("follow_to_bucket"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ARIZE_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = aws_env(&mut command)
+        .args([
+            "s3://audit/follow/",
+            "--endpoint",
+            &endpoint,
+            "--signing-key",
+        ])
+        .arg(&key)
+        .env("ARIZE_API_KEY", server.api_key())
+        .env("ARIZE_BASE_URL", server.uri())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the example starts");
+
+    // Once it has caught up (the range stored, waiting for the next poll),
+    // the service manager stops it.
+    let mut log = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut seen = Vec::new();
+    loop {
+        let line = log.next_line().await.expect("stderr reads");
+        let Some(line) = line else {
+            panic!("the example ended before it caught up: {seen:#?}");
+        };
+        let caught_up = line.starts_with("caught up:");
+        seen.push(line);
+        if caught_up {
+            break;
+        }
+    }
+    let pid = i32::try_from(child.id().expect("running")).expect("a pid");
+    // SAFETY: kill(2) on the child this test started and still holds.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
+    let output = child.wait_with_output().await.expect("it ends");
+    while let Ok(Some(line)) = log.next_line().await {
+        seen.push(line);
+    }
+    assert!(
+        output.status.success(),
+        "SIGTERM is a normal stop: {:?} {seen:#?}",
+        output.status
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("stopped: {} entries archived", expected.len())),
+        "{stdout}"
+    );
+
+    // Read back with another client: every entry once, newest first, and a
+    // chain of digests beside them.
+    let read_back = dir.path().join("read-back.jsonl");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/support/read_bucket.py");
+    python(&[
+        &script.display().to_string(),
+        &endpoint,
+        "audit",
+        "follow/",
+        &read_back.display().to_string(),
+    ])
+    .await;
+    assert_eq!(common::ids_in(&read_back), expected);
+    let keys = python(&[
+        "-c",
+        "import boto3,sys; [print(o['Key']) for o in boto3.client('s3', endpoint_url=sys.argv[1]).list_objects_v2(Bucket='audit', Prefix='follow/').get('Contents', [])]",
+        &endpoint,
+    ])
+    .await;
+    assert!(
+        String::from_utf8_lossy(&keys).contains("follow/_digests/"),
+        "digests stored: {}",
+        String::from_utf8_lossy(&keys)
+    );
+}
