@@ -111,7 +111,8 @@ enum Command {
         expect: Option<std::path::PathBuf>,
     },
     /// Check that every relative link and `#anchor` in README.md,
-    /// cli/README.md and docs/*.md leads somewhere: the file exists, and the
+    /// cli/README.md, archive/README.md and docs/*.md leads somewhere: the
+    /// file exists, and the
     /// anchor is a heading's, by GitHub's rules. Nothing goes to the network.
     ///
     /// Exit status: 0 every link resolves, 1 a link is broken (each is
