@@ -19,11 +19,15 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 pub const REPOSITORY: &str = "https://github.com/arize-audit-logs/arize-audit-logs";
 
 /// The Markdown files whose links are checked, relative to the root: the
-/// README, the tool's README, and every `.md` file under `docs/`, sorted.
+/// README, the tool's and the archive crate's READMEs, and every `.md` file
+/// under `docs/`, sorted.
 pub fn documents(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files = vec![PathBuf::from("README.md")];
     if root.join("cli/README.md").is_file() {
         files.push(PathBuf::from("cli/README.md"));
+    }
+    if root.join("archive/README.md").is_file() {
+        files.push(PathBuf::from("archive/README.md"));
     }
     let docs = root.join("docs");
     if docs.is_dir() {

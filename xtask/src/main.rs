@@ -111,8 +111,9 @@ enum Command {
         expect: Option<std::path::PathBuf>,
     },
     /// Check that every relative link and `#anchor` in README.md,
-    /// cli/README.md and docs/*.md leads somewhere: the file exists, and the
-    /// anchor is a heading's, by GitHub's rules. Nothing goes to the network.
+    /// cli/README.md, archive/README.md and docs/*.md leads somewhere: the
+    /// file exists, and the anchor is a heading's, by GitHub's rules. Nothing
+    /// goes to the network.
     ///
     /// Exit status: 0 every link resolves, 1 a link is broken (each is
     /// printed with its file and line), 3 the check could not run.

@@ -1,6 +1,6 @@
-//! The documentation's links lead somewhere: the README, the tool's README and
-//! `docs/*.md` are checked as they stand, and the checker is shown to catch
-//! each kind of broken link in a fixture.
+//! The documentation's links lead somewhere: the README, the tool's and the
+//! archive crate's READMEs and `docs/*.md` are checked as they stand, and the
+//! checker is shown to catch each kind of broken link in a fixture.
 
 use std::path::Path;
 
@@ -27,6 +27,7 @@ fn the_readmes_and_every_guide_under_docs_are_checked() {
     for expected in [
         "README.md",
         "cli/README.md",
+        "archive/README.md",
         "docs/operating.md",
         "docs/library.md",
         "docs/maintaining.md",
