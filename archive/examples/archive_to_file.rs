@@ -20,7 +20,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use arize_audit_logs::Client;
-use arize_audit_logs_archive::{journal, Archive, ErrorKind, Output, StopHandle, StopReason};
+use arize_audit_logs_archive::{Archive, ErrorKind, Output, StopHandle, StopReason};
 use chrono::{DateTime, Utc};
 
 /// What the command line says.
@@ -86,20 +86,18 @@ async fn main() -> ExitCode {
     };
 
     // Start or continue? A file archive keeps its journal beside the file
-    // while it is unfinished, and removes it when the range is done. So: a
-    // journal there means an earlier run stopped part way, and this one
-    // continues it (`resume_only`); no journal means a new archive. Giving
-    // --start and --end again is checked against the journal: a different
-    // range is refused instead of mixing two archives in one file. (A race
-    // with another run of this command is settled by `open`, which takes the
-    // archive's lock first: the loser gets `ErrorKind::Busy`.)
-    let continues = journal::path_for(&args.file).exists();
+    // (`FILE.checkpoint`) while it is unfinished, and removes it when the
+    // range is done. `continue_unfinished` continues when the journal is
+    // there and starts when it is not, deciding under the archive's lock (a
+    // second run of this command at the same time gets `ErrorKind::Busy`).
+    // --start and --end are checked against the journal: a different range
+    // is refused instead of mixing two archives in one file.
     let stop = StopHandle::new();
     let opened = Archive::builder(client)
         .start(args.start)
         .end(args.end)
         .output(Output::File(args.file.clone()))
-        .resume_only(continues)
+        .continue_unfinished(true)
         .stop_handle(stop.clone())
         .open()
         .await;

@@ -164,6 +164,7 @@ pub struct ArchiveBuilder {
     output: Output,
     state: Option<PathBuf>,
     resume_only: bool,
+    continue_unfinished: bool,
     overwrite: bool,
     start: Option<DateTime<Utc>>,
     end: Option<DateTime<Utc>>,
@@ -202,6 +203,7 @@ impl ArchiveBuilder {
             output: Output::Stdout,
             state: None,
             resume_only: false,
+            continue_unfinished: false,
             overwrite: false,
             start: None,
             end: None,
@@ -243,6 +245,16 @@ impl ArchiveBuilder {
     /// Continues an archive only: refused when there is none to continue.
     pub fn resume_only(mut self, yes: bool) -> Self {
         self.resume_only = yes;
+        self
+    }
+
+    /// Continues the archive when it is unfinished (its state exists: a
+    /// file's journal beside it, or the state given), else starts it, so the
+    /// same request run again after any stop finishes the same archive. The
+    /// decision is taken under the archive's lock. What the archive is
+    /// (range, filters, format) is still checked against its state.
+    pub fn continue_unfinished(mut self, yes: bool) -> Self {
+        self.continue_unfinished = yes;
         self
     }
 

@@ -67,7 +67,7 @@ impl Names for BuilderNames {
             Setting::MaxEntries => ".max_entries(…)".into(),
             Setting::Follow => ".follow(…)".into(),
             Setting::Digests => ".digests(…)".into(),
-            Setting::SigningKey => ".signing_key(…)".into(),
+            Setting::SigningKey => "the key of .digests(Some(…))".into(),
             Setting::BatchInterval => ".batch_interval(…)".into(),
             Setting::Cursor => ".cursor(…)".into(),
         }

@@ -32,21 +32,30 @@ pub(crate) struct Options {
     /// The journal was created by this run (not loaded to continue): a run
     /// that leaves nothing durable removes it again.
     pub fresh: bool,
+    /// Told what the run does.
     pub observer: Arc<dyn Observer>,
 }
 
-/// What a finished export did.
+/// What a finished (or cleanly stopped) run did. The counts are the
+/// archive's in all, earlier runs it continues included.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Summary {
+    /// Entries written in all.
     pub entries: u64,
+    /// Pages fetched in all.
     pub pages: u64,
+    /// Bytes of the output in all (a bucket: of the lines before gzip).
     pub bytes: u64,
     /// Entries the server sent again on a later page, written once.
     pub repeats: u64,
-    /// Entries the look-back of `--follow` found (see [`crate::lookback`]).
+    /// Entries the look-back of a followed archive found (see
+    /// [`crate::lookback`]).
     pub late: u64,
+    /// How long this run took.
     pub elapsed: Duration,
-    /// A followed export stopped by SIGTERM: its state is saved, and the
-    /// same command continues it.
+    /// A followed archive stopped with [`StopReason::Terminate`]: its state
+    /// is saved, and the same request continues it.
     pub stopped: Option<StopReason>,
     /// Entries this run wrote, as sent, that break the document.
     pub breaks: Breaks,

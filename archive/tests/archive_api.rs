@@ -157,8 +157,7 @@ async fn a_run_stopped_mid_range_says_what_is_written_and_resume_only_finishes_t
         .expect("opens")
         .run()
         .await
-        .err()
-        .expect("stopped before the range's end");
+        .expect_err("stopped before the range\'s end");
     assert_eq!(
         stopped.kind(),
         ErrorKind::Stopped(StopReason::Interrupt),

@@ -81,7 +81,8 @@ impl ArchiveBuilder {
                     )));
                 }
                 // With a state, the same request starts the archive or continues it.
-                let continues = self.resume_only || (self.state.is_some() && journal.exists());
+                let continues = self.resume_only
+                    || ((self.state.is_some() || self.continue_unfinished) && journal.exists());
                 if continues {
                     self.resume_file(path, journal)
                 } else {

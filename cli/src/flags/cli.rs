@@ -393,10 +393,8 @@ impl From<Order> for arize_audit_logs_archive::Order {
     }
 }
 
-/// Entries per request when `--page-size` is not given.
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
-/// How often `--follow` polls when `--interval` is not given.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+// Entries per request when `--page-size` is not given: the engine's.
+pub use arize_audit_logs_archive::DEFAULT_PAGE_SIZE;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {

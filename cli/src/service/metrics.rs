@@ -52,8 +52,9 @@ mod enabled {
     use tracing::{field::Field, Event, Subscriber};
     use tracing_subscriber::{filter::Targets, layer::Context, registry, Layer};
 
-    use crate::{failure::Failure, flags::cli::DEFAULT_INTERVAL, flags::listen_addr::ListenAddr};
+    use crate::{failure::Failure, flags::listen_addr::ListenAddr};
     use arize_audit_logs_archive::Observer;
+    use arize_audit_logs_archive::DEFAULT_INTERVAL;
 
     use arize_audit_logs::REQUEST_LOG_TARGET as REQUEST_TARGET;
     const PREFIX: &str = "arize_audit_logs";
