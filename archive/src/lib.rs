@@ -9,7 +9,7 @@
 //! request continues it.** That holds under these conditions:
 //!
 //! - **One writer per archive.** [`ArchiveBuilder::open`] takes the
-//!   archive's lock before it reads its state (see [`lock`]): the operating
+//!   archive's lock before it reads its state (see the module `lock`): the operating
 //!   system's lock on `JOURNAL.lock` beside a local journal, released when
 //!   its holder dies however it dies; a lease object in a bucket's prefix.
 //!   A second writer gets [`ErrorKind::Busy`] before any request. Two
@@ -32,7 +32,7 @@
 //!   the range given.
 //! - **From the server: stable ids, newest first.** Each entry keeps its
 //!   `id`, and the pages of one listing come newest first, each cursor going
-//!   on from the page before (see [`check`]). An entry repeated across a page
+//!   on from the page before (see the module `check`). An entry repeated across a page
 //!   boundary is written once (counted in [`Summary::repeats`]); a page that
 //!   breaks the order (an entry newer than the last one written that is no
 //!   such repeat, or a page of nothing but repeats) stops the run with
@@ -66,14 +66,14 @@
 //! # Example
 //!
 //! Archive November into a file; run the same program again after a crash
-//! and it continues (`.resume_only(true)` while the journal
+//! and it continues (`.continue_unfinished(true)`: while the journal
 //! `audit.jsonl.checkpoint` exists). The crate's `examples/` hold complete
 //! programs: `archive_to_file` (a range into a file, continued after a
 //! `kill -9`) and `follow_to_bucket` (following into S3 with signed
 //! digests, stopped by SIGTERM).
 //!
 //! ```rust,no_run
-//! use arize_audit_logs_archive::{journal, Archive, Output, StopReason};
+//! use arize_audit_logs_archive::{Archive, Output, StopReason};
 //!
 //! # async fn archive() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = arize_audit_logs::Client::from_env()?; // ARIZE_API_KEY, ARIZE_BASE_URL
@@ -82,7 +82,7 @@
 //!     .start("2026-11-01T00:00:00Z".parse()?)
 //!     .end("2026-12-01T00:00:00Z".parse()?)
 //!     .output(Output::File(file.clone()))
-//!     .resume_only(journal::path_for(&file).exists())
+//!     .continue_unfinished(true) // starts it, or continues it after a crash
 //!     .open()
 //!     .await?;
 //! let stop = archive.stop_handle();
