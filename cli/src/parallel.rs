@@ -21,16 +21,13 @@
 //! and the number of concurrent requests drops by one (down to one), growing
 //! back after a run of successes.
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc, Mutex,
-};
+use std::sync::{Arc, Mutex};
 
 use arize_audit_logs::{Client, Error, ListAuditLogsParams, RawAuditLog, ResumePoint};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore, SemaphorePermit};
 
 /// Windows per worker at the start. One: every window ends with a partial
 /// page, and idle workers split running windows by the density they show, so
@@ -101,51 +98,96 @@ pub struct Delivery {
     pub date: Option<DateTime<Utc>>,
 }
 
-/// How many requests may run at once; shrinks on 429s, grows back slowly.
-struct Concurrency {
+/// The engine's rate limiter: how many requests may run at once. Each
+/// worker reports the 429s its own requests received (its page stream's
+/// count, never the client's, so no worker is charged for another's), and
+/// each one takes a request off the pool, down to one; a run of
+/// [`GROW_AFTER`] successful pages gives one back, up to the workers.
+struct Limiter {
     permits: Semaphore,
-    current: AtomicUsize,
     max: usize,
-    successes: Mutex<u32>,
+    state: Mutex<LimiterState>,
 }
 
-impl Concurrency {
+struct LimiterState {
+    /// Requests allowed at once now.
+    allowed: usize,
+    /// Permits to forget as they come back: shrinks made while every permit
+    /// was in use.
+    owed: usize,
+    /// Successful pages since the last 429 or growth.
+    successes: u32,
+    /// Every 429 the workers reported.
+    reported: u64,
+}
+
+impl Limiter {
     fn new(max: usize) -> Self {
+        let max = max.max(1);
         Self {
             permits: Semaphore::new(max),
-            current: AtomicUsize::new(max),
             max,
-            successes: Mutex::new(0),
+            state: Mutex::new(LimiterState {
+                allowed: max,
+                owed: 0,
+                successes: 0,
+                reported: 0,
+            }),
         }
     }
 
-    fn rate_limited(&self) {
-        *self.successes.lock().unwrap_or_else(|p| p.into_inner()) = 0;
-        let shrunk = self
-            .current
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n > 1).then(|| n - 1)
-            });
-        if shrunk.is_ok() {
-            // A permit in use is forgotten when it comes back: retry until one is free.
+    fn state(&self) -> std::sync::MutexGuard<'_, LimiterState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a request slot; `None` once the limiter is closed.
+    async fn acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.permits.acquire().await.ok()
+    }
+
+    /// Gives a slot back, or retires it when the pool shrank meanwhile.
+    fn release(&self, permit: SemaphorePermit<'_>) {
+        let mut state = self.state();
+        if state.owed > 0 {
+            state.owed -= 1;
+            permit.forget();
+        }
+        // Otherwise dropped (returned) here, under the lock, so a shrink
+        // either finds it free or sees it still out and owes it.
+    }
+
+    /// A worker's request received `own` 429s: one slot fewer for each.
+    fn rate_limited(&self, own: u64) {
+        if own == 0 {
+            return;
+        }
+        let mut state = self.state();
+        state.reported += own;
+        state.successes = 0;
+        for _ in 0..own {
+            if state.allowed <= 1 {
+                break;
+            }
+            state.allowed -= 1;
             if self.permits.forget_permits(1) == 0 {
-                self.current.fetch_add(1, Ordering::SeqCst);
+                state.owed += 1;
             }
         }
     }
 
+    /// A page arrived: after a run of them, one slot more.
     fn succeeded(&self) {
-        let mut successes = self.successes.lock().unwrap_or_else(|p| p.into_inner());
-        *successes += 1;
-        if *successes >= GROW_AFTER {
-            *successes = 0;
-            let grown = self
-                .current
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                    (n < self.max).then(|| n + 1)
-                });
-            if grown.is_ok() {
-                self.permits.add_permits(1);
+        let mut state = self.state();
+        state.successes += 1;
+        if state.successes >= GROW_AFTER {
+            state.successes = 0;
+            if state.allowed < self.max {
+                state.allowed += 1;
+                if state.owed > 0 {
+                    state.owed -= 1;
+                } else {
+                    self.permits.add_permits(1);
+                }
             }
         }
     }
@@ -177,6 +219,11 @@ struct Segment {
     progress: Option<DateTime<Utc>>,
     /// Entries delivered so far.
     delivered: u64,
+    /// Whether a page of it has arrived.
+    answered: bool,
+    /// The density of the window it was split from (entries over the
+    /// milliseconds they covered), its estimate until it shows its own.
+    inherited: Option<Density>,
     tx: Option<mpsc::Sender<WindowItem>>,
     rx: Option<mpsc::Receiver<WindowItem>>,
 }
@@ -188,7 +235,59 @@ enum SegmentState {
     Done,
 }
 
+/// Entries seen over the milliseconds they covered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Density {
+    entries: u64,
+    ms: i64,
+}
+
+impl Density {
+    /// Entries expected in `ms` milliseconds at this density.
+    fn over(self, ms: i64) -> u128 {
+        let ms = u128::try_from(ms).unwrap_or(0);
+        u128::from(self.entries) * ms / u128::try_from(self.ms.max(1)).unwrap_or(1)
+    }
+}
+
+/// What is known of a running window's size.
+enum Estimate {
+    /// Its first page has not come: it may be the biggest.
+    Unknown,
+    /// About this many entries are left between where it stands and its
+    /// lower bound (`left_ms` milliseconds).
+    Left { entries: u128, left_ms: i64 },
+}
+
 impl Segment {
+    /// Its own density once it has delivered entries, else its parent's.
+    fn density(&self) -> Option<Density> {
+        match self.progress {
+            Some(progress) => Some(Density {
+                entries: self.delivered,
+                ms: (self.window.end - progress).num_milliseconds().max(1),
+            }),
+            None => self.inherited,
+        }
+    }
+
+    fn estimate(&self) -> Estimate {
+        let at = self.progress.unwrap_or(self.window.end);
+        let left_ms = (at - self.window.lower()).num_milliseconds().max(0);
+        match self.density() {
+            Some(density) => Estimate::Left {
+                entries: density.over(left_ms),
+                left_ms,
+            },
+            // Answered without entries of its own (only its upper bound's).
+            None if self.answered => Estimate::Left {
+                entries: 0,
+                left_ms,
+            },
+            None => Estimate::Unknown,
+        }
+    }
+
     fn new(id: u64, window: Window) -> Self {
         let (tx, rx) = mpsc::channel(WINDOW_BUFFER);
         Self {
@@ -197,6 +296,8 @@ impl Segment {
             state: SegmentState::Pending,
             progress: None,
             delivered: 0,
+            answered: false,
+            inherited: None,
             tx: Some(tx),
             rx: Some(rx),
         }
@@ -263,33 +364,41 @@ impl Plan {
         if inner.segments.iter().all(|s| s.state == SegmentState::Done) {
             return Ok(None);
         }
-        let min_left = 2 * self.page_size;
-        let Some((i, lower, mid)) = inner
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.state == SegmentState::Running)
-            .filter_map(|(i, s)| {
-                let lower = s.window.lower();
-                let progress = s.progress?;
-                let left_ms = (progress - lower).num_milliseconds();
-                let covered_ms = (s.window.end - progress).num_milliseconds().max(1);
-                // Entries expected below the progress, at the density so far.
-                let left = u128::from(s.delivered) * u128::try_from(left_ms).ok()?
-                    / u128::try_from(covered_ms).ok()?;
-                (left_ms >= MIN_SPLIT_MS && left >= u128::from(min_left))
-                    .then(|| (i, lower, lower + TimeDelta::milliseconds(left_ms / 2), left))
-            })
-            .max_by_key(|c| c.3)
-            .map(|(i, lower, mid, _)| (i, lower, mid))
-        else {
+        let min_left = u128::from(2 * self.page_size);
+        let mut best: Option<(usize, u128, i64)> = None;
+        for (i, segment) in inner.segments.iter().enumerate() {
+            if segment.state != SegmentState::Running {
+                continue;
+            }
+            match segment.estimate() {
+                // A window whose size is still unknown may be the one to
+                // split: wait for its first page rather than split a smaller
+                // one (one request, and the split is not wasted on a
+                // window that is about to be done).
+                Estimate::Unknown => return Err(()),
+                Estimate::Left { entries, left_ms } => {
+                    if left_ms >= MIN_SPLIT_MS
+                        && entries >= min_left
+                        && best.is_none_or(|(_, most, _)| entries > most)
+                    {
+                        best = Some((i, entries, left_ms));
+                    }
+                }
+            }
+        }
+        let Some((i, _, left_ms)) = best else {
             return Err(());
         };
+        let parent = &inner.segments[i];
+        let lower = parent.window.lower();
+        let mid = lower + TimeDelta::milliseconds(left_ms / 2);
+        let inherited = parent.density();
         inner.segments[i].window.cut = Some(mid);
         let id = inner.next_id;
         inner.next_id += 1;
         let mut split = Segment::new(id, Window::new(lower, mid));
         split.state = SegmentState::Running;
+        split.inherited = inherited;
         let tx = split.tx.take();
         inner.segments.insert(i + 1, split);
         Ok(tx.map(|tx| Claim {
@@ -335,6 +444,7 @@ impl Plan {
             segment.progress = Some(segment.progress.map_or(oldest, |p| p.min(oldest)));
         }
         segment.delivered += entries.len() as u64;
+        segment.answered = true;
         drop(inner);
         self.changed.notify_waiters();
         reached_cut
@@ -384,7 +494,7 @@ pub fn start(
         base: base.clone(),
         plan: plan.clone(),
         first_resume: Mutex::new(Some(first_resume)),
-        concurrency: Concurrency::new(workers.max(1)),
+        limiter: Limiter::new(workers),
         max_entries: max_entries.filter(|_| windows.len() == 1),
     });
     for _ in 0..workers.max(1) {
@@ -399,7 +509,7 @@ struct Shared {
     plan: Arc<Plan>,
     /// Where the first window resumes, taken by whichever worker starts it.
     first_resume: Mutex<Option<ResumePoint>>,
-    concurrency: Concurrency,
+    limiter: Limiter,
     /// The cap of a single-window export.
     max_entries: Option<u64>,
 }
@@ -432,22 +542,23 @@ async fn worker(shared: Arc<Shared>) {
             .list_audit_logs()
             .params(params)
             .resume(resume)
-            .prefetch(shared.concurrency.max == 1);
+            .prefetch(shared.limiter.max == 1);
         if let Some(max) = shared.max_entries {
             request = request.max_entries(max);
         }
         let mut pages = request.raw_pages();
         loop {
             let cursor = pages.cursor().map(str::to_owned);
-            let Ok(permit) = shared.concurrency.permits.acquire().await else {
+            let Some(permit) = shared.limiter.acquire().await else {
                 return;
             };
-            let limited_before = shared.client.rate_limited_count();
+            let limited_before = pages.rate_limited();
             let next = pages.next().await;
-            drop(permit);
-            if shared.client.rate_limited_count() > limited_before {
-                shared.concurrency.rate_limited();
-            }
+            shared.limiter.release(permit);
+            // Only the 429s this worker's own requests received.
+            shared
+                .limiter
+                .rate_limited(pages.rate_limited() - limited_before);
             let (delivery, last) = match next {
                 None => break,
                 Some(Err(error)) => {
@@ -455,7 +566,7 @@ async fn worker(shared: Arc<Shared>) {
                     return;
                 }
                 Some(Ok(page)) => {
-                    shared.concurrency.succeeded();
+                    shared.limiter.succeeded();
                     let date = page.date();
                     let mut entries = page.entries;
                     let reached_cut = shared.plan.admit(id, &mut entries);

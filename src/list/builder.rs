@@ -147,7 +147,8 @@ impl ListAuditLogs {
     /// fraction of the decoding cost.
     pub async fn send_raw(self) -> Result<RawPage, Error> {
         self.validate()?;
-        crate::http::send::fetch_page(&self.client, &self.params, None).await
+        let limits = crate::retry::gate::RateLimits::default();
+        crate::http::send::fetch_page(&self.client, &self.params, None, &limits).await
     }
 
     /// All pages, fetched lazily one after another as the stream is polled,
