@@ -484,6 +484,20 @@ pub fn start(
     first_resume: ResumePoint,
     max_entries: Option<u64>,
 ) -> Arc<Plan> {
+    launch(client, base, windows, workers, first_resume, max_entries)
+        .plan
+        .clone()
+}
+
+/// [`start`], keeping hold of what the workers share.
+fn launch(
+    client: &Client,
+    base: &ListAuditLogsParams,
+    windows: &[Window],
+    workers: usize,
+    first_resume: ResumePoint,
+    max_entries: Option<u64>,
+) -> Arc<Shared> {
     let plan = Arc::new(Plan::new(
         windows,
         base.end_time,
@@ -492,7 +506,7 @@ pub fn start(
     let shared = Arc::new(Shared {
         client: client.clone(),
         base: base.clone(),
-        plan: plan.clone(),
+        plan,
         first_resume: Mutex::new(Some(first_resume)),
         limiter: Limiter::new(workers),
         max_entries: max_entries.filter(|_| windows.len() == 1),
@@ -500,7 +514,7 @@ pub fn start(
     for _ in 0..workers.max(1) {
         tokio::spawn(worker(shared.clone()));
     }
-    plan
+    shared
 }
 
 struct Shared {
@@ -599,6 +613,13 @@ async fn worker(shared: Arc<Shared>) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use arize_audit_logs::{
+        mock::{Faults, MockConfig, MockServer},
+        AuditLog, OperationType, RetryPolicy,
+    };
+
     use super::*;
 
     fn ts(s: &str) -> DateTime<Utc> {
@@ -620,6 +641,165 @@ mod tests {
             .iter()
             .all(|w| w.start.timestamp_subsec_nanos() % 1_000_000 == 0
                 && w.end.timestamp_subsec_nanos() % 1_000_000 == 0));
+    }
+
+    #[test]
+    fn each_429_a_worker_reports_takes_one_request_off_the_pool_and_successes_give_it_back() {
+        let limiter = Limiter::new(8);
+        limiter.rate_limited(0);
+        assert_eq!(limiter.permits.available_permits(), 8);
+        limiter.rate_limited(1);
+        assert_eq!(limiter.permits.available_permits(), 7, "one 429, one fewer");
+        limiter.rate_limited(2);
+        assert_eq!(limiter.permits.available_permits(), 5, "two 429s, two fewer");
+        for _ in 1..GROW_AFTER {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.permits.available_permits(), 5, "not yet");
+        limiter.succeeded();
+        assert_eq!(limiter.permits.available_permits(), 6, "a run of successes");
+        limiter.rate_limited(100);
+        assert_eq!(limiter.permits.available_permits(), 1, "never below one");
+        for _ in 0..20 * GROW_AFTER {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.permits.available_permits(), 8, "never above the workers");
+        assert_eq!(limiter.state().reported, 103);
+    }
+
+    #[test]
+    fn a_shrink_while_every_request_is_out_retires_a_slot_as_it_comes_back() {
+        let limiter = Limiter::new(3);
+        let out: Vec<_> = (0..3)
+            .map(|_| limiter.permits.try_acquire().expect("free"))
+            .collect();
+        limiter.rate_limited(1);
+        for permit in out {
+            limiter.release(permit);
+        }
+        assert_eq!(limiter.permits.available_permits(), 2);
+        assert_eq!(limiter.state().allowed, 2);
+    }
+
+    /// Runs `workers` workers over `windows` of `server`, and reads every
+    /// window in order as the writer does: the ids, and how many pages came.
+    async fn drain(
+        client: &Client,
+        range: (DateTime<Utc>, DateTime<Utc>),
+        page_size: u32,
+        windows: &[Window],
+        workers: usize,
+    ) -> (Arc<Shared>, Vec<String>, u64) {
+        let mut base = ListAuditLogsParams::default();
+        base.start_time = Some(range.0);
+        base.end_time = Some(range.1);
+        base.limit = Some(page_size);
+        let shared = launch(
+            client,
+            &base,
+            windows,
+            workers,
+            ResumePoint::default(),
+            None,
+        );
+        let (mut ids, mut pages) = (Vec::new(), 0);
+        let mut index = 0;
+        while let Some(mut rx) = shared.plan.receiver(index) {
+            while let Some(item) = rx.recv().await {
+                let delivery = item.expect("page");
+                pages += 1;
+                ids.extend(delivery.entries.iter().map(|e| e.id().to_owned()));
+            }
+            index += 1;
+        }
+        (shared, ids, pages)
+    }
+
+    /// The ids a sequential export of `range` writes: newest first.
+    fn expected_ids(server: &MockServer, range: (DateTime<Utc>, DateTime<Utc>)) -> Vec<String> {
+        server
+            .entries()
+            .into_iter()
+            .filter(|e| (range.0..=range.1).contains(&e.created_at))
+            .map(|e| e.id.clone())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_429_is_counted_once_by_the_worker_whose_request_received_it() {
+        let end = ts("2026-05-18T00:00:00Z");
+        let server = MockServer::start(
+            MockConfig::default()
+                .entries(600)
+                .end(end)
+                .span(TimeDelta::hours(1))
+                .faults(
+                    Faults::none()
+                        .latency(Duration::from_millis(5))
+                        .rate_limit(0.25, None),
+                ),
+        )
+        .await
+        .expect("server");
+        let client = server
+            .client_builder()
+            .retry_policy(
+                RetryPolicy::default()
+                    .max_attempts(40)
+                    .initial_backoff(Duration::from_millis(1))
+                    .max_backoff(Duration::from_millis(2))
+                    .jitter(false),
+            )
+            .build()
+            .expect("client");
+        let range = (end - TimeDelta::hours(1), end);
+        let (shared, ids, pages) =
+            drain(&client, range, 10, &plan(range.0, range.1, 8), 8).await;
+        assert_eq!(ids, expected_ids(&server, range), "every id once, in order");
+        // Every request the server answered is a page or a 429.
+        let sent = server.requests() - pages;
+        assert!(sent > 0, "the server rate-limited some requests");
+        // Another worker's 429s, which the client's shared gate made every
+        // worker wait out, were not charged to it as well.
+        assert_eq!(shared.limiter.state().reported, sent);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_dense_window_is_shared_by_the_idle_workers_and_every_id_arrives_once_in_order() {
+        // 600 entries in the newest 6 s of a 100 s range: all in the first
+        // of 4 windows, which would take its one worker 60 pages alone.
+        let end = ts("2026-05-18T00:00:00Z");
+        let server = MockServer::start(
+            MockConfig::default()
+                .entries(0)
+                .faults(Faults::none().latency(Duration::from_millis(2))),
+        )
+        .await
+        .expect("server");
+        server.add_entries((0..600).map(|k| {
+            AuditLog::new(
+                format!("dense-{k:03}"),
+                "VXNlcjox",
+                "192.0.2.1",
+                OperationType::Query,
+                end - TimeDelta::milliseconds(10 * k),
+            )
+        }));
+        let range = (end - TimeDelta::seconds(100), end);
+        let client = server.client().expect("client");
+        let (shared, ids, _) = drain(&client, range, 10, &plan(range.0, range.1, 4), 4).await;
+        assert_eq!(ids, expected_ids(&server, range), "every id once, in order");
+        let sharing = shared
+            .plan
+            .lock()
+            .segments
+            .iter()
+            .filter(|s| s.delivered > 0)
+            .count();
+        assert!(
+            sharing >= 3,
+            "the dense window was fetched by {sharing} windows"
+        );
     }
 
     #[test]
@@ -677,6 +857,46 @@ mod scheduling_tests {
         plan.finish(first.id);
         plan.finish(split.id);
         assert!(matches!(plan.claim(), Ok(None)), "every window is done");
+    }
+
+    #[test]
+    fn an_idle_worker_waits_for_every_windows_first_page_then_splits_the_biggest() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-31T00:00:00Z"));
+        let plan = plan_of(&plan(start, end, 3), 2);
+        let (a, b, c) = (
+            plan.claim().expect("claimable").expect("window 0"),
+            plan.claim().expect("claimable").expect("window 1"),
+            plan.claim().expect("claimable").expect("window 2"),
+        );
+        plan.finish(c.id);
+        // Window 0 is known (two entries a day); window 1 is not yet.
+        let mut page = entries(&["2026-05-31T00:00:00Z", "2026-05-30T00:00:00Z"]);
+        plan.admit(a.id, &mut page);
+        assert!(plan.claim().is_err(), "wait: window 1 may be the biggest");
+        // Window 1 holds two entries an hour: it is the one to split.
+        let mut page = entries(&["2026-05-21T00:00:00Z", "2026-05-20T23:00:00Z"]);
+        plan.admit(b.id, &mut page);
+        let split = plan.claim().expect("claimable").expect("a split");
+        assert_eq!(split.window.start, ts("2026-05-11T00:00:00Z"));
+        assert_eq!(split.window.end, ts("2026-05-15T23:30:00Z"));
+    }
+
+    #[test]
+    fn a_split_can_be_split_again_before_its_first_page() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-11T00:00:00Z"));
+        let plan = plan_of(&[Window::new(start, end)], 2);
+        let only = plan.claim().expect("claimable").expect("window");
+        // Two entries a day.
+        let mut page = entries(&["2026-05-11T00:00:00Z", "2026-05-10T00:00:00Z"]);
+        plan.admit(only.id, &mut page);
+        let first = plan.claim().expect("claimable").expect("split 1");
+        assert_eq!(first.window, Window::new(start, ts("2026-05-05T12:00:00Z")));
+        let second = plan.claim().expect("claimable").expect("split 2");
+        assert_eq!(second.window.end, ts("2026-05-07T18:00:00Z"));
+        // The first split has shown nothing, but it holds the most left at
+        // its parent's density (4.5 days): it is split next.
+        let third = plan.claim().expect("claimable").expect("split 3");
+        assert_eq!(third.window, Window::new(start, ts("2026-05-03T06:00:00Z")));
     }
 
     #[test]
