@@ -8,18 +8,28 @@
 //! request are inclusive, so an entry whose `created_at` is exactly a window
 //! boundary is returned by both neighbours: it belongs to the newer window
 //! (where the boundary is the lower bound), and the older one drops it. Each
-//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory. When
-//! no window is left to start, an idle worker splits the running window with
-//! the most entries left, estimated from the density it has shown so far
-//! (entries delivered per millisecond covered): that window's worker stops at
-//! the midpoint (between its lower bound and the oldest entry it has
-//! delivered), and the older half becomes a new window, written right after
-//! it. A window expected to hold less than two pages more is not split (the
-//! split would cost more requests than it saves). An idle worker with nothing
-//! to split waits until a window shows progress or every window is done. A 429
-//! slows everyone: the client's shared gate holds every request for the wait,
-//! and the number of concurrent requests drops by one (down to one), growing
-//! back after a run of successes.
+//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory.
+//!
+//! Stragglers: when no window is left to start, an idle worker splits the
+//! running window with the most entries left, estimated from the density it
+//! has shown so far (entries delivered per millisecond covered; a window
+//! split off and not yet answered is estimated at its parent's density, so
+//! it can be split again at once). That window's worker stops at the
+//! midpoint (between its lower bound and the oldest entry it has delivered),
+//! and the older half becomes a new window, written right after it: each id
+//! still comes once, in a sequential export's order. A window expected to
+//! hold less than two pages more is not split (the split would cost more
+//! requests than it saves). While a window has not answered its first page,
+//! idle workers wait for it rather than split a smaller one; an idle worker
+//! with nothing to split waits until a window shows progress or every window
+//! is done.
+//!
+//! Rate limits: the client's shared gate holds every request for the wait a
+//! 429 asks for. The engine's [`Limiter`] decides how many requests run at
+//! once: each worker reports the 429s its own requests received (its page
+//! stream's count, [`Pages::rate_limited`](arize_audit_logs::Pages::rate_limited)),
+//! and each takes one request off the pool (down to one); a run of
+//! successful pages gives one back.
 
 use std::sync::{Arc, Mutex};
 
@@ -651,7 +661,11 @@ mod tests {
         limiter.rate_limited(1);
         assert_eq!(limiter.permits.available_permits(), 7, "one 429, one fewer");
         limiter.rate_limited(2);
-        assert_eq!(limiter.permits.available_permits(), 5, "two 429s, two fewer");
+        assert_eq!(
+            limiter.permits.available_permits(),
+            5,
+            "two 429s, two fewer"
+        );
         for _ in 1..GROW_AFTER {
             limiter.succeeded();
         }
@@ -663,7 +677,11 @@ mod tests {
         for _ in 0..20 * GROW_AFTER {
             limiter.succeeded();
         }
-        assert_eq!(limiter.permits.available_permits(), 8, "never above the workers");
+        assert_eq!(
+            limiter.permits.available_permits(),
+            8,
+            "never above the workers"
+        );
         assert_eq!(limiter.state().reported, 103);
     }
 
@@ -753,8 +771,7 @@ mod tests {
             .build()
             .expect("client");
         let range = (end - TimeDelta::hours(1), end);
-        let (shared, ids, pages) =
-            drain(&client, range, 10, &plan(range.0, range.1, 8), 8).await;
+        let (shared, ids, pages) = drain(&client, range, 10, &plan(range.0, range.1, 8), 8).await;
         assert_eq!(ids, expected_ids(&server, range), "every id once, in order");
         // Every request the server answered is a page or a 429.
         let sent = server.requests() - pages;
