@@ -76,12 +76,6 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// How many HTTP 429 answers this client and its clones have received:
-    /// a signal for callers that run requests concurrently to slow down.
-    pub fn rate_limited_count(&self) -> u64 {
-        self.inner.settings.gate.rate_limited()
-    }
-
     /// The retry policy this client applies.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.settings.retry

@@ -8,29 +8,36 @@
 //! request are inclusive, so an entry whose `created_at` is exactly a window
 //! boundary is returned by both neighbours: it belongs to the newer window
 //! (where the boundary is the lower bound), and the older one drops it. Each
-//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory. When
-//! no window is left to start, an idle worker splits the running window with
-//! the most entries left, estimated from the density it has shown so far
-//! (entries delivered per millisecond covered): that window's worker stops at
-//! the midpoint (between its lower bound and the oldest entry it has
-//! delivered), and the older half becomes a new window, written right after
-//! it. A window expected to hold less than two pages more is not split (the
-//! split would cost more requests than it saves). An idle worker with nothing
-//! to split waits until a window shows progress or every window is done. A 429
-//! slows everyone: the client's shared gate holds every request for the wait,
-//! and the number of concurrent requests drops by one (down to one), growing
-//! back after a run of successes.
+//! window buffers at most [`WINDOW_BUFFER`] pages, which bounds memory.
+//!
+//! Stragglers: when no window is left to start, an idle worker splits the
+//! running window with the most entries left, estimated from the density it
+//! has shown so far (entries delivered per millisecond covered; a window
+//! split off and not yet answered is estimated at its parent's density, so
+//! it can be split again at once). That window's worker stops at the
+//! midpoint (between its lower bound and the oldest entry it has delivered),
+//! and the older half becomes a new window, written right after it: each id
+//! still comes once, in a sequential export's order. A window expected to
+//! hold less than two pages more is not split (the split would cost more
+//! requests than it saves). While a window has not answered its first page,
+//! idle workers wait for it rather than split a smaller one; an idle worker
+//! with nothing to split waits until a window shows progress or every window
+//! is done.
+//!
+//! Rate limits: the client's shared gate holds every request for the wait a
+//! 429 asks for. The engine's [`Limiter`] decides how many requests run at
+//! once: each worker reports the 429s its own requests received (its page
+//! stream's count, [`Pages::rate_limited`](arize_audit_logs::Pages::rate_limited)),
+//! and each takes one request off the pool (down to one); a run of
+//! successful pages gives one back.
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc, Mutex,
-};
+use std::sync::{Arc, Mutex};
 
 use arize_audit_logs::{Client, Error, ListAuditLogsParams, RawAuditLog, ResumePoint};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore, SemaphorePermit};
 
 /// Windows per worker at the start. One: every window ends with a partial
 /// page, and idle workers split running windows by the density they show, so
@@ -101,51 +108,96 @@ pub struct Delivery {
     pub date: Option<DateTime<Utc>>,
 }
 
-/// How many requests may run at once; shrinks on 429s, grows back slowly.
-struct Concurrency {
+/// The engine's rate limiter: how many requests may run at once. Each
+/// worker reports the 429s its own requests received (its page stream's
+/// count, never the client's, so no worker is charged for another's), and
+/// each one takes a request off the pool, down to one; a run of
+/// [`GROW_AFTER`] successful pages gives one back, up to the workers.
+struct Limiter {
     permits: Semaphore,
-    current: AtomicUsize,
     max: usize,
-    successes: Mutex<u32>,
+    state: Mutex<LimiterState>,
 }
 
-impl Concurrency {
+struct LimiterState {
+    /// Requests allowed at once now.
+    allowed: usize,
+    /// Permits to forget as they come back: shrinks made while every permit
+    /// was in use.
+    owed: usize,
+    /// Successful pages since the last 429 or growth.
+    successes: u32,
+    /// Every 429 the workers reported.
+    reported: u64,
+}
+
+impl Limiter {
     fn new(max: usize) -> Self {
+        let max = max.max(1);
         Self {
             permits: Semaphore::new(max),
-            current: AtomicUsize::new(max),
             max,
-            successes: Mutex::new(0),
+            state: Mutex::new(LimiterState {
+                allowed: max,
+                owed: 0,
+                successes: 0,
+                reported: 0,
+            }),
         }
     }
 
-    fn rate_limited(&self) {
-        *self.successes.lock().unwrap_or_else(|p| p.into_inner()) = 0;
-        let shrunk = self
-            .current
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n > 1).then(|| n - 1)
-            });
-        if shrunk.is_ok() {
-            // A permit in use is forgotten when it comes back: retry until one is free.
+    fn state(&self) -> std::sync::MutexGuard<'_, LimiterState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for a request slot; `None` once the limiter is closed.
+    async fn acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.permits.acquire().await.ok()
+    }
+
+    /// Gives a slot back, or retires it when the pool shrank meanwhile.
+    fn release(&self, permit: SemaphorePermit<'_>) {
+        let mut state = self.state();
+        if state.owed > 0 {
+            state.owed -= 1;
+            permit.forget();
+        }
+        // Otherwise dropped (returned) here, under the lock, so a shrink
+        // either finds it free or sees it still out and owes it.
+    }
+
+    /// A worker's request received `own` 429s: one slot fewer for each.
+    fn rate_limited(&self, own: u64) {
+        if own == 0 {
+            return;
+        }
+        let mut state = self.state();
+        state.reported += own;
+        state.successes = 0;
+        for _ in 0..own {
+            if state.allowed <= 1 {
+                break;
+            }
+            state.allowed -= 1;
             if self.permits.forget_permits(1) == 0 {
-                self.current.fetch_add(1, Ordering::SeqCst);
+                state.owed += 1;
             }
         }
     }
 
+    /// A page arrived: after a run of them, one slot more.
     fn succeeded(&self) {
-        let mut successes = self.successes.lock().unwrap_or_else(|p| p.into_inner());
-        *successes += 1;
-        if *successes >= GROW_AFTER {
-            *successes = 0;
-            let grown = self
-                .current
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                    (n < self.max).then(|| n + 1)
-                });
-            if grown.is_ok() {
-                self.permits.add_permits(1);
+        let mut state = self.state();
+        state.successes += 1;
+        if state.successes >= GROW_AFTER {
+            state.successes = 0;
+            if state.allowed < self.max {
+                state.allowed += 1;
+                if state.owed > 0 {
+                    state.owed -= 1;
+                } else {
+                    self.permits.add_permits(1);
+                }
             }
         }
     }
@@ -177,6 +229,11 @@ struct Segment {
     progress: Option<DateTime<Utc>>,
     /// Entries delivered so far.
     delivered: u64,
+    /// Whether a page of it has arrived.
+    answered: bool,
+    /// The density of the window it was split from (entries over the
+    /// milliseconds they covered), its estimate until it shows its own.
+    inherited: Option<Density>,
     tx: Option<mpsc::Sender<WindowItem>>,
     rx: Option<mpsc::Receiver<WindowItem>>,
 }
@@ -188,7 +245,59 @@ enum SegmentState {
     Done,
 }
 
+/// Entries seen over the milliseconds they covered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Density {
+    entries: u64,
+    ms: i64,
+}
+
+impl Density {
+    /// Entries expected in `ms` milliseconds at this density.
+    fn over(self, ms: i64) -> u128 {
+        let ms = u128::try_from(ms).unwrap_or(0);
+        u128::from(self.entries) * ms / u128::try_from(self.ms.max(1)).unwrap_or(1)
+    }
+}
+
+/// What is known of a running window's size.
+enum Estimate {
+    /// Its first page has not come: it may be the biggest.
+    Unknown,
+    /// About this many entries are left between where it stands and its
+    /// lower bound (`left_ms` milliseconds).
+    Left { entries: u128, left_ms: i64 },
+}
+
 impl Segment {
+    /// Its own density once it has delivered entries, else its parent's.
+    fn density(&self) -> Option<Density> {
+        match self.progress {
+            Some(progress) => Some(Density {
+                entries: self.delivered,
+                ms: (self.window.end - progress).num_milliseconds().max(1),
+            }),
+            None => self.inherited,
+        }
+    }
+
+    fn estimate(&self) -> Estimate {
+        let at = self.progress.unwrap_or(self.window.end);
+        let left_ms = (at - self.window.lower()).num_milliseconds().max(0);
+        match self.density() {
+            Some(density) => Estimate::Left {
+                entries: density.over(left_ms),
+                left_ms,
+            },
+            // Answered without entries of its own (only its upper bound's).
+            None if self.answered => Estimate::Left {
+                entries: 0,
+                left_ms,
+            },
+            None => Estimate::Unknown,
+        }
+    }
+
     fn new(id: u64, window: Window) -> Self {
         let (tx, rx) = mpsc::channel(WINDOW_BUFFER);
         Self {
@@ -197,6 +306,8 @@ impl Segment {
             state: SegmentState::Pending,
             progress: None,
             delivered: 0,
+            answered: false,
+            inherited: None,
             tx: Some(tx),
             rx: Some(rx),
         }
@@ -263,33 +374,41 @@ impl Plan {
         if inner.segments.iter().all(|s| s.state == SegmentState::Done) {
             return Ok(None);
         }
-        let min_left = 2 * self.page_size;
-        let Some((i, lower, mid)) = inner
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.state == SegmentState::Running)
-            .filter_map(|(i, s)| {
-                let lower = s.window.lower();
-                let progress = s.progress?;
-                let left_ms = (progress - lower).num_milliseconds();
-                let covered_ms = (s.window.end - progress).num_milliseconds().max(1);
-                // Entries expected below the progress, at the density so far.
-                let left = u128::from(s.delivered) * u128::try_from(left_ms).ok()?
-                    / u128::try_from(covered_ms).ok()?;
-                (left_ms >= MIN_SPLIT_MS && left >= u128::from(min_left))
-                    .then(|| (i, lower, lower + TimeDelta::milliseconds(left_ms / 2), left))
-            })
-            .max_by_key(|c| c.3)
-            .map(|(i, lower, mid, _)| (i, lower, mid))
-        else {
+        let min_left = u128::from(2 * self.page_size);
+        let mut best: Option<(usize, u128, i64)> = None;
+        for (i, segment) in inner.segments.iter().enumerate() {
+            if segment.state != SegmentState::Running {
+                continue;
+            }
+            match segment.estimate() {
+                // A window whose size is still unknown may be the one to
+                // split: wait for its first page rather than split a smaller
+                // one (one request, and the split is not wasted on a
+                // window that is about to be done).
+                Estimate::Unknown => return Err(()),
+                Estimate::Left { entries, left_ms } => {
+                    if left_ms >= MIN_SPLIT_MS
+                        && entries >= min_left
+                        && best.is_none_or(|(_, most, _)| entries > most)
+                    {
+                        best = Some((i, entries, left_ms));
+                    }
+                }
+            }
+        }
+        let Some((i, _, left_ms)) = best else {
             return Err(());
         };
+        let parent = &inner.segments[i];
+        let lower = parent.window.lower();
+        let mid = lower + TimeDelta::milliseconds(left_ms / 2);
+        let inherited = parent.density();
         inner.segments[i].window.cut = Some(mid);
         let id = inner.next_id;
         inner.next_id += 1;
         let mut split = Segment::new(id, Window::new(lower, mid));
         split.state = SegmentState::Running;
+        split.inherited = inherited;
         let tx = split.tx.take();
         inner.segments.insert(i + 1, split);
         Ok(tx.map(|tx| Claim {
@@ -335,6 +454,7 @@ impl Plan {
             segment.progress = Some(segment.progress.map_or(oldest, |p| p.min(oldest)));
         }
         segment.delivered += entries.len() as u64;
+        segment.answered = true;
         drop(inner);
         self.changed.notify_waiters();
         reached_cut
@@ -374,6 +494,20 @@ pub fn start(
     first_resume: ResumePoint,
     max_entries: Option<u64>,
 ) -> Arc<Plan> {
+    launch(client, base, windows, workers, first_resume, max_entries)
+        .plan
+        .clone()
+}
+
+/// [`start`], keeping hold of what the workers share.
+fn launch(
+    client: &Client,
+    base: &ListAuditLogsParams,
+    windows: &[Window],
+    workers: usize,
+    first_resume: ResumePoint,
+    max_entries: Option<u64>,
+) -> Arc<Shared> {
     let plan = Arc::new(Plan::new(
         windows,
         base.end_time,
@@ -382,15 +516,15 @@ pub fn start(
     let shared = Arc::new(Shared {
         client: client.clone(),
         base: base.clone(),
-        plan: plan.clone(),
+        plan,
         first_resume: Mutex::new(Some(first_resume)),
-        concurrency: Concurrency::new(workers.max(1)),
+        limiter: Limiter::new(workers),
         max_entries: max_entries.filter(|_| windows.len() == 1),
     });
     for _ in 0..workers.max(1) {
         tokio::spawn(worker(shared.clone()));
     }
-    plan
+    shared
 }
 
 struct Shared {
@@ -399,7 +533,7 @@ struct Shared {
     plan: Arc<Plan>,
     /// Where the first window resumes, taken by whichever worker starts it.
     first_resume: Mutex<Option<ResumePoint>>,
-    concurrency: Concurrency,
+    limiter: Limiter,
     /// The cap of a single-window export.
     max_entries: Option<u64>,
 }
@@ -432,22 +566,23 @@ async fn worker(shared: Arc<Shared>) {
             .list_audit_logs()
             .params(params)
             .resume(resume)
-            .prefetch(shared.concurrency.max == 1);
+            .prefetch(shared.limiter.max == 1);
         if let Some(max) = shared.max_entries {
             request = request.max_entries(max);
         }
         let mut pages = request.raw_pages();
         loop {
             let cursor = pages.cursor().map(str::to_owned);
-            let Ok(permit) = shared.concurrency.permits.acquire().await else {
+            let Some(permit) = shared.limiter.acquire().await else {
                 return;
             };
-            let limited_before = shared.client.rate_limited_count();
+            let limited_before = pages.rate_limited();
             let next = pages.next().await;
-            drop(permit);
-            if shared.client.rate_limited_count() > limited_before {
-                shared.concurrency.rate_limited();
-            }
+            shared.limiter.release(permit);
+            // Only the 429s this worker's own requests received.
+            shared
+                .limiter
+                .rate_limited(pages.rate_limited() - limited_before);
             let (delivery, last) = match next {
                 None => break,
                 Some(Err(error)) => {
@@ -455,7 +590,7 @@ async fn worker(shared: Arc<Shared>) {
                     return;
                 }
                 Some(Ok(page)) => {
-                    shared.concurrency.succeeded();
+                    shared.limiter.succeeded();
                     let date = page.date();
                     let mut entries = page.entries;
                     let reached_cut = shared.plan.admit(id, &mut entries);
@@ -488,6 +623,13 @@ async fn worker(shared: Arc<Shared>) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use arize_audit_logs::{
+        mock::{Faults, MockConfig, MockServer},
+        AuditLog, OperationType, RetryPolicy,
+    };
+
     use super::*;
 
     fn ts(s: &str) -> DateTime<Utc> {
@@ -509,6 +651,172 @@ mod tests {
             .iter()
             .all(|w| w.start.timestamp_subsec_nanos() % 1_000_000 == 0
                 && w.end.timestamp_subsec_nanos() % 1_000_000 == 0));
+    }
+
+    #[test]
+    fn each_429_a_worker_reports_takes_one_request_off_the_pool_and_successes_give_it_back() {
+        let limiter = Limiter::new(8);
+        limiter.rate_limited(0);
+        assert_eq!(limiter.permits.available_permits(), 8);
+        limiter.rate_limited(1);
+        assert_eq!(limiter.permits.available_permits(), 7, "one 429, one fewer");
+        limiter.rate_limited(2);
+        assert_eq!(
+            limiter.permits.available_permits(),
+            5,
+            "two 429s, two fewer"
+        );
+        for _ in 1..GROW_AFTER {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.permits.available_permits(), 5, "not yet");
+        limiter.succeeded();
+        assert_eq!(limiter.permits.available_permits(), 6, "a run of successes");
+        limiter.rate_limited(100);
+        assert_eq!(limiter.permits.available_permits(), 1, "never below one");
+        for _ in 0..20 * GROW_AFTER {
+            limiter.succeeded();
+        }
+        assert_eq!(
+            limiter.permits.available_permits(),
+            8,
+            "never above the workers"
+        );
+        assert_eq!(limiter.state().reported, 103);
+    }
+
+    #[test]
+    fn a_shrink_while_every_request_is_out_retires_a_slot_as_it_comes_back() {
+        let limiter = Limiter::new(3);
+        let out: Vec<_> = (0..3)
+            .map(|_| limiter.permits.try_acquire().expect("free"))
+            .collect();
+        limiter.rate_limited(1);
+        for permit in out {
+            limiter.release(permit);
+        }
+        assert_eq!(limiter.permits.available_permits(), 2);
+        assert_eq!(limiter.state().allowed, 2);
+    }
+
+    /// Runs `workers` workers over `windows` of `server`, and reads every
+    /// window in order as the writer does: the ids, and how many pages came.
+    async fn drain(
+        client: &Client,
+        range: (DateTime<Utc>, DateTime<Utc>),
+        page_size: u32,
+        windows: &[Window],
+        workers: usize,
+    ) -> (Arc<Shared>, Vec<String>, u64) {
+        let mut base = ListAuditLogsParams::default();
+        base.start_time = Some(range.0);
+        base.end_time = Some(range.1);
+        base.limit = Some(page_size);
+        let shared = launch(
+            client,
+            &base,
+            windows,
+            workers,
+            ResumePoint::default(),
+            None,
+        );
+        let (mut ids, mut pages) = (Vec::new(), 0);
+        let mut index = 0;
+        while let Some(mut rx) = shared.plan.receiver(index) {
+            while let Some(item) = rx.recv().await {
+                let delivery = item.expect("page");
+                pages += 1;
+                ids.extend(delivery.entries.iter().map(|e| e.id().to_owned()));
+            }
+            index += 1;
+        }
+        (shared, ids, pages)
+    }
+
+    /// The ids a sequential export of `range` writes: newest first.
+    fn expected_ids(server: &MockServer, range: (DateTime<Utc>, DateTime<Utc>)) -> Vec<String> {
+        server
+            .entries()
+            .into_iter()
+            .filter(|e| (range.0..=range.1).contains(&e.created_at))
+            .map(|e| e.id.clone())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_429_is_counted_once_by_the_worker_whose_request_received_it() {
+        let end = ts("2026-05-18T00:00:00Z");
+        let server = MockServer::start(
+            MockConfig::default()
+                .entries(600)
+                .end(end)
+                .span(TimeDelta::hours(1))
+                .faults(
+                    Faults::none()
+                        .latency(Duration::from_millis(5))
+                        .rate_limit(0.25, None),
+                ),
+        )
+        .await
+        .expect("server");
+        let client = server
+            .client_builder()
+            .retry_policy(
+                RetryPolicy::default()
+                    .max_attempts(40)
+                    .initial_backoff(Duration::from_millis(1))
+                    .max_backoff(Duration::from_millis(2))
+                    .jitter(false),
+            )
+            .build()
+            .expect("client");
+        let range = (end - TimeDelta::hours(1), end);
+        let (shared, ids, pages) = drain(&client, range, 10, &plan(range.0, range.1, 8), 8).await;
+        assert_eq!(ids, expected_ids(&server, range), "every id once, in order");
+        // Every request the server answered is a page or a 429.
+        let sent = server.requests() - pages;
+        assert!(sent > 0, "the server rate-limited some requests");
+        // Another worker's 429s, which the client's shared gate made every
+        // worker wait out, were not charged to it as well.
+        assert_eq!(shared.limiter.state().reported, sent);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_dense_window_is_shared_by_the_idle_workers_and_every_id_arrives_once_in_order() {
+        // 600 entries in the newest 6 s of a 100 s range: all in the first
+        // of 4 windows, which would take its one worker 60 pages alone.
+        let end = ts("2026-05-18T00:00:00Z");
+        let server = MockServer::start(
+            MockConfig::default()
+                .entries(0)
+                .faults(Faults::none().latency(Duration::from_millis(2))),
+        )
+        .await
+        .expect("server");
+        server.add_entries((0..600).map(|k| {
+            AuditLog::new(
+                format!("dense-{k:03}"),
+                "VXNlcjox",
+                "192.0.2.1",
+                OperationType::Query,
+                end - TimeDelta::milliseconds(10 * k),
+            )
+        }));
+        let range = (end - TimeDelta::seconds(100), end);
+        let client = server.client().expect("client");
+        let (shared, ids, _) = drain(&client, range, 10, &plan(range.0, range.1, 4), 4).await;
+        assert_eq!(ids, expected_ids(&server, range), "every id once, in order");
+        let sharing = shared
+            .plan
+            .lock()
+            .segments
+            .iter()
+            .filter(|s| s.delivered > 0)
+            .count();
+        assert!(
+            sharing >= 3,
+            "the dense window was fetched by {sharing} windows"
+        );
     }
 
     #[test]
@@ -566,6 +874,46 @@ mod scheduling_tests {
         plan.finish(first.id);
         plan.finish(split.id);
         assert!(matches!(plan.claim(), Ok(None)), "every window is done");
+    }
+
+    #[test]
+    fn an_idle_worker_waits_for_every_windows_first_page_then_splits_the_biggest() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-31T00:00:00Z"));
+        let plan = plan_of(&plan(start, end, 3), 2);
+        let (a, b, c) = (
+            plan.claim().expect("claimable").expect("window 0"),
+            plan.claim().expect("claimable").expect("window 1"),
+            plan.claim().expect("claimable").expect("window 2"),
+        );
+        plan.finish(c.id);
+        // Window 0 is known (two entries a day); window 1 is not yet.
+        let mut page = entries(&["2026-05-31T00:00:00Z", "2026-05-30T00:00:00Z"]);
+        plan.admit(a.id, &mut page);
+        assert!(plan.claim().is_err(), "wait: window 1 may be the biggest");
+        // Window 1 holds two entries an hour: it is the one to split.
+        let mut page = entries(&["2026-05-21T00:00:00Z", "2026-05-20T23:00:00Z"]);
+        plan.admit(b.id, &mut page);
+        let split = plan.claim().expect("claimable").expect("a split");
+        assert_eq!(split.window.start, ts("2026-05-11T00:00:00Z"));
+        assert_eq!(split.window.end, ts("2026-05-15T23:30:00Z"));
+    }
+
+    #[test]
+    fn a_split_can_be_split_again_before_its_first_page() {
+        let (start, end) = (ts("2026-05-01T00:00:00Z"), ts("2026-05-11T00:00:00Z"));
+        let plan = plan_of(&[Window::new(start, end)], 2);
+        let only = plan.claim().expect("claimable").expect("window");
+        // Two entries a day.
+        let mut page = entries(&["2026-05-11T00:00:00Z", "2026-05-10T00:00:00Z"]);
+        plan.admit(only.id, &mut page);
+        let first = plan.claim().expect("claimable").expect("split 1");
+        assert_eq!(first.window, Window::new(start, ts("2026-05-05T12:00:00Z")));
+        let second = plan.claim().expect("claimable").expect("split 2");
+        assert_eq!(second.window.end, ts("2026-05-07T18:00:00Z"));
+        // The first split has shown nothing, but it holds the most left at
+        // its parent's density (4.5 days): it is split next.
+        let third = plan.claim().expect("claimable").expect("split 3");
+        assert_eq!(third.window, Window::new(start, ts("2026-05-03T06:00:00Z")));
     }
 
     #[test]

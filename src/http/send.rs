@@ -9,15 +9,17 @@ use crate::{
     error::DecodeError, error::Error, error::RetryHistory, error::TransportError, generated,
     http::errors::api_error, http::hooks::BodySeen, http::hooks::Hooks,
     http::settings::ClientInner, list::params::ListAuditLogsParams, model::page::RawPage,
-    model::text, retry::policy::Decision,
+    model::text, retry::gate::RateLimits, retry::policy::Decision,
 };
 
-/// Fetches one page, retrying as the client's policy allows. The parameters
-/// must already be valid.
+/// Fetches one page, retrying as the client's policy allows, counting every
+/// 429 it receives in `limits` (its stream's). The parameters must already be
+/// valid.
 pub(crate) async fn fetch_page(
     client: &ClientInner,
     params: &ListAuditLogsParams,
     body_seen: Option<BodySeen>,
+    limits: &RateLimits,
 ) -> Result<RawPage, Error> {
     let policy = &client.settings.retry;
     let mut history = RetryHistory::default();
@@ -47,7 +49,7 @@ pub(crate) async fn fetch_page(
             Err(e) => e,
         };
         if matches!(error, Error::RateLimited(_)) {
-            gate.note_rate_limited();
+            limits.note();
         }
         match policy.decide(&error, history.attempts) {
             Decision::RetryAfter(wait) => {

@@ -198,7 +198,8 @@ impl ListAuditLogs {
     /// fraction of the decoding cost.
     pub async fn send_raw(self) -> Result<RawPage, Error> {
         let params = self.request()?;
-        crate::http::send::fetch_page(&self.client, &params, None).await
+        let limits = crate::retry::gate::RateLimits::default();
+        crate::http::send::fetch_page(&self.client, &params, None, &limits).await
     }
 
     /// All pages, fetched lazily one after another as the stream is polled,

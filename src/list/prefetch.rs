@@ -18,6 +18,7 @@ use crate::{
     http::{hooks::BodySeen, send},
     list::params::ListAuditLogsParams,
     model::page::RawPage,
+    retry::gate::RateLimits,
 };
 
 /// How far from the end of a body the cursor is looked for.
@@ -33,6 +34,8 @@ struct Inner {
     client: Arc<ClientInner>,
     /// The stream's parameters; each speculation sets the cursor.
     params: ListAuditLogsParams,
+    /// The stream's count of 429s, which its requests ahead add to.
+    limits: RateLimits,
     slot: Mutex<Option<Speculation>>,
     /// No speculation while the stream backs off (pages without progress).
     paused: AtomicBool,
@@ -44,11 +47,12 @@ struct Speculation {
 }
 
 impl Prefetch {
-    pub fn new(client: Arc<ClientInner>, params: ListAuditLogsParams) -> Self {
+    pub fn new(client: Arc<ClientInner>, params: ListAuditLogsParams, limits: RateLimits) -> Self {
         Self {
             inner: Arc::new(Inner {
                 client,
                 params,
+                limits,
                 slot: Mutex::new(None),
                 paused: AtomicBool::new(false),
             }),
@@ -83,8 +87,9 @@ impl Prefetch {
         params.cursor = Some(cursor.clone());
         let client = self.inner.client.clone();
         let seen = self.on_body();
-        let fetch =
-            runtime.spawn(async move { send::fetch_page(&client, &params, Some(seen)).await });
+        let limits = self.inner.limits.clone();
+        let fetch = runtime
+            .spawn(async move { send::fetch_page(&client, &params, Some(seen), &limits).await });
         *slot = Some(Speculation { cursor, fetch });
         true
     }

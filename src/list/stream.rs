@@ -16,7 +16,7 @@ use crate::{
     error::Error, error::PaginationError, error::ValidationError, http::settings::ClientInner,
     list::params::ListAuditLogsParams, list::params::DEFAULT_LIMIT, list::prefetch::Prefetch,
     list::resume::ResumePoint, model::audit_log::AuditLog, model::page::Page,
-    model::page::PageKind, model::page::RawPage,
+    model::page::PageKind, model::page::RawPage, retry::gate::RateLimits,
 };
 
 /// A stream of pages, from [`ListAuditLogs::pages`](crate::ListAuditLogs::pages)
@@ -52,6 +52,8 @@ pub struct Pages<P: PageKind = Page> {
     stalled: u32,
     pages_fetched: u64,
     entries_yielded: u64,
+    /// The 429s this stream's requests received.
+    limits: RateLimits,
     exhausted: bool,
     state: State,
     /// The next page requested ahead, when asked for.
@@ -84,9 +86,10 @@ impl<P: PageKind> Pages<P> {
         if let Some(cursor) = &params.cursor {
             seen.insert(hash(cursor));
         }
+        let limits = RateLimits::default();
         // A cap changes the last request's limit: no guessing then.
         let prefetch = (prefetch && max_entries.is_none())
-            .then(|| Prefetch::new(client.clone(), params.clone()));
+            .then(|| Prefetch::new(client.clone(), params.clone(), limits.clone()));
         Self {
             prefetch,
             client,
@@ -98,6 +101,7 @@ impl<P: PageKind> Pages<P> {
             stalled: 0,
             pages_fetched: 0,
             entries_yielded: 0,
+            limits,
             exhausted: false,
             state,
             kind: std::marker::PhantomData,
@@ -141,6 +145,15 @@ impl<P: PageKind> Pages<P> {
         self.entries_yielded
     }
 
+    /// How many HTTP 429 answers this stream's own requests have received
+    /// (retried ones and requests ahead included). Every request of the
+    /// client waits out a rate limit together, but only the stream that was
+    /// told counts it: a caller running several streams at once slows down
+    /// by what each reports, never charging one stream for another's 429s.
+    pub fn rate_limited(&self) -> u64 {
+        self.limits.count()
+    }
+
     fn start_fetch(&mut self) -> BoxFuture<'static, Result<RawPage, Error>> {
         let mut params = self.params.clone();
         if let Some(remaining) = self.remaining {
@@ -153,6 +166,7 @@ impl<P: PageKind> Pages<P> {
             }
         }
         let client = self.client.clone();
+        let limits = self.limits.clone();
         // Pages in a row without progress: wait first (none in a normal run).
         let wait = client.settings.no_progress.wait_after(self.stalled);
         let backoff = async move {
@@ -163,7 +177,7 @@ impl<P: PageKind> Pages<P> {
         let Some(prefetch) = &self.prefetch else {
             return async move {
                 backoff.await;
-                crate::http::send::fetch_page(&client, &params, None).await
+                crate::http::send::fetch_page(&client, &params, None, &limits).await
             }
             .boxed();
         };
@@ -179,7 +193,7 @@ impl<P: PageKind> Pages<P> {
         let seen = prefetch.on_body();
         async move {
             backoff.await;
-            crate::http::send::fetch_page(&client, &params, Some(seen)).await
+            crate::http::send::fetch_page(&client, &params, Some(seen), &limits).await
         }
         .boxed()
     }

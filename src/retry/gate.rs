@@ -1,11 +1,13 @@
 //! Shared backoff: when one request of a client is told to wait (429, 503 with
 //! `Retry-After`, or a backoff after a failure), every request of that client
 //! and its clones waits with it, instead of each hammering the server alone.
+//! Who was told is counted apart, per page stream ([`RateLimits`]): the wait
+//! is shared, the blame is not.
 
 use std::{
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Arc, Mutex,
     },
     time::{Duration, Instant},
 };
@@ -14,7 +16,24 @@ use std::{
 #[derive(Debug, Default)]
 pub(crate) struct RateGate {
     not_before: Mutex<Option<Instant>>,
-    rate_limited: AtomicU64,
+}
+
+/// The HTTP 429 answers the requests of one page stream received (its
+/// requests ahead included), and no other's: what a caller running several
+/// streams at once slows down by, without charging one stream for another's.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RateLimits(Arc<AtomicU64>);
+
+impl RateLimits {
+    /// Counts a 429 one of this stream's requests received.
+    pub(crate) fn note(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many 429s this stream's requests have received.
+    pub(crate) fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl RateGate {
@@ -39,16 +58,6 @@ impl RateGate {
         if guard.is_none_or(|t| t < until) {
             *guard = Some(until);
         }
-    }
-
-    /// Counts a 429.
-    pub(crate) fn note_rate_limited(&self) {
-        self.rate_limited.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// How many 429s this client has received.
-    pub(crate) fn rate_limited(&self) -> u64 {
-        self.rate_limited.load(Ordering::Relaxed)
     }
 }
 

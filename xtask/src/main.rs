@@ -74,6 +74,10 @@ enum Command {
         /// Print the table without writing BENCHMARKS.md.
         #[arg(long)]
         no_write: bool,
+        /// Only sequential against --parallel 8 at 50 ms a request, and its
+        /// target (BENCHMARKS.md is not written).
+        #[arg(long)]
+        only_parallel: bool,
     },
     /// Serve prepared pages for the benchmark until killed (used by `bench`).
     #[command(hide = true)]
@@ -241,10 +245,12 @@ fn main() -> ExitCode {
             runs,
             no_python,
             no_write,
+            only_parallel,
         } => xtask::bench::run(&xtask::bench::Options {
             runs: runs.max(1),
             skip_python: no_python,
-            write: !no_write,
+            write: !no_write && !only_parallel,
+            only_parallel,
         })
         .map(|()| 0),
         Command::BenchServer { entries, pages } => xtask::bench::serve(entries, pages).map(|()| 0),

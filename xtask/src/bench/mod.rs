@@ -31,6 +31,9 @@ pub struct Options {
     pub skip_python: bool,
     /// Write BENCHMARKS.md.
     pub write: bool,
+    /// Only sequential against `--parallel 8` at 50 ms a request (nothing
+    /// written).
+    pub only_parallel: bool,
 }
 
 struct Row {
@@ -226,7 +229,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     println!("Building the CLI and the floor in release mode…");
     let (cli, floor) = build(&dir)?;
-    let python = if options.skip_python {
+    let python = if options.skip_python || options.only_parallel {
         Err("skipped (--no-python)".to_owned())
     } else {
         python_sdk(&dir)
@@ -261,7 +264,7 @@ pub fn run(options: &Options) -> Result<(), String> {
 
     // A: 100k entries, prepared pages, no delay: the export beside both
     // floors and the Python SDK, and the export at other journal cadences.
-    {
+    if !options.only_parallel {
         let server = prepared(1_000)?;
         let base = server.url.clone();
         const A: &str = "100k entries, prepared pages";
@@ -423,7 +426,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     }
 
     // B: 1M entries for the CLI: memory stays flat.
-    {
+    if !options.only_parallel {
         let server = prepared(10_000)?;
         let base = server.url.clone();
         let mut big = Row::new("1M entries, prepared pages", "arize-audit-logs export");
@@ -516,6 +519,9 @@ pub fn run(options: &Options) -> Result<(), String> {
 
     let table = render(&rows);
     println!("\n{table}");
+    if options.only_parallel {
+        return Ok(());
+    }
     println!("Measuring page decoding (cargo bench --bench decode)…");
     let decode = decode_throughput(&dir);
     println!("{decode}");
