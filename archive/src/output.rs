@@ -41,7 +41,7 @@ impl OutputFile {
             Ok(()) => Ok(output),
             Err(std::fs::TryLockError::WouldBlock) => {
                 // Not ours to remove: the other export may be about to write it.
-                Err(Error::refused(format!(
+                Err(Error::busy(format!(
                     "{} is being written by another export right now",
                     path.display()
                 )))

@@ -33,11 +33,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // One thread: the work is I/O-bound, and hand-offs between worker threads
-    // cost more than they save (measured with `cargo xtask bench`).
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // cost more than they save (measured with `cargo xtask bench`). An
+    // export with several workers decodes several pages at once: there a
+    // thread a core lets decoding overlap the waits.
+    let parallel =
+        matches!(&cli.command, Command::Export(args) if args.parallel.is_some_and(|n| n > 1));
+    let mut builder = if parallel {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

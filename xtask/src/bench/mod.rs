@@ -674,13 +674,13 @@ fn render(rows: &[Row]) -> String {
         &|v| v <= 1.1,
     );
     target(
-        "CLI CPU time within 1.5x of the raw floor (100k)",
+        "CLI CPU time within 1.25x of the raw floor (100k)",
         cpu_ratio(
             find("100k entries, prepared", "arize-audit-logs"),
             find("100k entries, prepared", "raw floor"),
         ),
         "x",
-        &|v| v <= 1.5,
+        &|v| v <= 1.25,
     );
     target(
         "OCSF export CPU at most 2x the JSON Lines export's (100k)",
