@@ -45,9 +45,10 @@ pub struct Pages<P: PageKind = Page> {
     remaining: Option<u64>,
     /// Hashes of every cursor requested so far.
     seen: HashSet<u64>,
-    /// Hashes of the ids of the last page received: a page holding none
-    /// but these brings nothing new.
-    last_ids: HashSet<u64>,
+    /// Hashes of the ids of the last page received, sorted: a page holding
+    /// none but these brings nothing new. (A page is small: a sorted list
+    /// costs less than a set, which would hash each hash again.)
+    last_ids: Vec<u64>,
     /// Pages in a row that brought nothing new.
     stalled: u32,
     pages_fetched: u64,
@@ -97,7 +98,7 @@ impl<P: PageKind> Pages<P> {
             skip,
             remaining: max_entries,
             seen,
-            last_ids: HashSet::new(),
+            last_ids: Vec::new(),
             stalled: 0,
             pages_fetched: 0,
             entries_yielded: 0,
@@ -201,12 +202,15 @@ impl<P: PageKind> Pages<P> {
     /// Counts a page that says there is more: `Some` with the error that
     /// ends the stream once too many in a row brought nothing new.
     fn count_progress(&mut self, page: &mut P) -> Option<PaginationError> {
-        let ids: HashSet<u64> = page
+        let mut ids: Vec<u64> = page
             .entries_mut()
             .iter()
             .map(|e| hash(P::entry_id(e)))
             .collect();
-        let new = ids.iter().any(|id| !self.last_ids.contains(id));
+        ids.sort_unstable();
+        let new = ids
+            .iter()
+            .any(|id| self.last_ids.binary_search(id).is_err());
         self.last_ids = ids;
         self.stalled = if new {
             0
