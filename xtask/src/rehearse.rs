@@ -16,6 +16,7 @@ const COPIED: &[&str] = &[
     "LICENSE-MIT",
     "LICENSE-APACHE",
     "src",
+    "archive",
     "cli",
     "openapi",
     "tests",
@@ -73,8 +74,8 @@ pub fn rehearse(upstream: &[u8], extra_tests: &[PathBuf], tests: Tests) -> Resul
     // The copy is a workspace of its own, without the xtask member.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?;
     let manifest = manifest.replace(
-        r#"members = [".", "cli", "xtask"]"#,
-        r#"members = [".", "cli"]"#,
+        r#"members = [".", "archive", "cli", "xtask"]"#,
+        r#"members = [".", "archive", "cli"]"#,
     );
     std::fs::write(dest.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
 
