@@ -29,7 +29,10 @@ pub async fn run(args: DemoArgs) -> Result<(), Failure> {
     // The same code path as a real export, over real HTTP.
     let output = match &args.output {
         Some(path) => path.clone(),
-        None => demo_dir()?.join(format!("demo.{}", args.format.name())),
+        None => demo_dir()?.join(format!(
+            "demo.{}",
+            arize_audit_logs_archive::Format::from(args.format).name()
+        )),
     };
     let export_args = demo_export_args(output.clone(), args.format, args.overwrite)?;
     let started = Instant::now();

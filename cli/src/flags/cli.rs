@@ -328,28 +328,6 @@ pub enum Format {
     Ocsf,
 }
 
-impl Format {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Jsonl => "jsonl",
-            Self::Csv => "csv",
-            Self::Json => "json",
-            Self::Ocsf => "ocsf",
-        }
-    }
-
-    /// Whether each line of the output is one entry, as one JSON object,
-    /// and nothing else: what a digest covers, what stdout can go on with
-    /// after a restart, and what a bucket stores.
-    pub fn is_line_per_entry(self) -> bool {
-        match self {
-            Self::Jsonl | Self::Ocsf => true,
-            Self::Csv | Self::Json => false,
-        }
-    }
-}
-
 /// `export --order`: how the entries of each batch are written.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize,
@@ -363,15 +341,8 @@ pub enum Order {
     OldestFirst,
 }
 
-impl Order {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::NewestFirst => "newest-first",
-            Self::OldestFirst => "oldest-first",
-        }
-    }
-}
+// Each flag's value is the engine's format or order (`From` below), which
+// names it and says what it allows: the flags keep only their help texts.
 
 impl From<Format> for arize_audit_logs_archive::Format {
     fn from(format: Format) -> Self {
