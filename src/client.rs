@@ -132,6 +132,55 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
         .user_agent(USER_AGENT)
 }
 
+/// Whether a client whose requests go to `url`, directly or through one of
+/// `proxies` (the proxy URLs that may carry them), never makes a TLS
+/// connection: `url` is `http://`, and every proxy is reached in plain text
+/// (`http://`, `socks5://`, `socks5h://`). Redirects do not change this: the
+/// crate's policy follows only those within one origin, so never to https.
+/// Such a client need not load the system's trust roots (see
+/// [`without_tls_roots`]); an unparsable URL is taken to need TLS.
+pub fn reached_without_tls<'a>(url: &str, proxies: impl IntoIterator<Item = &'a str>) -> bool {
+    let scheme = |u: &str| reqwest::Url::parse(u.trim()).map(|u| u.scheme().to_owned());
+    scheme(url).is_ok_and(|s| s == "http")
+        && proxies.into_iter().all(|proxy| {
+            scheme(proxy).is_ok_and(|s| ["http", "socks5", "socks5h"].contains(&s.as_str()))
+        })
+}
+
+/// `builder`, trusting only the roots given to it with `tls_certs_merge`
+/// (none by default), never the system's: building the client then skips
+/// loading and parsing the system's trust roots (about 25 ms), and an https
+/// connection it attempts fails certificate verification. Only for a client
+/// that [`reached_without_tls`] says needs no TLS.
+pub fn without_tls_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_certs_only(std::iter::empty());
+    builder
+}
+
+/// The proxies reqwest may take from the environment for a client of its
+/// own (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, either letter case), or
+/// `None` where it may also read the system's settings (macOS, Windows).
+fn environment_proxies() -> Option<Vec<String>> {
+    if cfg!(any(target_os = "macos", windows)) {
+        return None;
+    }
+    Some(
+        [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|v| !v.trim().is_empty())
+        .collect(),
+    )
+}
+
 /// At most this many redirects within the base URL's origin are followed.
 const MAX_REDIRECTS: usize = 5;
 
@@ -360,10 +409,20 @@ impl ClientBuilder {
 
         let http = match self.http {
             Some(http) => http,
-            None => http_client_builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            None => {
+                let builder = http_client_builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+                let plain = environment_proxies().is_some_and(|proxies| {
+                    reached_without_tls(&base_url, proxies.iter().map(String::as_str))
+                });
+                if plain {
+                    without_tls_roots(builder)
+                } else {
+                    builder
+                }
                 .build()
-                .map_err(ConfigError::HttpClient)?,
+                .map_err(ConfigError::HttpClient)?
+            }
         };
 
         let settings = Settings {

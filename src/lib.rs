@@ -202,8 +202,9 @@ mod region;
 mod retry;
 
 pub use client::{
-    http_client_builder, Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
+    http_client_builder, reached_without_tls, without_tls_roots, Client, ClientBuilder,
+    API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use credentials::{Bearer, BearerFuture, BearerSource, CredentialsError};
 pub use error::{

@@ -191,3 +191,50 @@ async fn request_timeout_applies_to_a_slow_server() {
         "{error:?}"
     );
 }
+
+#[test]
+fn only_plain_http_reached_directly_or_through_a_plain_text_proxy_needs_no_tls() {
+    use arize_audit_logs::reached_without_tls;
+    let none: [&str; 0] = [];
+    assert!(reached_without_tls("http://127.0.0.1:8080", none));
+    assert!(reached_without_tls(
+        "http://localhost:8080",
+        ["http://proxy:3128", "socks5h://proxy:1080"]
+    ));
+    assert!(!reached_without_tls("https://api.arize.com", none));
+    assert!(
+        !reached_without_tls("http://127.0.0.1:8080", ["https://proxy:3128"]),
+        "the proxy itself is reached over TLS"
+    );
+    assert!(
+        !reached_without_tls(
+            "http://127.0.0.1:8080",
+            ["http://proxy:3128", "https://p:1"]
+        ),
+        "any proxy that may carry it"
+    );
+    assert!(!reached_without_tls("not a url", none), "unknown: TLS");
+    assert!(!reached_without_tls(
+        "http://127.0.0.1:8080",
+        ["proxy:3128"]
+    ));
+}
+
+#[tokio::test]
+async fn a_client_without_tls_roots_serves_a_plain_http_base_url() {
+    let server = MockServer::start().await;
+    respond(200, "application/json", fixture("list_audit_logs_200.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = arize_audit_logs::without_tls_roots(arize_audit_logs::http_client_builder())
+        .build()
+        .expect("reqwest");
+    let client = builder()
+        .api_key(TEST_KEY)
+        .base_url(server.uri())
+        .http_client(http)
+        .build()
+        .expect("client");
+    client.list_audit_logs().send().await.expect("page");
+}

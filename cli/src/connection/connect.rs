@@ -456,8 +456,14 @@ pub fn client_with(
     settings: &Settings,
     pinned: Option<&Target>,
 ) -> Result<(Client, Target), Failure> {
+    // Where requests go (the journal's host when resuming): an `http://`
+    // one without a TLS proxy needs a client without the system's roots.
+    let url = match pinned {
+        Some(target) => target.base_url.clone(),
+        None => settings.location.0.base_url(),
+    };
     let mut builder = Client::builder()
-        .http_client(crate::connection::transport::client()?)
+        .http_client(crate::connection::transport::client_for(&url)?)
         .ignore_environment()
         .retry_policy(RetryPolicy::default().max_attempts(settings.max_attempts.0));
     if let Some(policy) = crate::hooks::no_progress_policy() {

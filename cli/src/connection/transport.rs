@@ -11,6 +11,11 @@
 //! - `ARIZE_PROXY_URL`, else `HTTPS_PROXY`, else `HTTP_PROXY` (either
 //!   letter case): the proxy of every request, whatever its scheme, except
 //!   to the hosts `NO_PROXY` lists.
+//!
+//! A client for a plain `http://` URL that no proxy reaches over TLS (the
+//! fake server, a service on this machine) loads neither the system's trust
+//! roots nor the CA bundle: it never makes a TLS connection, and loading the
+//! roots costs about 25 ms at start-up.
 
 use std::{path::PathBuf, sync::OnceLock};
 
@@ -86,18 +91,35 @@ fn check_proxy(url: &str, name: &str) -> Result<(), Failure> {
     }
 }
 
+/// Whether requests to `url` under these settings never make a TLS
+/// connection (the library's rule, [`arize_audit_logs::reached_without_tls`],
+/// with the proxy they name): then the client need not load the system's
+/// trust roots. `NO_PROXY` is not consulted: it can only make a request go
+/// direct, which for an `http://` URL needs no TLS either.
+pub fn plain_text(settings: &Transport, url: &str) -> bool {
+    arize_audit_logs::reached_without_tls(url, settings.proxy.iter().map(|(p, _)| p.as_str()))
+}
+
 /// Builds the client the settings describe, from the library's own
-/// starting point (redirects within one origin, its user agent).
-pub fn build(settings: &Transport) -> Result<reqwest::Client, Failure> {
+/// starting point (redirects within one origin, its user agent). `plain`
+/// (only where [`plain_text`] holds): neither the system's trust roots nor
+/// the CA bundle are loaded, and an https connection would fail
+/// verification.
+pub fn build(settings: &Transport, plain: bool) -> Result<reqwest::Client, Failure> {
     let mut builder = arize_audit_logs::http_client_builder();
     if !settings.verify {
-        crate::terminal::notice::warn(&format!(
-            "warning: {VERIFY_ENV} is false: TLS certificates are not verified, so anyone on the \
-             path can read the credentials and the audit log"
-        ));
+        // Once a process, though it may build a client of each kind.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            crate::terminal::notice::warn(&format!(
+                "warning: {VERIFY_ENV} is false: TLS certificates are not verified, so anyone on \
+                 the path can read the credentials and the audit log"
+            ));
+        });
         builder = builder.tls_danger_accept_invalid_certs(true);
     }
-    if let Some((path, name)) = &settings.ca_bundle {
+    // A client that never makes a TLS connection has no use for a CA.
+    if let Some((path, name)) = settings.ca_bundle.as_ref().filter(|_| !plain) {
         let pem = std::fs::read(path).map_err(|e| {
             Failure::Usage(format!(
                 "cannot read the CA bundle {} ({name}): {e}",
@@ -131,21 +153,32 @@ pub fn build(settings: &Transport) -> Result<reqwest::Client, Failure> {
         // find elsewhere), so there is one rule.
         None => builder = builder.no_proxy(),
     }
+    if plain {
+        builder = arize_audit_logs::without_tls_roots(builder);
+    }
     builder
         .build()
         .map_err(|e| Failure::Usage(format!("the HTTP client cannot be built: {e}")))
 }
 
-/// The process's client, from its environment, built once (so a warning is
-/// printed once and every request shares one connection pool).
-pub fn client() -> Result<reqwest::Client, Failure> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(client) = CLIENT.get() {
+/// The process's client for requests to `url` (the audit log's base URL,
+/// an OAuth token URL), from its environment. Built once for each kind, so
+/// a warning is printed once and every request of a kind shares one
+/// connection pool: the client that can make TLS connections, as every
+/// https URL gets, and, for a URL [`plain_text`] says needs no TLS, one that
+/// skips loading the system's trust roots (about 25 ms at start-up).
+pub fn client_for(url: &str) -> Result<reqwest::Client, Failure> {
+    static TLS: OnceLock<reqwest::Client> = OnceLock::new();
+    static PLAIN: OnceLock<reqwest::Client> = OnceLock::new();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let settings = settings(&env)?;
+    let plain = plain_text(&settings, url);
+    let cell = if plain { &PLAIN } else { &TLS };
+    if let Some(client) = cell.get() {
         return Ok(client.clone());
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let client = build(&settings(&env)?)?;
-    Ok(CLIENT.get_or_init(|| client).clone())
+    let client = build(&settings, plain)?;
+    Ok(cell.get_or_init(|| client).clone())
 }
 
 #[cfg(test)]
@@ -202,6 +235,18 @@ mod tests {
             panic!("a typo is refused");
         };
         assert!(message.contains(VERIFY_ENV), "{message}");
+    }
+
+    #[test]
+    fn only_an_http_url_without_a_tls_proxy_gets_the_client_without_system_roots() {
+        let direct = read(&[]).expect("settings");
+        assert!(plain_text(&direct, "http://127.0.0.1:8080"));
+        assert!(!plain_text(&direct, "https://api.arize.com"));
+        let tls_proxy = read(&[("HTTPS_PROXY", "https://proxy:3128")]).expect("settings");
+        assert!(!plain_text(&tls_proxy, "http://127.0.0.1:8080"));
+        let proxy = read(&[("ARIZE_PROXY_URL", "http://proxy:3128")]).expect("settings");
+        assert!(plain_text(&proxy, "http://127.0.0.1:8080"));
+        assert!(!plain_text(&proxy, "https://api.arize.com"));
     }
 
     #[test]

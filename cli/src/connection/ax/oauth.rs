@@ -61,9 +61,9 @@ pub fn credentials(
     })?;
     Ok(Arc::new(ProfileTokens {
         lock_path: lock_path(&path),
+        http: crate::connection::transport::client_for(&token_url)?,
         path,
         token_url,
-        http: crate::connection::transport::client()?,
         current: tokio::sync::Mutex::new(tokens),
     }))
 }
