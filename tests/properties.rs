@@ -184,20 +184,37 @@ proptest! {
         ),
         extra in proptest::option::of(json_value()),
         at in timestamp(),
+        id in "\\PC{0,10}",
+        broken in any::<bool>(),
     ) {
         let names = ["user_id", "ip", "operation_type", "operation_name", "operation_text", "variables"];
-        let mut text = String::from("{\"id\":\"i\"");
+        // Sometimes with line breaks between the members (no longer compact).
+        let comma = if broken { ",\r\n " } else { "," };
+        let mut text = format!("{{\"id\":{}", serde_json::Value::from(id.clone()));
         for (name, value) in names.iter().zip(&members) {
             if let Some(value) = value {
-                text += &format!(",\"{name}\":{value}");
+                text += &format!("{comma}\"{name}\":{value}");
             }
         }
         if let Some(extra) = extra {
-            text += &format!(",\"zone\":{extra}");
+            text += &format!("{comma}\"zone\":{extra}");
         }
-        text += &format!(",\"created_at\":\"{}\"}}", at.to_rfc3339());
+        text += &format!("{comma}\"created_at\":\"{}\"}}", at.to_rfc3339());
         let raw: arize_audit_logs::RawAuditLog = serde_json::from_str(&text).expect("an entry");
         prop_assert_eq!(raw.conforms().is_ok(), raw.decode().is_ok(), "{}", text);
+        // What is read on the way, and the line JSON Lines writes.
+        prop_assert_eq!(raw.id(), id.as_str());
+        prop_assert_eq!(raw.created_at(), at);
+        prop_assert_eq!(raw.created_at_text(), at.to_rfc3339());
+        let line = raw.json_line();
+        prop_assert!(!line.contains(['\n', '\r']), "{}", line);
+        prop_assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&line).expect("JSON"),
+            serde_json::from_str::<serde_json::Value>(&text).expect("JSON")
+        );
+        if !broken {
+            prop_assert_eq!(line, text.as_str());
+        }
     }
 
     #[test]

@@ -204,6 +204,38 @@ async fn success_body_missing_a_required_member_names_it() {
     assert!(decode.reason.contains("pagination"), "{}", decode.reason);
 }
 
+/// A page written as servers write it, entries in the document's order
+/// (the one-pass read), whose `pagination` is broken: the error is the one
+/// the body as sent gives, excerpt and position included.
+#[tokio::test]
+async fn a_compact_page_with_broken_pagination_is_reported_as_sent() {
+    let entry = r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","operation_name":null,"operation_text":null,"variables":null,"created_at":"2026-05-18T12:00:00Z"}"#;
+    let body = format!(r#"{{"logs":[{entry}],"pagination":{{"has_more":"yes"}}}}"#);
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Wire {
+        logs: Vec<serde_json::Value>,
+        pagination: arize_audit_logs::Pagination,
+    }
+    let as_sent = serde_json::from_str::<Wire>(&body)
+        .err()
+        .expect("pagination is broken");
+    let (error, _server) = error_for(
+        ResponseTemplate::new(200).set_body_raw(body.clone().into_bytes(), "application/json"),
+    )
+    .await;
+    let Error::InvalidResponse(decode) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        decode.excerpt.starts_with(r#"{"logs":[{"id":"a""#),
+        "{}",
+        decode.excerpt
+    );
+    // serde_json's own words for the body as sent, with its position.
+    assert_eq!(decode.reason, as_sent.to_string());
+}
+
 #[tokio::test]
 async fn body_larger_than_the_limit_is_refused_without_reading_it_all() {
     let server = MockServer::start().await;
@@ -252,4 +284,33 @@ async fn connection_refused_is_a_transport_error_naming_the_endpoint() {
         "{error}"
     );
     assert!(error.is_retryable());
+}
+
+/// The generated client, asked directly, decodes a page as written: the
+/// wrapper's one-pass read of a compact page is its own, and never leaves
+/// a caller of `Client::generated` a page without its entries.
+#[tokio::test]
+async fn the_generated_client_gets_every_entry_of_a_compact_page() {
+    let entry = r#"{"id":"a","user_id":"u","ip":"::1","operation_type":"QUERY","operation_name":null,"operation_text":null,"variables":null,"created_at":"2026-05-18T12:00:00Z"}"#;
+    let body = format!(
+        r#"{{"logs":[{entry},{}],"pagination":{{"has_more":false}}}}"#,
+        entry.replace(r#""a""#, r#""b""#)
+    );
+    let server = MockServer::start().await;
+    respond(200, "application/json", body.into_bytes())
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let page = client
+        .generated()
+        .list_audit_logs()
+        .send()
+        .await
+        .expect("a page")
+        .into_inner();
+    let ids: Vec<&str> = page.logs.iter().map(|e| e.id()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    let wrapped = client.list_audit_logs().send().await.expect("a page");
+    let ids: Vec<&str> = wrapped.logs.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
 }

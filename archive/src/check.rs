@@ -123,15 +123,33 @@ impl GuardState {
             let reached = newest_last.created_at();
             // Entries of earlier pages at the timestamp reached stay: a later
             // page may still repeat them.
-            let mut next: Vec<Mark> = self
+            let carried: Vec<Mark> = self
                 .recent
-                .drain(..)
+                .iter()
                 .filter(|m| m.created_at == reached && !kept.iter().any(|k| k.id() == m.id))
+                .cloned()
                 .collect();
-            next.extend(kept.iter().map(|e| Mark {
-                id: e.id().to_owned(),
-                created_at: e.created_at(),
-            }));
+            // The earlier marks' strings are reused for this page's: no
+            // allocation per entry once the first pages are through.
+            let mut next = std::mem::take(&mut self.recent);
+            next.truncate(carried.len() + kept.len());
+            let marks = carried
+                .iter()
+                .map(|m| (m.id.as_str(), m.created_at))
+                .chain(kept.iter().map(|e| (e.id(), e.created_at())));
+            for (index, (id, created_at)) in marks.enumerate() {
+                match next.get_mut(index) {
+                    Some(mark) => {
+                        mark.id.clear();
+                        mark.id.push_str(id);
+                        mark.created_at = created_at;
+                    }
+                    None => next.push(Mark {
+                        id: id.to_owned(),
+                        created_at,
+                    }),
+                }
+            }
             self.recent = next;
             self.last = Some(Mark {
                 id: newest_last.id().to_owned(),

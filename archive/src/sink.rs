@@ -15,7 +15,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use arize_audit_logs::{AuditLog, RawAuditLog};
+use arize_audit_logs::{AuditLog, DecodeEntryError, RawAuditLog};
 
 use crate::{
     conformance::Breaks,
@@ -230,10 +230,13 @@ impl<W: Durable> Sink<W> {
             // rule; the library names the member only when it breaks.
             Format::Ocsf => (None, Ok(())),
         };
+        let offset = self.bytes;
         match self.format {
+            // Straight to the output: the line is the entry's text.
             Format::Jsonl => {
-                write_json(&mut self.line, entry)?;
-                self.line.push(b'\n');
+                self.emit(entry.json_line().as_bytes())?;
+                self.emit(b"\n")?;
+                return self.written_one(entry, conforms, offset);
             }
             Format::Json => {
                 if self.entries > 0 {
@@ -242,7 +245,7 @@ impl<W: Durable> Sink<W> {
                 write_json(&mut self.line, entry)?;
             }
             Format::Ocsf => {
-                let read = crate::ocsf::write_event(&mut self.line, entry, &entry_line(entry))?;
+                let read = crate::ocsf::write_event(&mut self.line, entry, &entry.json_line())?;
                 if read == crate::ocsf::Read::BreaksTheDocument {
                     conforms = entry.conforms();
                 }
@@ -263,11 +266,20 @@ impl<W: Durable> Sink<W> {
                 self.line.extend_from_slice(&record);
             }
         }
-        let offset = self.bytes;
         let line = std::mem::take(&mut self.line);
         let result = self.emit(&line);
         self.line = line;
         result?;
+        self.written_one(entry, conforms, offset)
+    }
+
+    /// Counts an entry whose record (starting at `offset`) was written.
+    fn written_one(
+        &mut self,
+        entry: &RawAuditLog,
+        conforms: Result<(), DecodeEntryError>,
+        offset: u64,
+    ) -> io::Result<u64> {
         self.entries += 1;
         if let Err(why) = &conforms {
             self.breaks.add(entry, why);
@@ -361,22 +373,11 @@ impl<W: Durable> Sink<W> {
     }
 }
 
-/// The entry as the server sent it, on one line.
+/// The entry as the server sent it, on one line
+/// ([`RawAuditLog::json_line`]).
 fn write_json(out: &mut Vec<u8>, entry: &RawAuditLog) -> io::Result<()> {
-    out.extend_from_slice(entry_line(entry).as_bytes());
+    out.extend_from_slice(entry.json_line().as_bytes());
     Ok(())
-}
-
-/// The entry as the server sent it, on one line: its text, with whitespace
-/// removed only when a line break is in it. What JSON Lines writes for the
-/// entry, and an OCSF event's `raw_data`.
-pub fn entry_line(entry: &RawAuditLog) -> std::borrow::Cow<'_, str> {
-    let raw = entry.json();
-    if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
-        arize_audit_logs::compact_json(raw)
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
 }
 
 fn csv_writer() -> csv::Writer<Vec<u8>> {

@@ -18,6 +18,7 @@ use reqwest::{
 use crate::{
     generated,
     http::{auth::Resolved, settings::Settings},
+    model::{page_scan, raw_audit_log::RawAuditLog},
 };
 
 /// The header progenitor adds with the document's `info.version`; the API
@@ -41,6 +42,10 @@ pub struct Hooks {
     observed: Arc<Mutex<Observed>>,
     /// Told each success body as soon as it is read (prefetching).
     pub(crate) body_seen: Option<BodySeen>,
+    /// The wrapper reads a success body's entries itself when it can
+    /// ([`page_scan`]); a request made through `Client::generated` gets the
+    /// body as sent.
+    pub(crate) scan_pages: bool,
 }
 
 #[derive(Default)]
@@ -57,6 +62,9 @@ pub(crate) struct Observed {
     pub(crate) request_id: Option<String>,
     /// The bearer this request carries (resolved before it is sent).
     pub(crate) credential: Option<Arc<Resolved>>,
+    /// A success body's entries, read by [`page_scan`], and the body as
+    /// sent (the generated code decoded the rest of it).
+    pub(crate) scanned: Option<(Vec<RawAuditLog>, Bytes)>,
 }
 
 impl Hooks {
@@ -65,6 +73,7 @@ impl Hooks {
             settings,
             observed: Arc::default(),
             body_seen: None,
+            scan_pages: false,
         }
     }
 
@@ -90,6 +99,13 @@ impl Hooks {
     pub(crate) fn redactor(&self) -> crate::http::redact::Redactor {
         self.observed(|o| o.credential.as_ref().map(|c| c.redactor.clone()))
             .unwrap_or_else(|| self.settings.auth.last_redactor())
+    }
+
+    /// The entries [`page_scan`] read of this request's body, and the
+    /// body as sent (taken: asked once).
+    pub(crate) fn take_scanned(&self) -> Option<(Vec<RawAuditLog>, Bytes)> {
+        let mut guard = self.observed.lock().unwrap_or_else(|p| p.into_inner());
+        guard.scanned.take()
     }
 
     pub(crate) fn observed<T>(&self, f: impl FnOnce(&Observed) -> T) -> T {
@@ -185,8 +201,8 @@ impl ClientHooks<Hooks> for generated::Client {
         });
 
         let declared = response.content_length().map(|n| n as usize);
-        let mut body = BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(limit));
         let mut too_large = declared.is_some_and(|n| n > limit);
+        let mut body = Body::default();
         while !too_large {
             let Some(chunk) = response.chunk().await? else {
                 break;
@@ -194,18 +210,32 @@ impl ClientHooks<Hooks> for generated::Client {
             if body.len() + chunk.len() > limit {
                 too_large = true;
             } else {
-                body.extend_from_slice(&chunk);
+                body.push(chunk, declared.unwrap_or(8 * 1024).min(limit));
             }
         }
-        if too_large {
+        let body = if too_large {
             hooks.observe(|o| o.too_large = true);
-            body.clear();
-        } else if let (true, Some(seen)) = (status.is_success(), &hooks.body_seen) {
+            Bytes::new()
+        } else {
+            body.into_bytes()
+        };
+        if let (false, true, Some(seen)) = (too_large, status.is_success(), &hooks.body_seen) {
             if seen(&body) {
                 // Let the next page's request go out before this one is decoded.
                 tokio::task::yield_now().await;
             }
         }
+
+        let body = match (status == StatusCode::OK && hooks.scan_pages, &body) {
+            (true, sent) => match page_scan::split(sent) {
+                Some(split) => {
+                    hooks.observe(|o| o.scanned = Some((split.logs, body.clone())));
+                    Bytes::from(split.rest)
+                }
+                None => body,
+            },
+            (false, _) => body,
+        };
 
         let mut builder = http::Response::builder()
             .status(status)
@@ -214,8 +244,49 @@ impl ClientHooks<Hooks> for generated::Client {
             *headers = std::mem::take(response.headers_mut());
         }
         let buffered = builder
-            .body(body.freeze())
+            .body(body)
             .unwrap_or_else(|_| http::Response::new(Bytes::new()));
         Ok(reqwest::Response::from(buffered))
+    }
+}
+
+/// A body read chunk by chunk: a body that arrives in one chunk (the usual
+/// case for a page) is kept as that chunk, not copied; one that arrives in
+/// several is gathered into one buffer.
+#[derive(Default)]
+struct Body {
+    first: Option<Bytes>,
+    gathered: Option<BytesMut>,
+}
+
+impl Body {
+    fn len(&self) -> usize {
+        match (&self.first, &self.gathered) {
+            (_, Some(gathered)) => gathered.len(),
+            (Some(first), None) => first.len(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Adds a chunk; `capacity` is what a gathering buffer starts with.
+    fn push(&mut self, chunk: Bytes, capacity: usize) {
+        if let Some(gathered) = &mut self.gathered {
+            gathered.extend_from_slice(&chunk);
+        } else if let Some(first) = self.first.take() {
+            let mut gathered = BytesMut::with_capacity(capacity.max(first.len() + chunk.len()));
+            gathered.extend_from_slice(&first);
+            gathered.extend_from_slice(&chunk);
+            self.gathered = Some(gathered);
+        } else {
+            self.first = Some(chunk);
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match (self.first, self.gathered) {
+            (_, Some(gathered)) => gathered.freeze(),
+            (Some(first), None) => first,
+            (None, None) => Bytes::new(),
+        }
     }
 }

@@ -127,6 +127,7 @@ async fn attempt(
 ) -> Result<RawPage, Error> {
     let mut hooks = Hooks::new(client.settings.clone());
     hooks.body_seen = body_seen;
+    hooks.scan_pages = true;
     let started = Instant::now();
     let outcome = classify(client, params, &hooks).await;
     if tracing::enabled!(target: REQUEST_TARGET, tracing::Level::DEBUG) {
@@ -193,7 +194,13 @@ async fn classify(
             let status = value.status();
             let headers = value.headers().clone();
             let body = value.into_inner();
-            Ok(RawPage::new(body.logs, body.pagination, status, headers))
+            // The entries the hook read itself, when it could; the
+            // generated code decoded the rest of the body.
+            let logs = match hooks.take_scanned() {
+                Some((logs, _)) => logs,
+                None => body.logs,
+            };
+            Ok(RawPage::new(logs, body.pagination, status, headers))
         }
         Err(progenitor_client::Error::ErrorResponse(value)) => {
             let status = value.status();
@@ -208,6 +215,18 @@ async fn classify(
             Err(api_error(status, &headers, &body, endpoint(), redactor))
         }
         Err(progenitor_client::Error::InvalidResponsePayload(body, source)) => {
+            // The rest of a scanned body did not decode: the error is the
+            // one the body as sent gives (a scan never decides one).
+            // (What is left of a body fails only where the body does.)
+            let (body, source) = match hooks.take_scanned() {
+                Some((_, sent)) => {
+                    match serde_json::from_slice::<generated::types::ListAuditLogsResponse>(&sent) {
+                        Err(sent_error) => (sent, sent_error),
+                        Ok(_) => (body, source),
+                    }
+                }
+                None => (body, source),
+            };
             Err(Error::InvalidResponse(DecodeError {
                 status: hooks.observed(|o| o.status).unwrap_or(StatusCode::OK),
                 content_type: hooks.observed(|o| o.content_type.clone()),

@@ -69,7 +69,6 @@ pub struct AuditLog {
     raw: Option<Box<str>>,
 }
 
-/// The documented members, in the document's order.
 /// The index of a documented member in [`KNOWN_MEMBERS`].
 pub(crate) fn known_member(name: &str) -> Option<usize> {
     Some(match name {
@@ -85,6 +84,7 @@ pub(crate) fn known_member(name: &str) -> Option<usize> {
     })
 }
 
+/// The documented members, in the document's order.
 pub(crate) const KNOWN_MEMBERS: [&str; 8] = [
     "id",
     "user_id",
@@ -338,6 +338,12 @@ impl AuditLog {
     /// The members the document lists, in its order: what CSV columns and
     /// [`unknown_members`](Self::unknown_members) are measured against.
     pub const MEMBERS: [&'static str; 8] = KNOWN_MEMBERS;
+
+    /// The index in [`MEMBERS`](Self::MEMBERS) of the documented member
+    /// named `name`; `None` for a member the document does not list.
+    pub fn member_index(name: &str) -> Option<usize> {
+        known_member(name)
+    }
 
     /// Creates an entry with the required fields; the optional ones start as
     /// `None`. Useful for tests and for the fake server.

@@ -3,6 +3,7 @@
 
 use std::{borrow::Cow, fmt, ops::Range};
 
+use bytestring::ByteString;
 use chrono::{DateTime, Utc};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -10,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     model::audit_log::known_member, model::audit_log::parse_timestamp, model::audit_log::AuditLog,
-    model::audit_log::KNOWN_MEMBERS, model::json_text,
+    model::audit_log::KNOWN_MEMBERS, model::documented, model::json_text,
 };
 
 /// An audit-log entry exactly as the server sent it (component schema
@@ -24,18 +25,35 @@ use crate::{
 /// and [`decode`](Self::decode) checks them. Serializing one writes its text
 /// verbatim.
 ///
-/// It decodes from borrowed JSON (`serde_json::from_slice`, `from_str`),
-/// which is how every page is decoded.
+/// It decodes from borrowed JSON (`serde_json::from_slice`, `from_str`).
+/// A page the client fetches whose entries are written as servers write
+/// them (compactly, each documented member once, in the document's order)
+/// is read in one pass that checks what serde_json checks, and its entries
+/// share the page's buffer instead of each holding a copy: cloning one is
+/// cheap, and the page's buffer is freed when the last of its entries is
+/// dropped (keep [`json`](Self::json)`.to_owned()` to hold one entry alone
+/// for long). Any other page is decoded by serde_json.
 ///
 /// [`ListAuditLogs::raw_pages`]: crate::ListAuditLogs::raw_pages
 #[derive(Clone)]
 pub struct RawAuditLog {
-    /// The object's text (valid JSON).
-    raw: String,
-    id: String,
+    /// The object's text (valid JSON). Read from a page in one pass
+    /// ([`page_scan`](crate::model::page_scan)), it shares the page's
+    /// buffer: no copy per entry.
+    raw: ByteString,
+    /// Shares `raw`'s buffer unless it has escapes.
+    id: ByteString,
+    /// Where each documented member's value is in `raw`, for an entry
+    /// written in the document's order (`documented`).
+    members: [(u32, u32); KNOWN_MEMBERS.len()],
     created_at: DateTime<Utc>,
     /// The text of the `created_at` string, quotes excluded.
     created_at_text: Range<usize>,
+    /// The text is written as the document lists the entry, compactly (see
+    /// [`documented`](crate::model::documented)): it keeps to the document, and it is one
+    /// line. Found while `id` and `created_at` are read, so neither needs
+    /// another look at the text.
+    documented: bool,
 }
 
 impl RawAuditLog {
@@ -51,7 +69,7 @@ impl RawAuditLog {
 
     /// `created_at` as the server wrote it.
     pub fn created_at_text(&self) -> Cow<'_, str> {
-        let raw = self.raw.as_str();
+        let raw: &str = &self.raw;
         let range = self.created_at_text.clone();
         let inner = raw.get(range.clone()).unwrap_or_default();
         if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
@@ -68,12 +86,46 @@ impl RawAuditLog {
         &self.raw
     }
 
+    /// The entry on one line, as a JSON Lines file holds it: its text as
+    /// sent, or, when a line break stands between its tokens, that text
+    /// with the whitespace between tokens removed ([`compact_json`]; no
+    /// value is touched).
+    ///
+    /// [`compact_json`]: crate::compact_json
+    pub fn json_line(&self) -> Cow<'_, str> {
+        // A compact entry has no whitespace between its tokens, and a JSON
+        // string holds no raw line break.
+        if self.documented || memchr::memchr2(b'\n', b'\r', self.raw.as_bytes()).is_none() {
+            Cow::Borrowed(self.json())
+        } else {
+            json_text::compact(&self.raw)
+        }
+    }
+
+    /// For an entry written as servers write them (every documented member
+    /// once, in the document's order, nothing else, compactly: what makes
+    /// [`conforms`](Self::conforms) certain at once), each documented
+    /// member's value as its JSON text: a string with its quotes and
+    /// escapes, or `null`, in the order of [`AuditLog::MEMBERS`]. `None` for
+    /// any other entry: read its members from [`json`](Self::json).
+    pub fn documented_members(&self) -> Option<[&str; KNOWN_MEMBERS.len()]> {
+        if !self.documented {
+            return None;
+        }
+        let raw: &str = &self.raw;
+        let mut values = [""; KNOWN_MEMBERS.len()];
+        for (value, (start, end)) in values.iter_mut().zip(self.members) {
+            *value = raw.get(start as usize..end as usize)?;
+        }
+        Some(values)
+    }
+
     /// The typed entry, which keeps this text too
     /// ([`AuditLog::raw_json`]). The text was validated when it was decoded,
     /// so only the documented members are read; an error names the member
     /// that does not have its documented type.
     pub fn decode(&self) -> Result<AuditLog, DecodeEntryError> {
-        AuditLog::from_validated(self.raw.clone().into_boxed_str()).map_err(DecodeEntryError)
+        AuditLog::from_validated(self.json().into()).map_err(DecodeEntryError)
     }
 
     /// Whether the entry keeps to the document: every required member
@@ -82,23 +134,21 @@ impl RawAuditLog {
     /// the compact text servers send (each documented member named once,
     /// its value right after the colon); anything else is decoded.
     pub fn conforms(&self) -> Result<(), DecodeEntryError> {
-        if self.plainly_conforms() {
+        if self.documented || self.plainly_conforms() {
             return Ok(());
         }
         self.decode().map(|_| ())
     }
 
-    /// The fast path of [`conforms`](Self::conforms): one skim of the
+    /// The second fast path of [`conforms`](Self::conforms) (the first is
+    /// an entry in the document's order): one skim of the
     /// object's top-level members (no value is decoded), `true` when each
     /// documented member is named at most once, the required ones are
     /// there, and each value other than `id` and `created_at` (already
     /// read) is a string, or `null` where that is allowed. A `false` is
     /// decided by the full decode, which names the member.
     fn plainly_conforms(&self) -> bool {
-        let text = self.raw.as_str();
-        if in_documented_order(text) {
-            return true;
-        }
+        let text = self.json();
         let mut seen = [false; KNOWN_MEMBERS.len()];
         for member in json_text::Skim::new(text) {
             let Ok((name, value)) = member else {
@@ -119,61 +169,6 @@ impl RawAuditLog {
             }
         }
         seen[1..=3].iter().all(|s| *s)
-    }
-}
-
-/// Whether validated JSON `text` is an entry written as the document lists
-/// it, compactly: every documented member once, in the document's order,
-/// each value a string (or `null` where that is allowed), nothing else. This
-/// is how servers send entries, and it is checked with a handful of
-/// `memchr` calls instead of a skim of every member; `false` says nothing
-/// (the skim decides).
-fn in_documented_order(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let Some(mut at) = bytes.first().filter(|b| **b == b'{').map(|_| 1) else {
-        return false;
-    };
-    for (index, name) in KNOWN_MEMBERS.iter().enumerate() {
-        if index > 0 {
-            if bytes.get(at) != Some(&b',') {
-                return false;
-            }
-            at += 1;
-        }
-        // `"name":`
-        let key_end = at + name.len() + 3;
-        if bytes.get(at) != Some(&b'"')
-            || bytes.get(at + 1..at + 1 + name.len()) != Some(name.as_bytes())
-            || bytes.get(at + 1 + name.len()..key_end) != Some(b"\":".as_slice())
-        {
-            return false;
-        }
-        at = key_end;
-        // operation_name, operation_text and variables may be null.
-        let nullable = (4..=6).contains(&index);
-        match bytes.get(at) {
-            Some(b'"') => match string_end(bytes, at + 1) {
-                Some(end) => at = end,
-                None => return false,
-            },
-            Some(b'n') if nullable && bytes.get(at..at + 4) == Some(b"null".as_slice()) => {
-                at += 4;
-            }
-            _ => return false,
-        }
-    }
-    at + 1 == bytes.len() && bytes[at] == b'}'
-}
-
-/// The index just past the closing quote of the string whose text starts
-/// at `from` (validated JSON: every backslash starts an escape).
-fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
-    loop {
-        let found = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
-        if bytes[found] == b'"' {
-            return Some(found + 1);
-        }
-        from = found + 2;
     }
 }
 
@@ -215,19 +210,79 @@ impl<'de> Deserialize<'de> for RawAuditLog {
         use serde::de::Error as _;
         // Borrowed: the one validating pass, and the text exactly as sent.
         let sent: &'de RawValue = Deserialize::deserialize(deserializer)?;
-        let text = sent.get();
-        let (id, created_at_range) = identity(text).map_err(D::Error::custom)?;
-        let created_at_quoted = text.get(created_at_range.clone()).unwrap_or_default();
-        let created_at_text = json_text::string(created_at_quoted)
-            .ok_or_else(|| D::Error::custom(not_a_string(7, created_at_quoted, false)))?;
-        let created_at = parse_timestamp(&created_at_text).map_err(D::Error::custom)?;
+        let text = ByteString::from(sent.get());
+        match documented::entry(text.as_bytes(), 0).filter(|found| found.end == text.len()) {
+            Some(found) => Self::documented(&text, &found),
+            None => Self::skimmed(&text),
+        }
+        .map_err(D::Error::custom)
+    }
+}
+
+impl RawAuditLog {
+    /// The entry whose text `text` was found written in the document's
+    /// order ([`documented::entry`]), which gave `id` and `created_at`.
+    pub(crate) fn documented(text: &ByteString, found: &documented::Entry) -> Result<Self, String> {
+        let id = string_value(text, found.id.clone())?;
+        let mut entry = Self::with(text, id, found.created_at.clone(), true)?;
+        for (slot, value) in entry.members.iter_mut().zip(&found.members) {
+            *slot = (
+                u32::try_from(value.start).map_err(|e| e.to_string())?,
+                u32::try_from(value.end).map_err(|e| e.to_string())?,
+            );
+        }
+        Ok(entry)
+    }
+
+    /// Any other entry: `id` and `created_at` found by [`identity`].
+    fn skimmed(text: &ByteString) -> Result<Self, String> {
+        let (id, created_at) = identity(text)?;
+        Self::with(text, id.into(), created_at, false)
+    }
+
+    /// `created_at_range` is the range of its value, quotes included.
+    fn with(
+        text: &ByteString,
+        id: ByteString,
+        created_at_range: Range<usize>,
+        documented: bool,
+    ) -> Result<Self, String> {
+        let quoted = text.get(created_at_range.clone()).unwrap_or_default();
+        let inner = quoted
+            .get(1..quoted.len().saturating_sub(1))
+            .unwrap_or_default();
+        let created_at =
+            if quoted.starts_with('"') && memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                parse_timestamp(inner)?
+            } else {
+                let unescaped =
+                    json_text::string(quoted).ok_or_else(|| not_a_string(7, quoted, false))?;
+                parse_timestamp(&unescaped)?
+            };
         Ok(Self {
-            raw: text.to_owned(),
+            raw: text.clone(),
             id,
+            members: [(0, 0); KNOWN_MEMBERS.len()],
             created_at,
             created_at_text: created_at_range.start + 1..created_at_range.end.saturating_sub(1),
+            documented,
         })
     }
+}
+
+/// The string whose text (quotes included) is `range` of validated JSON
+/// `text`: a slice of the text (no copy) when it has no escape.
+fn string_value(text: &ByteString, range: Range<usize>) -> Result<ByteString, String> {
+    let quoted = text.get(range).unwrap_or_default();
+    let inner = quoted
+        .get(1..quoted.len().saturating_sub(1))
+        .unwrap_or_default();
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+        return Ok(text.slice_ref(inner));
+    }
+    json_text::string(quoted)
+        .map(ByteString::from)
+        .ok_or_else(|| not_a_string(0, quoted, false))
 }
 
 /// The entry's `id` and the range of its `created_at` value (quotes

@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use arize_audit_logs::AuditLog;
+
 /// One entry's members. `id` and `created_at` are not here: the raw entry
 /// has them already decoded and checked.
 /// Each value is its JSON text, exactly as sent.
@@ -24,6 +26,22 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
+    /// The members of an entry written in the document's order, as the
+    /// library found them ([`arize_audit_logs::RawAuditLog::documented_members`]): nothing to
+    /// skim, and nothing unknown.
+    pub fn documented(values: [&'a str; AuditLog::MEMBERS.len()]) -> Self {
+        let string_or_null = |value: &'a str| (value != "null").then_some(value);
+        Members {
+            user_id: Some(values[1]),
+            ip: Some(values[2]),
+            operation_type: Some(values[3]),
+            operation_name: string_or_null(values[4]),
+            operation_text: string_or_null(values[5]),
+            variables: string_or_null(values[6]),
+            unknown: Vec::new(),
+        }
+    }
+
     /// Reads the members of `line`, one entry's JSON object (valid JSON:
     /// the page it came in was decoded), in one skim. An error names the
     /// documented member that is missing, repeated or not of its documented
@@ -32,22 +50,12 @@ impl<'a> Members<'a> {
         let mut members = Members::default();
         // Which documented member was seen, so a repeated one is refused
         // (as the typed entry refuses it).
-        let mut seen = [false; 8];
+        let mut seen = [false; AuditLog::MEMBERS.len()];
         for member in arize_audit_logs::json_members(line) {
             let (name, value) = member.map_err(|e| e.to_string())?;
-            let index = match name.as_ref() {
-                "id" => 0,
-                "user_id" => 1,
-                "ip" => 2,
-                "operation_type" => 3,
-                "operation_name" => 4,
-                "operation_text" => 5,
-                "variables" => 6,
-                "created_at" => 7,
-                _ => {
-                    members.unknown.push((name, value));
-                    continue;
-                }
+            let Some(index) = AuditLog::member_index(&name) else {
+                members.unknown.push((name, value));
+                continue;
             };
             if std::mem::replace(&mut seen[index], true) {
                 return Err(format!("duplicate field `{name}`"));
@@ -161,6 +169,28 @@ fn kind(text: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the library found of an entry in the document's order is what
+    /// a skim of its text reads.
+    #[test]
+    fn members_found_by_the_library_are_the_members_a_skim_reads() {
+        for text in [
+            r#"{"id":"i","user_id":"u\"1","ip":"::1","operation_type":"QUERY","operation_name":null,"operation_text":"q","variables":"{\"a\":1}","created_at":"2026-05-18T12:00:00Z"}"#,
+            r#"{"id":"i","user_id":"u","ip":"::1","operation_type":"X","operation_name":"n","operation_text":null,"variables":null,"created_at":"2026-05-18T12:00:00Z"}"#,
+        ] {
+            let entry: arize_audit_logs::RawAuditLog = serde_json::from_str(text).expect("entry");
+            let values = entry.documented_members().expect("in the document's order");
+            assert_eq!(
+                format!("{:?}", Members::documented(values)),
+                format!("{:?}", Members::read(text).expect("reads"))
+            );
+        }
+        let other: arize_audit_logs::RawAuditLog = serde_json::from_str(
+            r#"{"id":"i","ip":"::1","user_id":"u","operation_type":"X","created_at":"2026-05-18T12:00:00Z"}"#,
+        )
+        .expect("entry");
+        assert!(other.documented_members().is_none());
+    }
 
     #[test]
     fn documented_members_are_read_and_the_others_kept_as_written() {

@@ -144,7 +144,7 @@ fn raw(out: &mut Vec<u8>, value: &str) {
 
 /// Appends `line` as the contents of a JSON string: `raw_data`. `line` is
 /// one entry's JSON Lines text, valid JSON without a line break
-/// ([`crate::sink::entry_line`] compacts an entry that has one), so it needs
+/// ([`arize_audit_logs::RawAuditLog::json_line`] compacts an entry that has one), so it needs
 /// only `"`, `\` and a tab between tokens escaped; [`escape`] would escape
 /// any other control character too.
 pub(super) fn escape_line(out: &mut Vec<u8>, line: &str) {
@@ -309,6 +309,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An entry's line (any JSON, on one line, tabs between tokens
+        /// included) is escaped as serde_json escapes it.
+        #[test]
+        fn an_entry_line_is_escaped_exactly_as_serde_json_escapes_it(
+            value in proptest::collection::btree_map("(?s).{0,12}", "(?s).{0,40}", 0..5),
+            tabs in proptest::prelude::any::<bool>(),
+        ) {
+            let line = serde_json::to_string(&value).expect("JSON");
+            let line = if tabs { line.replace("\":\"", "\":\t\"") } else { line };
+            let mut out = Vec::new();
+            escape_line(&mut out, &line);
+            proptest::prop_assert_eq!(
+                format!("\"{}\"", String::from_utf8(out).expect("UTF-8")),
+                serde_json::to_string(&line).expect("a string")
+            );
+        }
+
         #[test]
         fn any_string_is_escaped_exactly_as_serde_json_escapes_it(text in "(?s).{0,80}") {
             let mut out = Vec::new();
