@@ -39,6 +39,10 @@ pub enum Setting {
     BatchInterval,
     /// The cursor to start from.
     Cursor,
+    /// The public key a verification checks signed digests with.
+    PublicKey,
+    /// The cap on the pages a check against the API reads.
+    MaxRequests,
 }
 
 /// Names settings in messages.
@@ -70,6 +74,8 @@ impl Names for BuilderNames {
             Setting::SigningKey => "the key of .digests(Some(…))".into(),
             Setting::BatchInterval => ".batch_interval(…)".into(),
             Setting::Cursor => ".cursor(…)".into(),
+            Setting::PublicKey => "a public key (`digest::keys::PublicKey`)".into(),
+            Setting::MaxRequests => "the `max_pages` of `against_arize`".into(),
         }
     }
 }

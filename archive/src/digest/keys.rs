@@ -50,7 +50,7 @@ impl SigningKey {
             .map_err(|e| {
                 Error::refused(format!(
                     "the signing key {}: not an Ed25519 private key in PKCS#8 PEM ({e}); \
-                     `arize-audit-logs keygen` writes one",
+                     `generate` (the tool's `keygen`) writes one",
                     path.display()
                 ))
             })
@@ -64,8 +64,8 @@ impl PublicKey {
             .map(Self)
             .map_err(|e| {
                 Error::refused(format!(
-                    "--public-key {}: not an Ed25519 public key in PEM ({e}); `keygen` writes \
-                     it beside the private key as FILE.pub",
+                    "the public key {}: not an Ed25519 public key in PEM ({e}); `generate` \
+                     (the tool's `keygen`) writes it beside the private key as FILE.pub",
                     path.display()
                 ))
             })

@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use super::report::{Kind, Range, Reconciled, Report};
-use crate::Error;
+use crate::{
+    names::{Names, Setting},
+    Error,
+};
 
 /// Compares the ids `report` saw with those Arize returns for the same
 /// range and query, with at most `max_pages` pages (each a request, retried
@@ -18,6 +21,7 @@ pub async fn against_arize(
     report: &mut Report,
     range: Range,
     max_pages: u64,
+    names: &dyn Names,
 ) -> Result<Option<Reconciled>, Error> {
     let seen = report.seen.take().unwrap_or_default();
     let times = seen.iter().map(|(_, t)| *t);
@@ -51,10 +55,13 @@ pub async fn against_arize(
                     Kind::Incomplete,
                     "arize",
                     format!(
-                        "stopped after {count} pages (--max-requests): compared from {} to {} \
-                         only; raise --max-requests, or narrow --start/--end",
+                        "stopped after {count} pages ({max}): compared from {} to {} only; \
+                         raise {max}, or narrow {}/{}",
                         crate::timestamp(&from),
-                        crate::timestamp(&end)
+                        crate::timestamp(&end),
+                        names.name(Setting::Start),
+                        names.name(Setting::End),
+                        max = names.name(Setting::MaxRequests),
                     ),
                 );
             }

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::names::{Names, Setting};
+
 /// What a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -239,8 +241,8 @@ impl Report {
         }
     }
 
-    /// The report for people.
-    pub fn text(&self) -> String {
+    /// The report for people; its hints name settings as `names` does.
+    pub fn text(&self, names: &dyn Names) -> String {
         let mut out = String::new();
         for f in &self.findings {
             let mut at = f.place.clone();
@@ -259,11 +261,14 @@ impl Report {
         let signatures = match &self.signatures {
             Signatures::Verified { key_id } => format!("every digest signed by key {key_id}"),
             Signatures::NotChecked { key_id } => format!(
-                "signed by key {key_id}, not checked: pass --public-key to check the signatures"
+                "signed by key {key_id}, not checked: pass {} to check the signatures",
+                names.name(Setting::PublicKey)
             ),
-            Signatures::Unsigned => "unsigned: the chain shows any change since the digests \
-                were written, but not who wrote them (export with --signing-key)"
-                .into(),
+            Signatures::Unsigned => format!(
+                "unsigned: the chain shows any change since the digests were written, but not \
+                 who wrote them (export with {})",
+                names.name(Setting::SigningKey)
+            ),
             Signatures::Failed => "signatures do not hold".into(),
         };
         let head = self
@@ -344,4 +349,37 @@ impl Reconciled {
 /// A time as the rest of the report writes it.
 fn serialize_timestamp<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::timestamp(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::names::BuilderNames;
+
+    /// A library caller is told what to pass in the library's words; the
+    /// tool names its flags (its own `Names`).
+    #[test]
+    fn the_signature_hints_name_settings_as_the_caller_does() {
+        struct Flags;
+        impl Names for Flags {
+            fn name(&self, setting: Setting) -> String {
+                format!("--{setting:?}")
+            }
+        }
+        let mut report = Report::new("archive.jsonl".into());
+        let unsigned = report.text(&BuilderNames);
+        assert!(
+            unsigned.contains("export with the key of .digests(Some(…))"),
+            "{unsigned}"
+        );
+        assert!(!unsigned.contains("--"), "{unsigned}");
+        assert!(report.text(&Flags).contains("export with --SigningKey"));
+        report.signatures = Signatures::NotChecked {
+            key_id: "k1".into(),
+        };
+        let not_checked = report.text(&BuilderNames);
+        assert!(not_checked.contains("pass a public key"), "{not_checked}");
+        assert!(!not_checked.contains("--"), "{not_checked}");
+        assert!(report.text(&Flags).contains("pass --PublicKey to check"));
+    }
 }

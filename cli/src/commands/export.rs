@@ -5,7 +5,6 @@
 use std::{path::Path, sync::Arc};
 
 use arize_audit_logs_archive::{
-    names::{Names, Setting},
     ArchiveBuilder, Connector, Observer, Output, Settings, StopHandle, Summary,
 };
 use chrono::Utc;
@@ -15,6 +14,7 @@ use crate::{
     failure::Failure,
     flags::cli::ExportArgs,
     flags::filters::{self, OpenRange},
+    flags::names::Flags,
     journal::{self, Target},
     service::metrics::Metrics,
     terminal::observer::Terminal,
@@ -105,33 +105,6 @@ fn builder(args: &ExportArgs, connect: Connector) -> ArchiveBuilder {
         b = b.batch_interval(interval);
     }
     b
-}
-
-/// The engine's settings by the flags that set them.
-struct Flags;
-
-impl Names for Flags {
-    fn name(&self, setting: Setting) -> String {
-        match setting {
-            Setting::Start => "--start".into(),
-            Setting::End => "--end".into(),
-            Setting::Last => "--since".into(),
-            Setting::Filter(name) => format!("--{}", name.replace('_', "-")),
-            Setting::Output => "--output".into(),
-            Setting::State => "--state".into(),
-            Setting::Resume => "--resume".into(),
-            Setting::Overwrite => "--overwrite".into(),
-            Setting::Format => "--format".into(),
-            Setting::Order => "--order".into(),
-            Setting::MaxEntries => "--max-entries".into(),
-            Setting::Follow => "--follow".into(),
-            Setting::Digests => "--digests".into(),
-            Setting::SigningKey => "--signing-key".into(),
-            Setting::BatchInterval => "--batch-interval".into(),
-            Setting::Cursor => "--cursor".into(),
-            _ => format!("{setting:?}"),
-        }
-    }
 }
 
 /// Says which values a continued export takes from its state: each flag

@@ -14,7 +14,7 @@ use crate::{
         verify,
     },
     failure::Failure,
-    flags::cli::VerifyArgs,
+    flags::{cli::VerifyArgs, names::Flags},
     terminal::stdout,
 };
 
@@ -65,7 +65,7 @@ pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
     if let Some(client) = &client {
         // Part of the result, so on stdout with the rest of the report.
         report.against_arize =
-            reconcile::against_arize(client, &mut report, range, args.max_requests).await?;
+            reconcile::against_arize(client, &mut report, range, args.max_requests, &Flags).await?;
     }
     report.conclude();
     let text = if args.json {
@@ -74,7 +74,7 @@ pub async fn run(args: VerifyArgs) -> Result<(), Failure> {
         json.push('\n');
         json
     } else {
-        report.text()
+        report.text(&Flags)
     };
     stdout::write_all(text.as_bytes())?;
     if report.intact {

@@ -6,4 +6,5 @@ pub mod completion_values;
 pub mod filters;
 pub mod help_headings;
 pub mod listen_addr;
+pub mod names;
 pub mod query_flags;
