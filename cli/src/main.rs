@@ -35,9 +35,13 @@ fn main() -> ExitCode {
     // One thread: the work is I/O-bound, and hand-offs between worker threads
     // cost more than they save (measured with `cargo xtask bench`). An
     // export with several workers decodes several pages at once: there a
-    // thread a core lets decoding overlap the waits.
-    let parallel =
-        matches!(&cli.command, Command::Export(args) if args.parallel.is_some_and(|n| n > 1));
+    // thread a core lets decoding overlap the waits. The fake server answers
+    // concurrent requests on every core, as a real server would.
+    let parallel = match &cli.command {
+        Command::Export(args) => args.parallel.is_some_and(|n| n > 1),
+        Command::ServeMock(_) => true,
+        _ => false,
+    };
     let mut builder = if parallel {
         tokio::runtime::Builder::new_multi_thread()
     } else {
