@@ -150,13 +150,7 @@ async fn own_reqwest_client_is_used_and_still_authenticates() {
         .user_agent("caller/1.0")
         .build()
         .expect("reqwest");
-    let client = builder()
-        .api_key(TEST_KEY)
-        .base_url(server.uri())
-        .http_client(http)
-        .build()
-        .expect("client");
-    client.list_audit_logs().send().await.expect("page");
+    first_page_through(http, &server).await;
     let request = &server.received_requests().await.expect("recorded")[0];
     assert_eq!(
         request.headers["authorization"],
@@ -230,6 +224,11 @@ async fn a_client_without_tls_roots_serves_a_plain_http_base_url() {
     let http = arize_audit_logs::without_tls_roots(arize_audit_logs::http_client_builder())
         .build()
         .expect("reqwest");
+    first_page_through(http, &server).await;
+}
+
+/// Fetches the first page of `server` through a client built on `http`.
+async fn first_page_through(http: reqwest::Client, server: &MockServer) {
     let client = builder()
         .api_key(TEST_KEY)
         .base_url(server.uri())
